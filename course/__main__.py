@@ -1,0 +1,5 @@
+"""python -m course: the instructor CLI."""
+
+from course.cli import main
+
+main()

@@ -1,0 +1,144 @@
+"""The instructor's command line: a thin face over course.assign, course.validate, course.grade and course.demo."""
+
+from __future__ import annotations
+
+import sys
+import time
+import traceback
+import warnings
+from pathlib import Path
+
+import click
+
+from course import assign, demo, grade, manifest, report, validate
+from course.errors import CourseError
+
+_DEBUG = False
+
+
+def _ids(root: Path | None, assignment_id: str | None) -> list[str]:
+    return [assignment_id] if assignment_id else manifest.available(root)
+
+
+def _progress(message: str) -> None:
+    click.echo(f"  … {message}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--debug", is_flag=True, help="Show the full traceback when something fails.")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="The course repository (default: found from the current folder).")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, root: Path | None) -> None:
+    """Social Design Lab instructor tools: release, validate and grade assignments."""
+    global _DEBUG
+    _DEBUG = debug
+    ctx.obj = {"root": root}
+
+
+@cli.command("list")
+@click.pass_context
+def list_cmd(ctx):
+    """List the assignments declared in assignments/."""
+    for m in manifest.load_all(ctx.obj["root"]):
+        auto = sum(1 for q in m.questions if q.kind == "auto")
+        click.echo(f"{m.id:<28} {m.title}  ({m.points:g} points: {auto} autograded, "
+                   f"{len(m.questions) - auto} by hand; {m.minutes} min; due {m.due:%Y-%m-%d})")
+
+
+@cli.command("release")
+@click.argument("assignment_id", required=False)
+@click.option("--check", is_flag=True, help="Only check that release/ is up to date; change nothing.")
+@click.pass_context
+def release_cmd(ctx, assignment_id, check):
+    """Regenerate release/ID from source/ID with nbgrader (every assignment if no ID) and check it."""
+    for aid in _ids(ctx.obj["root"], assignment_id):
+        if check:
+            assign.check_release(aid, ctx.obj["root"])
+            click.echo(f"{aid}: release/ is what nbgrader generates from source/, with no solution or hidden test.")
+        else:
+            click.echo(assign.release(aid, ctx.obj["root"]).summary())
+
+
+@cli.command("validate")
+@click.argument("assignment_id", required=False)
+@click.option("--no-round-trip", is_flag=True, help="Only run the notebooks; skip the nbgrader grading check.")
+@click.pass_context
+def validate_cmd(ctx, assignment_id, no_round_trip):
+    """Run source notebooks under every parameter set; prove the solution scores full and the blank scores zero."""
+    for aid in _ids(ctx.obj["root"], assignment_id):
+        click.echo(validate.validate(aid, root=ctx.obj["root"], round_trip=not no_round_trip, progress=_progress).summary())
+
+
+@cli.command("demo")
+@click.option("--assignment", "assignment_id", default=demo.DEFAULT_ASSIGNMENT, show_default=True,
+              help="The assignment the sample class hands in.")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help=f"Folder for grades, report and feedback [default: {demo.DEFAULT_OUTPUT}/].")
+@click.pass_context
+def demo_cmd(ctx, assignment_id, output):
+    """The whole instructor cycle on a bundled sample class, offline, with a throw-away sqlite gradebook."""
+    started = time.perf_counter()
+    run, rep = demo.run_demo(assignment_id, output=output, root=ctx.obj["root"], progress=_progress)
+    _print_run(run, rep)
+    click.echo(f"\nDemo finished in {time.perf_counter() - started:.0f} s.")
+
+
+@cli.command("grade")
+@click.argument("assignment_id")
+@click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="CSV of the class: id,first_name,last_name,email.")
+@click.option("--submissions", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="A folder with one sub-folder per student id (e.g. downloaded from the LMS).")
+@click.option("--no-collect", is_flag=True, help="Do not collect from the nbgrader exchange.")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for grades, report and feedback [default: .work/grades/ID].")
+@click.pass_context
+def grade_cmd(ctx, assignment_id, roster, submissions, no_collect, output):
+    """Collect, autograde, write feedback and export grades for a real class."""
+    from course.paths import find_root, work_dir
+
+    run = grade.grade_all(assignment_id, roster=roster, submissions=submissions, collect=not no_collect,
+                          root=ctx.obj["root"], progress=_progress)
+    out = output or work_dir(find_root(ctx.obj["root"])) / "grades" / assignment_id
+    _print_run(run, report.write_report(run, out))
+
+
+def _print_run(run, rep) -> None:
+    click.echo("")
+    click.echo(report.table_text(run))
+    if run.notices:
+        click.echo("\nNotices:")
+        for n in run.notices:
+            click.echo(f"  - {n}")
+    click.echo(f"\nGrades (CSV):   {rep.csv}")
+    click.echo(f"Report (HTML):  {rep.html}")
+    if rep.figure:
+        click.echo(f"Figure:         {rep.figure}")
+    click.echo(f"Feedback:       {rep.feedback}/<student>/")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI; a CourseError becomes one line on stderr and exit status 1."""
+    warnings.filterwarnings("ignore")
+    try:
+        cli.main(args=argv, prog_name="course", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except CourseError as exc:
+        if _DEBUG:
+            traceback.print_exc()
+        click.echo(f"error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except Exception as exc:  # a bug of ours, not bad input: still one line unless --debug
+        if _DEBUG:
+            traceback.print_exc()
+        click.echo(f"error: unexpected {type(exc).__name__}: {exc}. Run again with --debug for the traceback, and report it.", err=True)
+        sys.exit(2)

@@ -1,0 +1,316 @@
+"""Read and validate the course plan: one manifest per assignment in ``assignments/``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from course import notebooks as nbs
+from course.errors import AssignmentNotFound, ManifestError
+from course.paths import find_root
+
+ID_PATTERN = re.compile(r"^\d{2}-[a-z0-9]+(-[a-z0-9]+)*$")
+QUESTION_PATTERN = re.compile(r"^q\d+[a-z]?$")
+REQUIRED = ("id", "title", "module", "due", "minutes", "learning_objectives", "notebooks", "timeout", "parameters", "questions")
+KINDS = ("auto", "manual")
+
+
+@dataclass(frozen=True)
+class Question:
+    """One graded question: an autograded answer with its tests, or a written answer."""
+
+    id: str
+    notebook: str
+    kind: str
+    points: float
+    wrong: str | None = None
+    alternative: str | None = None
+
+    @property
+    def answer_cell(self) -> str:
+        return f"{self.id}-answer"
+
+    @property
+    def graded_cell(self) -> str:
+        """The grade_id of the cell that carries the points."""
+        return f"{self.id}-tests" if self.kind == "auto" else f"{self.id}-answer"
+
+
+@dataclass(frozen=True)
+class ParameterSet:
+    """A named set of papermill parameters that the solution must pass under."""
+
+    name: str
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class NotebookEntry:
+    file: str
+    graded: bool
+
+    @property
+    def stem(self) -> str:
+        return Path(self.file).stem
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """An assignment as the course plan declares it (``assignments/<id>.yml``)."""
+
+    id: str
+    title: str
+    module: int
+    due: dt.datetime
+    minutes: int
+    learning_objectives: tuple[str, ...]
+    notebooks: tuple[NotebookEntry, ...]
+    timeout: int
+    parameters: tuple[ParameterSet, ...]
+    questions: tuple[Question, ...]
+    datasets: tuple[str, ...] = ()
+    path: Path = field(default=Path("."), compare=False)
+
+    @property
+    def points(self) -> float:
+        return sum(q.points for q in self.questions)
+
+    @property
+    def auto_points(self) -> float:
+        return sum(q.points for q in self.questions if q.kind == "auto")
+
+    @property
+    def graded_notebooks(self) -> tuple[NotebookEntry, ...]:
+        return tuple(n for n in self.notebooks if n.graded)
+
+    def question(self, qid: str) -> Question:
+        for q in self.questions:
+            if q.id == qid:
+                return q
+        raise ManifestError(f"{self.path}: no question {qid!r}. Questions are: {', '.join(q.id for q in self.questions)}.")
+
+    def source_dir(self, root: Path) -> Path:
+        return Path(root) / "source" / self.id
+
+    def release_dir(self, root: Path) -> Path:
+        return Path(root) / "release" / self.id
+
+
+def manifest_path(assignment_id: str, root: Path) -> Path:
+    return Path(root) / "assignments" / f"{assignment_id}.yml"
+
+
+def available(root: Path | None = None) -> list[str]:
+    """Return the ids of every assignment declared in ``assignments/``, in course order."""
+    root = find_root(root)
+    return sorted(p.stem for p in (root / "assignments").glob("*.yml") if ID_PATTERN.match(p.stem))
+
+
+def load(assignment_id: str, root: Path | None = None) -> Manifest:
+    """Read and validate ``assignments/<assignment_id>.yml``.
+
+    Args:
+        assignment_id: for example ``01-problem-framing``.
+        root: the course repository; found from the current folder by default.
+
+    Returns:
+        The validated manifest.
+
+    Raises:
+        AssignmentNotFound: there is no such manifest (the message suggests close ids).
+        ManifestError: the manifest is not valid YAML or a field is missing or wrong.
+    """
+    root = find_root(root)
+    path = manifest_path(assignment_id, root)
+    if not path.is_file():
+        known = available(root)
+        close = difflib.get_close_matches(assignment_id, known, n=1)
+        hint = f' Did you mean "{close[0]}"?' if close else ""
+        raise AssignmentNotFound(
+            f'no assignment "{assignment_id}" (no file {path.relative_to(root)}).{hint} '
+            f"Known assignments: {', '.join(known) or 'none'}."
+        )
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise ManifestError(f"{path.relative_to(root)}{where}: not valid YAML. Fix the syntax and run again.") from None
+    return parse(data, path=path.relative_to(root), expected_id=assignment_id)
+
+
+def load_all(root: Path | None = None) -> list[Manifest]:
+    root = find_root(root)
+    return [load(a, root) for a in available(root)]
+
+
+def parse(data: Any, path: Path = Path("<manifest>"), expected_id: str | None = None) -> Manifest:
+    """Validate the parsed YAML of a manifest and build a :class:`Manifest`.
+
+    Raises:
+        ManifestError: naming the file, the field, and what to write instead.
+    """
+
+    def fail(msg: str) -> ManifestError:
+        return ManifestError(f"{path}: {msg}")
+
+    if not isinstance(data, dict):
+        raise fail("the file must be a mapping of fields (id: ..., title: ...).")
+    missing = [k for k in REQUIRED if k not in data]
+    if missing:
+        raise fail(f'missing field{"s" if len(missing) > 1 else ""} {", ".join(missing)}. See docs/AUTHORING.md for the format.')
+
+    aid = str(data["id"])
+    if expected_id is not None and aid != expected_id:
+        raise fail(f'id is "{aid}" but the file is named {expected_id}.yml. Make them the same.')
+    if not ID_PATTERN.match(aid):
+        raise fail(f'id "{aid}" should look like 01-problem-framing (two digits, a dash, lower-case words).')
+
+    module = _int(data["module"], "module", fail)
+    minutes = _int(data["minutes"], "minutes", fail)
+    timeout = _int(data["timeout"], "timeout", fail)
+    due = _due(data["due"], fail)
+
+    objectives = data["learning_objectives"]
+    if not isinstance(objectives, list) or not objectives or not all(isinstance(o, str) and o.strip() for o in objectives):
+        raise fail("learning_objectives must be a non-empty list of sentences.")
+
+    notebooks = []
+    for i, entry in enumerate(_list(data["notebooks"], "notebooks", fail)):
+        if not isinstance(entry, dict) or "file" not in entry:
+            raise fail(f'notebooks[{i}] needs a "file: <name>.ipynb" field.')
+        name = str(entry["file"])
+        if not name.endswith(".ipynb") or "/" in name:
+            raise fail(f'notebooks[{i}] file "{name}" must be a notebook file name (ending in .ipynb) in source/{aid}/.')
+        notebooks.append(NotebookEntry(file=name, graded=bool(entry.get("graded", True))))
+    names = [n.file for n in notebooks]
+    if len(set(names)) != len(names):
+        raise fail("a notebook is listed twice under notebooks.")
+
+    params = []
+    for i, entry in enumerate(_list(data["parameters"], "parameters", fail)):
+        if not isinstance(entry, dict) or "name" not in entry:
+            raise fail(f'parameters[{i}] needs a "name" and the parameter values, e.g. {{name: default, SEED: 1}}.')
+        values = {k: v for k, v in entry.items() if k != "name"}
+        params.append(ParameterSet(name=str(entry["name"]), values=values))
+    if len({p.name for p in params}) != len(params):
+        raise fail("two parameter sets have the same name.")
+
+    questions = []
+    for i, entry in enumerate(_list(data["questions"], "questions", fail)):
+        if not isinstance(entry, dict) or "id" not in entry:
+            raise fail(f'questions[{i}] needs an "id" such as q1.')
+        qid = str(entry["id"])
+        if not QUESTION_PATTERN.match(qid):
+            raise fail(f'question id "{qid}" should look like q1 or q2a.')
+        if "points" not in entry:
+            raise fail(f'{qid} has no points. Add "points: <n>".')
+        points = entry["points"]
+        if isinstance(points, bool) or not isinstance(points, (int, float)) or points <= 0:
+            raise fail(f"{qid} points must be a positive number, not {points!r}.")
+        kind = entry.get("kind", "auto")
+        if kind not in KINDS:
+            raise fail(f'{qid} kind must be "auto" or "manual", not {kind!r}.')
+        notebook = entry.get("notebook")
+        graded_names = [n.file for n in notebooks if n.graded]
+        if notebook is None and len(graded_names) == 1:
+            notebook = graded_names[0]
+        if notebook not in graded_names:
+            raise fail(f"{qid} notebook {notebook!r} is not one of the graded notebooks ({', '.join(graded_names) or 'none'}).")
+        for key in ("wrong", "alternative"):
+            if key in entry and not isinstance(entry[key], str):
+                raise fail(f"{qid} {key} must be code written as a block (use |).")
+        questions.append(
+            Question(id=qid, notebook=notebook, kind=kind, points=points, wrong=entry.get("wrong"), alternative=entry.get("alternative"))
+        )
+    ids = [q.id for q in questions]
+    dupes = sorted({q for q in ids if ids.count(q) > 1})
+    if dupes:
+        raise fail(f"question id {dupes[0]} is used twice. Give each question its own id.")
+
+    datasets = data.get("datasets") or []
+    if not isinstance(datasets, list):
+        raise fail("datasets must be a list of data set names.")
+
+    return Manifest(
+        id=aid,
+        title=str(data["title"]),
+        module=module,
+        due=due,
+        minutes=minutes,
+        learning_objectives=tuple(objectives),
+        notebooks=tuple(notebooks),
+        timeout=timeout,
+        parameters=tuple(params),
+        questions=tuple(questions),
+        datasets=tuple(str(d) for d in datasets),
+        path=path,
+    )
+
+
+def check_notebooks(manifest: Manifest, root: Path | None = None) -> None:
+    """Check that the source notebooks hold exactly the graded cells the manifest declares.
+
+    Raises:
+        ManifestError: a notebook is missing, or a question's cells or points disagree.
+        NotebookError: a source notebook cannot be read.
+    """
+    root = find_root(root)
+    src = manifest.source_dir(root)
+    on_disk = sorted(p.name for p in src.glob("*.ipynb")) if src.is_dir() else []
+    declared = sorted(n.file for n in manifest.notebooks)
+    if on_disk != declared:
+        raise ManifestError(
+            f"{manifest.path}: notebooks lists {', '.join(declared)} but source/{manifest.id}/ holds "
+            f"{', '.join(on_disk) or 'no notebook'}. Make them the same."
+        )
+    for entry in manifest.notebooks:
+        nb = nbs.read(src / entry.file)
+        graded = nbs.graded_cells(nb)
+        expected = {q.graded_cell: q for q in manifest.questions if q.notebook == entry.file}
+        if not entry.graded and graded:
+            raise ManifestError(f"{manifest.path}: {entry.file} is not graded but has graded cells {', '.join(graded)}. Mark it graded: true.")
+        for grade_id, q in expected.items():
+            if grade_id not in graded:
+                raise ManifestError(f'{manifest.path}: {q.id} needs a cell with grade_id "{grade_id}" in {entry.file}; none found.')
+            if abs(graded[grade_id] - q.points) > 1e-9:
+                raise ManifestError(
+                    f"{manifest.path}: {q.id} is worth {q.points} points here but {graded[grade_id]} in the "
+                    f"metadata of cell {grade_id} of {entry.file}. Make them the same."
+                )
+            if q.kind == "auto" and q.answer_cell not in nbs.solution_cells(nb):
+                raise ManifestError(f'{manifest.path}: {q.id} needs an answer cell with grade_id "{q.answer_cell}" in {entry.file}.')
+        extra = sorted(set(graded) - set(expected))
+        if extra:
+            raise ManifestError(f"{manifest.path}: {entry.file} has graded cells {', '.join(extra)} that no question declares. Add them under questions.")
+
+
+def _int(value: Any, name: str, fail) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise fail(f"{name} must be a positive whole number, not {value!r}.")
+    return value
+
+
+def _list(value: Any, name: str, fail) -> list:
+    if not isinstance(value, list) or not value:
+        raise fail(f"{name} must be a non-empty list.")
+    return value
+
+
+def _due(value: Any, fail) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        due = value
+    else:
+        try:
+            due = dt.datetime.fromisoformat(str(value))
+        except ValueError:
+            raise fail(f'due "{value}" is not a date and time. Write it like "2027-04-24T23:59:00+09:00".') from None
+    if due.tzinfo is None:
+        raise fail(f'due "{value}" has no time zone. Add the UTC offset, e.g. "+09:00".')
+    return due

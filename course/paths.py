@@ -1,0 +1,51 @@
+"""Where the course repository and its working area are on disk."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from course.errors import CourseError
+
+#: Environment variable that points the tools at a course repository.
+ROOT_ENV = "COURSE_ROOT"
+#: Folder, inside the repository, for everything the tools make (ignored by git).
+WORK_DIR = ".work"
+
+
+def _looks_like_root(path: Path) -> bool:
+    return (path / "assignments").is_dir() and (path / "source").is_dir()
+
+
+def find_root(start: Path | str | None = None) -> Path:
+    """Return the course repository: the folder holding ``assignments/`` and ``source/``.
+
+    Args:
+        start: where to start looking. Defaults to ``$COURSE_ROOT``, then the current
+            folder and its parents, then the folder this package was installed from.
+
+    Raises:
+        CourseError: no such folder was found.
+    """
+    if start is not None:
+        candidates = [Path(start)]
+    elif os.environ.get(ROOT_ENV):
+        candidates = [Path(os.environ[ROOT_ENV])]
+    else:
+        cwd = Path.cwd().resolve()
+        candidates = [cwd, *cwd.parents, Path(__file__).resolve().parents[1]]
+    for path in candidates:
+        if _looks_like_root(path):
+            return path.resolve()
+    where = ", ".join(str(p) for p in candidates[:2])
+    raise CourseError(
+        f"no course repository found at {where}: run this from the repository "
+        f"(the folder with assignments/ and source/) or set {ROOT_ENV}."
+    )
+
+
+def work_dir(root: Path) -> Path:
+    """Return (and create) the ignored working area of the repository at ``root``."""
+    path = Path(root) / WORK_DIR
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,146 @@
+"""Prove an assignment's tests are real: the solution earns every point, the blank notebook none."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from course import assign
+from course import manifest as manifests
+from course import notebooks as nbs
+from course import sample
+from course.errors import CourseError, NotebookError, ValidationError
+from course.execute import Run, run_notebook
+from course.grade import read_scores
+from course.paths import find_root
+from course.workspace import Student, Workspace, last_line
+
+
+@dataclass
+class Validation:
+    """What ``course validate`` measured for one assignment."""
+
+    assignment: str
+    runs: list[Run] = field(default_factory=list)
+    # (submission kind, parameter set) -> {question id: score}
+    scores: dict[tuple[str, str], dict[str, float]] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        lines = [f"{self.assignment}: papermill runs"]
+        for r in self.runs:
+            lines.append(f"  {r.notebook:<45} {r.parameters:<14} {r.seconds:6.1f} s  {'ok' if r.ok else 'FAILED: ' + r.error}")
+        lines.append(f"{self.assignment}: nbgrader round trip (autograded points per submission)")
+        for (kind, pset), scores in self.scores.items():
+            lines.append(f"  {kind:<12} {pset:<14} " + " ".join(f"{q}={s:g}" for q, s in scores.items()))
+        lines.append("OK: every autograded test fails blank and passes the solution." if not self.problems else "PROBLEMS:")
+        lines += [f"  - {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+def _say(progress, msg):
+    if progress is not None:
+        progress(msg)
+
+
+def validate(
+    assignment_id: str,
+    *,
+    root: Path | None = None,
+    round_trip: bool = True,
+    progress: Callable[[str], None] | None = print,
+) -> Validation:
+    """Run every source notebook under every parameter set, then grade the solution and the blank notebook.
+
+    Args:
+        assignment_id: the assignment to check.
+        round_trip: also autograde solution, blank, wrong and alternative submissions with nbgrader.
+        progress: called with one line per step.
+
+    Returns:
+        The measurements (run times, scores).
+
+    Raises:
+        ValidationError: naming every notebook that failed and every test cell that gives
+            free points on the blank notebook or loses points on a correct one.
+    """
+    root = find_root(root)
+    manifest = manifests.load(assignment_id, root)
+    manifests.check_notebooks(manifest, root)
+    assign.check_source_clean(manifest, root)
+    result = Validation(manifest.id)
+    with tempfile.TemporaryDirectory(prefix="course-validate-") as tmp:
+        tmp = Path(tmp)
+        _run_all(manifest, root, tmp / "runs", result, progress)
+        if round_trip:
+            _round_trip(manifest, root, tmp / "course", result, progress)
+    if result.problems:
+        raise ValidationError(f"{manifest.id}: " + " | ".join(result.problems))
+    return result
+
+
+def _run_all(manifest, root, out: Path, result: Validation, progress) -> None:
+    out.mkdir(parents=True)
+    for entry in manifest.notebooks:
+        for pset in manifest.parameters:
+            _say(progress, f"running {entry.file} with {pset.name} {pset.values}")
+            try:
+                secs = run_notebook(
+                    manifest.source_dir(root) / entry.file,
+                    out / f"{entry.stem}-{pset.name}.ipynb",
+                    pset.values,
+                    timeout=max(manifest.timeout, 60),
+                )
+                result.runs.append(Run(entry.file, pset.name, secs, True))
+            except NotebookError as exc:
+                result.runs.append(Run(entry.file, pset.name, 0.0, False, str(exc)))
+                result.problems.append(f"{exc} (parameters {pset.name})")
+
+
+def _parameterized(folder: Path, values: dict) -> None:
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    for path in folder.glob("*.ipynb"):
+        nb = parameterize_notebook(load_notebook_node(str(path)), values, kernel_name="python3", language="python")
+        nbs.write(nb, path)
+
+
+def _round_trip(manifest, root, course_dir: Path, result: Validation, progress) -> None:
+    ws = Workspace(course_dir, repo=root, timeout=manifest.timeout)
+    plans = []  # (student id, submission kind, parameter set)
+    for i, pset in enumerate(manifest.parameters):
+        kinds = [sample.SOLUTION, sample.BLANK] + ([sample.WRONG, sample.ALTERNATIVE] if i == 0 else [])
+        plans += [(f"{kind}--{pset.name}", kind, pset) for kind in kinds]
+    ws.sync(manifest, [Student(sid) for sid, _, _ in plans])
+    release = ws.generate(manifest)
+    autos = [q for q in manifest.questions if q.kind == "auto"]
+    for sid, kind, pset in plans:
+        folder = ws.submitted_dir(manifest.id, sid)
+        sample.build_submission(manifest, ws.source_dir(manifest.id), release, folder, kind)
+        _parameterized(folder, pset.values)
+        _say(progress, f"autograding the {kind} notebook with {pset.name}")
+        graded = ws.autograde(manifest.id, sid)
+        if not graded.get("success"):
+            raise CourseError(f"nbgrader could not autograde the {kind} notebook: {last_line(graded)}")
+        scores, _ = read_scores(ws, manifest, sid)
+        scores = {q.id: scores[q.id] for q in autos}
+        result.scores[(kind, pset.name)] = scores
+        _judge(manifest, kind, pset.name, scores, result)
+
+
+def _judge(manifest, kind: str, pset: str, scores: dict[str, float], result: Validation) -> None:
+    for q in manifest.questions:
+        if q.kind != "auto":
+            continue
+        got, cell = scores[q.id], f"{q.id} (cell {q.graded_cell} of {q.notebook})"
+        if kind == sample.SOLUTION and got < q.points:
+            result.problems.append(f"{cell}: the solution scores {got:g}/{q.points:g} with parameters {pset}")
+        elif kind == sample.BLANK and got > 0:
+            result.problems.append(f"{cell}: gives free points: the blank notebook scores {got:g}/{q.points:g} with parameters {pset}")
+        elif kind == sample.WRONG and q.wrong and got >= q.points:
+            result.problems.append(f"{cell}: the manifest's wrong answer still earns {got:g}/{q.points:g}")
+        elif kind == sample.ALTERNATIVE and got < q.points:
+            result.problems.append(f"{cell}: the manifest's alternative answer scores only {got:g}/{q.points:g}")

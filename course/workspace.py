@@ -1,0 +1,218 @@
+"""An nbgrader course directory driven through nbgrader's Python API (the one adapter to nbgrader)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
+
+from course.errors import CourseError, GradingError
+from course.manifest import Manifest
+from course.paths import find_root
+
+CONFIG_FILE = "nbgrader_config.py"
+
+
+@dataclass(frozen=True)
+class Student:
+    """A student as the gradebook knows them."""
+
+    id: str
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+
+
+def _put_scripts_on_path() -> None:
+    # nbgrader's Gradebook shells out to the `alembic` script; when the tools run from a
+    # virtual environment that is not activated, its bin/ folder is not on PATH.
+    scripts = str(Path(sys.executable).parent)
+    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
+
+
+def load_config(repo: Path) -> Config:
+    """Load the repository's ``nbgrader_config.py`` as a traitlets Config."""
+    path = Path(repo) / CONFIG_FILE
+    if not path.is_file():
+        raise CourseError(f"no {CONFIG_FILE} in {repo}: restore it from the repository (git checkout {CONFIG_FILE}).")
+    return PyFileConfigLoader(CONFIG_FILE, path=str(repo)).load_config()
+
+
+def _utc_naive(when: dt.datetime) -> dt.datetime:
+    # nbgrader stores due dates and timestamps as naive UTC.
+    return when.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+
+class Workspace:
+    """One nbgrader course root: its copy of the source notebooks, release, submissions, gradebook.
+
+    Args:
+        root: the nbgrader course root. Defaults to ``CourseDirectory.root`` of
+            ``nbgrader_config.py`` (``.work/course`` in the repository).
+        repo: the course repository (where ``source/`` and ``nbgrader_config.py`` are).
+        exchange: the nbgrader exchange folder. Defaults to the configured one when
+            ``root`` is the configured root, else ``<root>/exchange``.
+        db_url: the gradebook. Defaults likewise (configured, or a sqlite file in ``root``).
+        timeout: seconds per cell while grading; defaults to the configured value.
+    """
+
+    def __init__(
+        self,
+        root: Path | str | None = None,
+        *,
+        repo: Path | str | None = None,
+        exchange: Path | str | None = None,
+        db_url: str | None = None,
+        timeout: int | None = None,
+    ):
+        _put_scripts_on_path()
+        self.repo = find_root(repo)
+        self.config = load_config(self.repo)
+        configured_root = Path(self.config.CourseDirectory.root)
+        self.root = Path(root).resolve() if root is not None else configured_root
+        custom = self.root != configured_root
+        self.config.CourseDirectory.root = str(self.root)
+        if db_url or custom:
+            self.config.CourseDirectory.db_url = db_url or f"sqlite:///{self.root / 'gradebook.db'}"
+        if exchange or custom:
+            self.config.Exchange.root = str(exchange or self.root / "exchange")
+        if timeout is not None:
+            self.config.Execute.timeout = timeout
+        # nbgrader logs every step at INFO; the course tools print their own progress.
+        self.config.NbGraderAPI.log_level = logging.WARNING
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._api = None
+
+    # -- paths ------------------------------------------------------------------
+    @property
+    def course_id(self) -> str:
+        return self.config.CourseDirectory.course_id
+
+    @property
+    def db_url(self) -> str:
+        return self.config.CourseDirectory.db_url
+
+    @property
+    def exchange_root(self) -> Path:
+        return Path(self.config.Exchange.root)
+
+    def source_dir(self, aid: str) -> Path:
+        return self.root / "source" / aid
+
+    def release_dir(self, aid: str) -> Path:
+        return self.root / "release" / aid
+
+    def submitted_dir(self, aid: str, student: str) -> Path:
+        return self.root / "submitted" / student / aid
+
+    def autograded_dir(self, aid: str, student: str) -> Path:
+        return self.root / "autograded" / student / aid
+
+    def feedback_dir(self, aid: str, student: str) -> Path:
+        return self.root / "feedback" / student / aid
+
+    # -- nbgrader ---------------------------------------------------------------
+    @property
+    def api(self):
+        if self._api is None:
+            from nbgrader.apps import NbGraderAPI
+            from nbgrader.coursedir import CourseDirectory
+
+            coursedir = CourseDirectory(config=self.config)
+            self._api = NbGraderAPI(coursedir=coursedir, config=self.config)
+        return self._api
+
+    def gradebook(self):
+        """A new nbgrader Gradebook; use it in a ``with`` block so it is closed."""
+        from nbgrader.api import Gradebook
+
+        return Gradebook(self.db_url, self.course_id)
+
+    @staticmethod
+    def check(result: dict, what: str) -> str:
+        """Turn one of nbgrader's result dicts into a log string, or raise GradingError."""
+        if result is None:
+            raise GradingError(f"{what}: nbgrader's exchange is not available on this platform.")
+        if not result.get("success"):
+            raise GradingError(f"{what} failed: {last_line(result)}")
+        return result.get("log", "")
+
+    # -- steps ------------------------------------------------------------------
+    def sync(self, manifest: Manifest, students: list[Student] = ()) -> None:
+        """Copy the assignment's source in, and make the gradebook match the manifest and roster.
+
+        A student already in the gradebook keeps their grades; only names and e-mail are updated.
+        """
+        src = manifest.source_dir(self.repo)
+        if not src.is_dir():
+            raise CourseError(f"no folder source/{manifest.id}: the manifest declares it. Add the notebooks or fix the id.")
+        dest = self.source_dir(manifest.id)
+        if dest.exists():
+            shutil.rmtree(dest)
+        shutil.copytree(src, dest, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        with self.gradebook() as gb:
+            gb.update_or_create_assignment(manifest.id, duedate=_utc_naive(manifest.due))
+            for s in students:
+                gb.update_or_create_student(s.id, first_name=s.first_name, last_name=s.last_name, email=s.email)
+
+    def generate(self, manifest: Manifest) -> Path:
+        """``nbgrader generate_assignment``: write the student version into this workspace's release/."""
+        self.check(self.api.generate_assignment(manifest.id, force=True, create=True), f"generating {manifest.id}")
+        return self.release_dir(manifest.id)
+
+    def release_to_exchange(self, aid: str) -> None:
+        self.exchange_root.mkdir(parents=True, exist_ok=True)
+        self.api.unrelease(aid)
+        self.check(self.api.release_assignment(aid), f"releasing {aid} to the exchange")
+
+    def submit(self, aid: str, student: str, folder: Path, timestamp: dt.datetime | None = None) -> None:
+        """Submit ``folder`` to the exchange as ``student`` would with ``nbgrader submit``.
+
+        Args:
+            timestamp: when the work was handed in (default: now). Used by the sample class
+                to replay a late submission.
+        """
+        from nbgrader.coursedir import CourseDirectory
+        from nbgrader.exchange.default.submit import ExchangeSubmit
+
+        coursedir = CourseDirectory(config=self.config)
+        coursedir.assignment_id = aid
+        coursedir.student_id = student
+        app = ExchangeSubmit(coursedir=coursedir, authenticator=self.api.authenticator, config=self.config)
+        app.assignment_dir = str(Path(folder).parent)
+        app.cache = str(self.root / "cache" / student)
+        app.start()
+        if timestamp is not None:
+            inbound = self.exchange_root / self.course_id / "inbound"
+            stamp = _utc_naive(timestamp).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+            for path in inbound.glob(f"{student}+{aid}+*"):
+                (path / "timestamp.txt").write_text(stamp)
+
+    def collect(self, aid: str) -> None:
+        self.check(self.api.collect(aid, update=True), f"collecting {aid}")
+
+    def autograde(self, aid: str, student: str) -> dict:
+        """``nbgrader autograde`` for one student; returns nbgrader's result dict (never raises for the student's work)."""
+        return self.api.autograde(aid, student, force=True, create=True)
+
+    def feedback(self, aid: str, student: str) -> Path:
+        self.check(self.api.generate_feedback(aid, student, force=True), f"feedback for {student}")
+        return self.feedback_dir(aid, student)
+
+
+def last_line(result: dict) -> str:
+    """The most telling line of a failed nbgrader result: its last error or exception line."""
+    text = (result.get("error") or "") + "\n" + (result.get("log") or "")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for line in reversed(lines):
+        if line.startswith("[ERROR]") or line.startswith("[CRITICAL]"):
+            return line.split("]", 1)[1].strip()
+    return lines[-1] if lines else "no message from nbgrader"
