@@ -11,6 +11,7 @@ from typing import Any
 
 from course import notebooks as nbs
 from course.errors import NotebookError
+from course.paths import use_this_environment
 
 KERNEL = "python3"
 
@@ -51,6 +52,7 @@ def run_notebook(
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
 
+    use_this_environment()
     path = Path(path)
     nbs.read(path)  # a clear message for a broken file, before papermill's own
     started = time.perf_counter()

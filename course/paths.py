@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 from course.errors import CourseError
@@ -49,3 +50,17 @@ def work_dir(root: Path) -> Path:
     path = Path(root) / WORK_DIR
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def use_this_environment() -> None:
+    """Make nbgrader and the kernels it starts use the Python environment the tools run in."""
+    # nbgrader's Gradebook shells out to the `alembic` script; when the tools run from a
+    # virtual environment that is not activated, its bin/ folder is not on PATH.
+    scripts = str(Path(sys.executable).parent)
+    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
+    # A "python3" kernel in the user's own Jupyter folder would otherwise win over this
+    # environment's, and grade with other packages than the students have.
+    kernels = str(Path(sys.prefix) / "share" / "jupyter")
+    if kernels not in os.environ.get("JUPYTER_PATH", "").split(os.pathsep):
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (kernels, os.environ.get("JUPYTER_PATH", "")) if p)

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import shutil
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +13,7 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from course.errors import CourseError, GradingError
 from course.manifest import Manifest
-from course.paths import find_root
+from course.paths import find_root, use_this_environment
 
 CONFIG_FILE = "nbgrader_config.py"
 
@@ -28,14 +26,6 @@ class Student:
     first_name: str = ""
     last_name: str = ""
     email: str = ""
-
-
-def _put_scripts_on_path() -> None:
-    # nbgrader's Gradebook shells out to the `alembic` script; when the tools run from a
-    # virtual environment that is not activated, its bin/ folder is not on PATH.
-    scripts = str(Path(sys.executable).parent)
-    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = scripts + os.pathsep + os.environ.get("PATH", "")
 
 
 def load_config(repo: Path) -> Config:
@@ -73,7 +63,7 @@ class Workspace:
         db_url: str | None = None,
         timeout: int | None = None,
     ):
-        _put_scripts_on_path()
+        use_this_environment()
         self.repo = find_root(repo)
         self.config = load_config(self.repo)
         configured_root = Path(self.config.CourseDirectory.root)

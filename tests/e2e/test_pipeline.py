@@ -1,0 +1,132 @@
+"""The instructor cycle end to end on the two-question toy course: validate, release, grade, demo."""
+
+import csv
+import json
+
+import pytest
+
+from course import assign, grade, validate
+from course.demo import run_demo
+from course.errors import ReleaseError, ValidationError
+from course.grade import FAILED, GRADED, MISSING
+
+pytestmark = pytest.mark.slow
+
+
+def _edit_cell(root, grade_id, new_source):
+    path = root / "source" / "00-toy" / "00-toy-lab.ipynb"
+    nb = json.loads(path.read_text())
+    for cell in nb["cells"]:
+        if cell["metadata"].get("nbgrader", {}).get("grade_id") == grade_id:
+            cell["source"] = new_source
+    path.write_text(json.dumps(nb))
+
+
+def test_validate_proves_the_toy_tests_real(toy_root):
+    result = validate.validate("00-toy", root=toy_root, progress=None)
+    assert {r.parameters for r in result.runs} == {"default", "other-seed"}
+    assert all(r.ok for r in result.runs)
+    assert result.scores[("solution", "other-seed")] == {"q1": 2, "q2": 1}
+    assert result.scores[("blank", "default")] == {"q1": 0, "q2": 0}
+
+
+def test_validate_names_a_test_cell_that_gives_free_points(toy_root):
+    _edit_cell(toy_root, "q2-tests", "# no test at all\npass")
+    with pytest.raises(ValidationError, match=r"q2 \(cell q2-tests of 00-toy-lab.ipynb\): gives free points"):
+        validate.validate("00-toy", root=toy_root, progress=None)
+
+
+def test_validate_names_a_solution_that_fails_its_hidden_test(toy_root):
+    _edit_cell(toy_root, "q1-tests", "### BEGIN HIDDEN TESTS\nassert total == 56\n### END HIDDEN TESTS")
+    with pytest.raises(ValidationError, match=r"q1 .*the solution scores 0/2"):
+        validate.validate("00-toy", root=toy_root, round_trip=True, progress=None)
+
+
+def test_release_writes_what_nbgrader_generates_and_nothing_secret(toy_root):
+    assign.release("00-toy", toy_root)
+    released = (toy_root / "release" / "00-toy" / "00-toy-lab.ipynb").read_text()
+    assert "BEGIN SOLUTION" not in released and "HIDDEN" not in released
+    assert "sum(range(1, 11))" not in released and "total == 55" not in released
+    assert "# YOUR CODE HERE" in released
+    assign.check_release("00-toy", toy_root)  # up to date: no error
+    path = toy_root / "release" / "00-toy" / "00-toy-lab.ipynb"
+    path.write_text(released.replace("Set `total`", "Set `totals`"))
+    with pytest.raises(ReleaseError, match="Run: course release 00-toy"):
+        assign.check_release("00-toy", toy_root)
+
+
+def test_leak_check_catches_a_solution_left_in_a_student_notebook(tmp_path, toy_root):
+    (tmp_path / "lab.ipynb").write_text((toy_root / "source" / "00-toy" / "00-toy-lab.ipynb").read_text())
+    with pytest.raises(ReleaseError, match="still contains '### BEGIN SOLUTION'"):
+        assign.check_no_leaks(tmp_path)
+
+
+@pytest.fixture
+def toy_demo(toy_root, tmp_path):
+    run, report = run_demo("00-toy", output=tmp_path / "out", root=toy_root, progress=None)
+    return toy_root, run, report
+
+
+def test_demo_grades_the_sample_class_and_reports_the_corrupt_file(toy_demo):
+    _, run, report = toy_demo
+    by = {r.student: r for r in run.results}
+    assert by["aiko"].status == GRADED and by["aiko"].scores == {"q1": 2, "q2": 1, "q3": 0}
+    assert by["mei"].status == GRADED and by["mei"].total == 0
+    assert by["kenji"].status == GRADED and 0 < by["kenji"].total < 3  # q2 wrong on purpose
+    assert by["haruto"].late_seconds == pytest.approx(26 * 3600, abs=1)
+    assert by["aiko"].late_seconds == 0
+    assert by["yuna"].status == FAILED and "not a valid notebook" in by["yuna"].reason
+    assert any(n.startswith("yuna:") and "batch went on" in n for n in run.notices)
+
+    with report.csv.open() as fh:
+        table = list(csv.DictReader(fh))
+    assert [r["student_id"] for r in table] == ["aiko", "kenji", "mei", "haruto", "yuna"]
+    assert table[0]["total"] == "3.0" and table[0]["max"] == "5"
+    assert report.figure.stat().st_size > 1000
+    assert "yuna" in report.html.read_text()
+    for sid in ("aiko", "kenji", "mei", "haruto"):
+        assert (report.feedback / sid / "00-toy-lab.html").is_file()
+    assert not (report.feedback / "yuna").exists()
+
+
+def test_regrading_keeps_manual_grades_and_says_so(toy_demo):
+    root, run, _ = toy_demo
+    ws = run.workspace
+    with ws.gradebook() as gb:
+        g = gb.find_grade("q3-answer", "00-toy-lab", "00-toy", "aiko")
+        g.manual_score = 2
+        c = gb.find_comment("q3-answer", "00-toy-lab", "00-toy", "aiko")
+        c.manual_comment = "Clear and correct."
+        gb.db.commit()
+    again = grade.grade_all("00-toy", roster=_students(), workspace=ws, root=root, progress=None)
+    aiko = again.result("aiko")
+    assert aiko.scores["q3"] == 2 and aiko.total == 5
+    assert aiko.kept_manual == 2
+    assert any(n.startswith("aiko: re-graded; 2 manual") for n in again.notices)
+    with ws.gradebook() as gb:
+        assert gb.find_comment("q3-answer", "00-toy-lab", "00-toy", "aiko").manual_comment == "Clear and correct."
+
+
+def _students():
+    from course.sample import sample_roster
+
+    return sample_roster()
+
+
+def test_grade_imports_a_submissions_folder_and_skips_unknown_students(toy_root, tmp_path):
+    from course.sample import build_submission
+    from course.workspace import Student, Workspace
+    from course import manifest
+
+    m = manifest.load("00-toy", toy_root)
+    ws = Workspace(tmp_path / "course", repo=toy_root)
+    ws.sync(m)
+    release = ws.generate(m)
+    subs = tmp_path / "lms"
+    build_submission(m, ws.source_dir("00-toy"), release, subs / "ana", "solution")
+    build_submission(m, ws.source_dir("00-toy"), release, subs / "stranger", "solution")
+    run = grade.grade_all("00-toy", roster=[Student("ana"), Student("ben")], workspace=ws, submissions=subs,
+                          collect=False, root=toy_root, progress=None)
+    assert run.result("ana").status == GRADED and run.result("ana").total == 3
+    assert run.result("ben").status == MISSING
+    assert any(n.startswith("stranger:") and "not on the roster" in n for n in run.notices)

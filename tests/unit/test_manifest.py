@@ -1,0 +1,92 @@
+"""course.manifest: reading, validating, and matching manifests against notebooks."""
+
+import json
+
+import pytest
+import yaml
+
+from course import manifest
+from course.errors import AssignmentNotFound, ManifestError
+
+
+def _write(root, data):
+    (root / "assignments" / "00-toy.yml").write_text(yaml.safe_dump(data))
+
+
+def _toy(root):
+    return yaml.safe_load((root / "assignments" / "00-toy.yml").read_text())
+
+
+def test_toy_manifest_loads_with_points_and_parameters(toy_root):
+    m = manifest.load("00-toy", toy_root)
+    assert [q.id for q in m.questions] == ["q1", "q2", "q3"]
+    assert m.points == 5 and m.auto_points == 3
+    assert [p.name for p in m.parameters] == ["default", "other-seed"]
+    assert m.due.utcoffset() is not None
+    manifest.check_notebooks(m, toy_root)
+
+
+def test_every_shipped_manifest_is_valid_and_matches_its_notebooks(repo_root):
+    ids = manifest.available(repo_root)
+    assert ids, "no manifest in assignments/"
+    for aid in ids:
+        manifest.check_notebooks(manifest.load(aid, repo_root), repo_root)
+
+
+def test_unknown_assignment_suggests_the_closest_id(toy_root):
+    with pytest.raises(AssignmentNotFound, match='Did you mean "00-toy"'):
+        manifest.load("00-tyo", toy_root)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda d: d.pop("due"), "missing field due"),
+        (lambda d: d["questions"][0].pop("points"), 'q1 has no points. Add "points: <n>"'),
+        (lambda d: d["questions"][0].update(points=-1), "q1 points must be a positive number"),
+        (lambda d: d["questions"][1].update(id="q1"), "question id q1 is used twice"),
+        (lambda d: d.update(due="2027-01-15T23:59:00"), "has no time zone"),
+        (lambda d: d.update(due="next friday"), "is not a date and time"),
+        (lambda d: d.update(id="00-other"), "but the file is named 00-toy.yml"),
+        (lambda d: d["questions"][0].update(kind="oral"), 'kind must be "auto" or "manual"'),
+        (lambda d: d.update(parameters=[]), "parameters must be a non-empty list"),
+    ],
+)
+def test_bad_manifest_fields_give_one_line_that_says_what_to_do(toy_root, change, message):
+    data = _toy(toy_root)
+    change(data)
+    _write(toy_root, data)
+    with pytest.raises(ManifestError) as err:
+        manifest.load("00-toy", toy_root)
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+    assert str(err.value).startswith("assignments/00-toy.yml")
+
+
+def test_invalid_yaml_names_the_line(toy_root):
+    (toy_root / "assignments" / "00-toy.yml").write_text("id: 00-toy\ntitle: [unclosed\n")
+    with pytest.raises(ManifestError, match="line .*not valid YAML"):
+        manifest.load("00-toy", toy_root)
+
+
+def test_points_that_disagree_with_the_notebook_are_reported(toy_root):
+    data = _toy(toy_root)
+    data["questions"][0]["points"] = 3
+    _write(toy_root, data)
+    m = manifest.load("00-toy", toy_root)
+    with pytest.raises(ManifestError, match="q1 is worth 3 points here but 2.0 in the metadata of cell q1-tests"):
+        manifest.check_notebooks(m, toy_root)
+
+
+def test_a_graded_cell_no_question_declares_is_reported(toy_root):
+    data = _toy(toy_root)
+    data["questions"] = data["questions"][:2]
+    _write(toy_root, data)
+    with pytest.raises(ManifestError, match="q3-answer that no question declares"):
+        manifest.check_notebooks(manifest.load("00-toy", toy_root), toy_root)
+
+
+def test_a_notebook_missing_from_source_is_reported(toy_root):
+    (toy_root / "source" / "00-toy" / "00-toy-lab.ipynb").unlink()
+    with pytest.raises(ManifestError, match="holds no notebook"):
+        manifest.check_notebooks(manifest.load("00-toy", toy_root), toy_root)
