@@ -93,6 +93,26 @@ def release(assignment_id: str, root: Path | None = None) -> Released:
     return Released(assignment_id, files, tuple(target / c for c in changed))
 
 
+def publish(assignment_id: str, root: Path | None = None, workspace: Workspace | None = None) -> Path:
+    """Release an assignment to students through the nbgrader exchange (``nbgrader release_assignment``).
+
+    Syncs the manifest into the gradebook, regenerates the student version in the grading
+    workspace, and copies it to the exchange, where students fetch it from the Assignments tab.
+
+    Returns:
+        The exchange folder students fetch from.
+    """
+    root = find_root(root)
+    manifest = manifests.load(assignment_id, root)
+    manifests.check_notebooks(manifest, root)
+    check_source_clean(manifest, root)
+    ws = workspace or Workspace(repo=root, timeout=manifest.timeout)
+    ws.sync(manifest)
+    check_no_leaks(ws.generate(manifest))
+    ws.release_to_exchange(manifest.id)
+    return ws.exchange_root / ws.course_id / "outbound" / manifest.id
+
+
 def check_release(assignment_id: str, root: Path | None = None) -> None:
     """Raise ReleaseError unless ``release/<id>/`` is exactly what nbgrader generates from ``source/<id>/``."""
     root = find_root(root)

@@ -49,11 +49,16 @@ def list_cmd(ctx):
 @cli.command("release")
 @click.argument("assignment_id", required=False)
 @click.option("--check", is_flag=True, help="Only check that release/ is up to date; change nothing.")
+@click.option("--to-exchange", is_flag=True,
+              help="Also release to students through the nbgrader exchange (the hub's Assignments tab).")
 @click.pass_context
-def release_cmd(ctx, assignment_id, check):
+def release_cmd(ctx, assignment_id, check, to_exchange):
     """Regenerate release/ID from source/ID with nbgrader (every assignment if no ID) and check it."""
     for aid in _ids(ctx.obj["root"], assignment_id):
-        if check:
+        if to_exchange:
+            click.echo(assign.release(aid, ctx.obj["root"]).summary())
+            click.echo(f"{aid}: released to students through the exchange: {assign.publish(aid, ctx.obj['root'])}")
+        elif check:
             assign.check_release(aid, ctx.obj["root"])
             click.echo(f"{aid}: release/ is what nbgrader generates from source/, with no solution or hidden test.")
         else:

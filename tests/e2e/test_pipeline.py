@@ -130,3 +130,14 @@ def test_grade_imports_a_submissions_folder_and_skips_unknown_students(toy_root,
     assert run.result("ana").status == GRADED and run.result("ana").total == 3
     assert run.result("ben").status == MISSING
     assert any(n.startswith("stranger:") and "not on the roster" in n for n in run.notices)
+
+
+def test_release_to_exchange_puts_the_student_version_where_students_fetch_it(toy_root, tmp_path):
+    from course.workspace import Workspace
+
+    ws = Workspace(tmp_path / "course", repo=toy_root)
+    outbound = assign.publish("00-toy", toy_root, workspace=ws)
+    text = (outbound / "00-toy-lab.ipynb").read_text()
+    assert "# YOUR CODE HERE" in text and "BEGIN SOLUTION" not in text
+    with ws.gradebook() as gb:
+        assert gb.find_assignment("00-toy").duedate is not None
