@@ -1,0 +1,344 @@
+"""Helpers for the test cells of graded notebooks: each failure says, kindly, what to try next.
+
+Every check raises ``AssertionError`` (so nbgrader counts the test as failed) with a
+one-line message in the student's terms, and returns None when the answer passes.
+
+    >>> checks.check_number(median_before, "median_before", low=0, high=600)
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "check_answered",
+    "check_choice",
+    "check_close",
+    "check_frame",
+    "check_number",
+    "check_series",
+    "check_series_close",
+    "check_set",
+]
+
+
+def _fail(message: str, hint: str | None = None) -> None:
+    raise AssertionError(f"{message} {hint}" if hint else message)
+
+
+def _show(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def check_answered(value: object, name: str) -> None:
+    """Fail if the answer is still the placeholder ``...`` or None.
+
+    Args:
+        value: the student's answer.
+        name: the variable's name, as the student wrote it.
+
+    Raises:
+        AssertionError: the answer is ``...`` (Ellipsis) or None.
+    """
+    if value is Ellipsis:
+        _fail(f"{name} is still `...`: replace ... with your answer, then run the cell again.")
+    if value is None:
+        _fail(
+            f"{name} is None: the cell gave it no value. A function like print() returns None; "
+            f"assign the result itself, as in {name} = ..."
+        )
+
+
+def _table_hint(value: pd.Series | pd.DataFrame) -> str:
+    if isinstance(value, pd.DataFrame):
+        shape = f"a table with {value.shape[0]} rows and {value.shape[1]} columns"
+    else:
+        shape = f"a column of {len(value)} values (a pandas Series)"
+    return shape
+
+
+def check_number(
+    value: object,
+    name: str,
+    low: float | None = None,
+    high: float | None = None,
+    hint: str | None = None,
+) -> None:
+    """Fail unless the answer is one finite number, optionally within [low, high].
+
+    Args:
+        value: the student's answer.
+        name: the variable's name.
+        low: the smallest plausible value (None: no lower limit).
+        high: the largest plausible value (None: no upper limit).
+        hint: what to try if the number is out of range.
+
+    Raises:
+        AssertionError: the answer is ``...``, None, text, a table, a bool, NaN,
+            infinite, or outside [low, high].
+    """
+    check_answered(value, name)
+    if isinstance(value, (pd.Series, pd.DataFrame)):
+        if value.size == 1:
+            _fail(
+                f"{name} is {_table_hint(value)} holding one value, but one plain number is asked. "
+                "Take it out with .iloc[0] or .item()."
+            )
+        _fail(
+            f"{name} is {_table_hint(value)}, but one number is asked. "
+            "Try .mean(), .median() or .sum() to reduce it to one number, or pick one value with .loc[...]."
+        )
+    if isinstance(value, np.ndarray):
+        _fail(f"{name} is an array of {value.size} values, but one number is asked. Try .mean() or pick one value.")
+    if isinstance(value, (list, tuple, set, dict)):
+        _fail(f"{name} is a {type(value).__name__} of {len(value)} items, but one number is asked.")
+    if isinstance(value, (bool, np.bool_)):
+        _fail(f"{name} is {value} (True/False), but a number is asked. Did you compare (==, <) instead of compute?")
+    if isinstance(value, str):
+        _fail(f"{name} is text ({_show(value)}), but a number is asked. Remove the quotes around the number.")
+    if value is pd.NA or value is pd.NaT:
+        _fail(f"{name} is missing (pd.NA): the data you used may be empty or missing. Check your filter.")
+    if not isinstance(value, numbers.Real):
+        _fail(f"{name} is a {type(value).__name__} ({_show(value)}), but one number is asked.")
+    number = float(value)
+    if math.isnan(number):
+        _fail(
+            f"{name} is NaN (not a number). Your selection may be empty (check the filter's spelling), "
+            "or you divided by zero, or all values were missing."
+        )
+    if math.isinf(number):
+        _fail(f"{name} is infinite: did you divide by zero? Check the denominator.")
+    if (low is not None and number < low) or (high is not None and number > high):
+        lo = "-inf" if low is None else f"{low:,g}"
+        hi = "inf" if high is None else f"{high:,g}"
+        _fail(f"{name} is {number:,.4g}, outside the plausible range [{lo}, {hi}].", hint)
+
+
+def check_close(
+    value: object,
+    expected: float,
+    name: str,
+    rel: float = 1e-6,
+    abs: float = 1e-9,  # noqa: A002  (the name matches math.isclose and pytest.approx)
+    hint: str | None = None,
+) -> None:
+    """Fail unless the answer is one number close to the expected one.
+
+    The message does not reveal the expected value: it points at what to re-check.
+
+    Args:
+        value: the student's answer.
+        expected: the right value, recomputed from the data.
+        name: the variable's name.
+        rel: relative tolerance.
+        abs: absolute tolerance.
+        hint: what to re-check if the value is not close.
+
+    Raises:
+        AssertionError: the answer is not a number (see check_number) or not close enough.
+    """
+    check_number(value, name)
+    if not math.isclose(float(value), float(expected), rel_tol=rel, abs_tol=abs):
+        _fail(
+            f"{name} is {float(value):,.4g}, which is not the expected value.",
+            hint or "Re-read the question: which rows (the filter) and which statistic?",
+        )
+
+
+def check_frame(
+    value: object,
+    name: str,
+    columns: Iterable[str] | None = None,
+    min_rows: int | None = None,
+    max_rows: int | None = None,
+) -> None:
+    """Fail unless the answer is a DataFrame with the given columns and number of rows.
+
+    Args:
+        value: the student's answer.
+        name: the variable's name.
+        columns: columns that must be present (others are allowed).
+        min_rows: the fewest rows allowed.
+        max_rows: the most rows allowed.
+
+    Raises:
+        AssertionError: the answer is not a DataFrame, lacks a column, or has too few or
+            too many rows.
+    """
+    check_answered(value, name)
+    if isinstance(value, pd.Series):
+        _fail(
+            f"{name} is a Series (one column), but a table (DataFrame) is asked. "
+            "Select columns with a list, df[['a', 'b']], or turn it into a table with .reset_index()."
+        )
+    if not isinstance(value, pd.DataFrame):
+        _fail(f"{name} is a {type(value).__name__}, but a table (pandas DataFrame) is asked.")
+    if columns is not None:
+        missing = [c for c in columns if c not in value.columns]
+        if missing:
+            _fail(
+                f"{name} has no column {missing[0]!r} (it has {list(map(str, value.columns))}). "
+                "If it is in the index, try .reset_index()."
+            )
+    n = len(value)
+    if min_rows is not None and n < min_rows:
+        _fail(f"{name} has {n} rows but should have at least {min_rows}. Is your filter too strict?")
+    if max_rows is not None and n > max_rows:
+        _fail(f"{name} has {n} rows but should have at most {max_rows}. Did you forget a filter, or to drop missing values?")
+
+
+def check_series(
+    value: object,
+    name: str,
+    index: Iterable[object] | None = None,
+    low: float | None = None,
+    high: float | None = None,
+    hint: str | None = None,
+) -> None:
+    """Fail unless the answer is a Series of finite numbers with the given index labels.
+
+    Args:
+        value: the student's answer.
+        name: the variable's name.
+        index: the labels the Series must have, in any order (None: any labels).
+        low: the smallest plausible value.
+        high: the largest plausible value.
+        hint: what to try if a value is out of range.
+
+    Raises:
+        AssertionError: the answer is not a numeric Series, has other labels, holds NaN, or
+            holds a value outside [low, high].
+    """
+    check_answered(value, name)
+    if isinstance(value, pd.DataFrame):
+        if value.shape[1] == 1:
+            _fail(f"{name} is a table with one column; pick that column to get a Series, e.g. {name}[{str(value.columns[0])!r}].")
+        _fail(f"{name} is a table with {value.shape[1]} columns, but one column (a Series) is asked. Select one column.")
+    if not isinstance(value, pd.Series):
+        if isinstance(value, numbers.Number):
+            _fail(f"{name} is one number, but one value per group (a Series) is asked. Try .groupby(...)[column].")
+        _fail(f"{name} is a {type(value).__name__}, but a pandas Series (one value per group) is asked.")
+    if index is not None:
+        wanted = {str(label) for label in index}
+        got = {str(label) for label in value.index}
+        if got != wanted:
+            missing = sorted(wanted - got)
+            extra = sorted(got - wanted)
+            detail = f"missing {missing[:3]}" if missing else f"unexpected {extra[:3]}"
+            _fail(
+                f"{name} should have one value for each of {sorted(wanted)[:6]}{'...' if len(wanted) > 6 else ''}, "
+                f"but its labels differ ({detail}). Group by the right column, and check the filter."
+            )
+    if not pd.api.types.is_numeric_dtype(value) or pd.api.types.is_bool_dtype(value):
+        _fail(f"{name} holds {value.dtype} values, but numbers are asked. Did you compare (==) instead of compute (.mean())?")
+    numbers_ = value.astype("float64")
+    if numbers_.isna().any():
+        label = numbers_.index[numbers_.isna()][0]
+        _fail(f"{name} has a missing value (NaN) for {label!r}. Is that group empty after your filter?")
+    if (low is not None and (numbers_ < low).any()) or (high is not None and (numbers_ > high).any()):
+        bad = numbers_[((numbers_ < low) if low is not None else False) | ((numbers_ > high) if high is not None else False)]
+        lo = "-inf" if low is None else f"{low:,g}"
+        hi = "inf" if high is None else f"{high:,g}"
+        _fail(f"{name} is {bad.iloc[0]:,.4g} for {bad.index[0]!r}, outside the plausible range [{lo}, {hi}].", hint)
+
+
+def check_series_close(
+    value: object,
+    expected: pd.Series,
+    name: str,
+    rel: float = 1e-6,
+    abs: float = 1e-9,  # noqa: A002
+    hint: str | None = None,
+) -> None:
+    """Fail unless the answer matches the expected Series label by label (any order).
+
+    Args:
+        value: the student's answer.
+        expected: the right values, recomputed from the data, indexed by label.
+        name: the variable's name.
+        rel: relative tolerance for each value.
+        abs: absolute tolerance for each value.
+        hint: what to re-check if a value is not close.
+
+    Raises:
+        AssertionError: the answer is not a matching Series (see check_series) or a value is off.
+    """
+    check_series(value, name, index=expected.index)
+    got = pd.Series(value.to_numpy(dtype="float64"), index=[str(i) for i in value.index])
+    want = pd.Series(expected.to_numpy(dtype="float64"), index=[str(i) for i in expected.index])
+    for label, target in want.items():
+        if not math.isclose(got[label], target, rel_tol=rel, abs_tol=abs):
+            _fail(
+                f"{name} is {got[label]:,.4g} for {label!r}, which is not the expected value.",
+                hint or "Re-read the question: which rows (the filter) and which statistic?",
+            )
+
+
+def check_set(
+    value: object,
+    expected: Iterable[object],
+    name: str,
+    hint: str | None = None,
+) -> None:
+    """Fail unless the answer holds exactly the expected labels (any order, no repeats needed).
+
+    Accepts a set, list, tuple, numpy array, pandas Index or Series of labels.
+
+    Args:
+        value: the student's answer.
+        expected: the right labels.
+        name: the variable's name.
+        hint: what to re-check if the labels differ.
+
+    Raises:
+        AssertionError: the answer is not a collection of labels, or the labels differ.
+    """
+    check_answered(value, name)
+    if isinstance(value, pd.DataFrame):
+        _fail(f"{name} is a table, but a collection of labels is asked. Take one column, e.g. {name}['field_id'].")
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        _fail(f"{name} is {_show(value)}, but a collection of labels (a set, list or Series) is asked.")
+    got = {str(v) for v in value}
+    want = {str(v) for v in expected}
+    if got != want:
+        extra, missing = len(got - want), len(want - got)
+        parts = []
+        if extra:
+            parts.append(f"{extra} label{'s' if extra > 1 else ''} that should not be there")
+        if missing:
+            parts.append(f"misses {missing}")
+        _fail(
+            f"{name} has {len(got)} distinct labels: it has {' and '.join(parts)}.",
+            hint or "Check each condition of the rule, and whether you combined them with & (and) or | (or).",
+        )
+
+
+def check_choice(value: object, name: str, options: Iterable[str], expected: str | None = None) -> None:
+    """Fail unless the answer is one of the options (and, if given, the expected one).
+
+    Case and surrounding spaces are ignored.
+
+    Args:
+        value: the student's answer, e.g. "B".
+        name: the variable's name.
+        options: the allowed answers.
+        expected: the right answer (hidden tests); None to check only the format.
+
+    Raises:
+        AssertionError: the answer is not text, not one of the options, or not the expected one.
+    """
+    check_answered(value, name)
+    options = [str(o) for o in options]
+    if not isinstance(value, str):
+        _fail(f"{name} is {_show(value)}, but one of {options} is asked, in quotes: {name} = {options[0]!r}.")
+    answer = value.strip().upper()
+    if answer not in [o.upper() for o in options]:
+        _fail(f"{name} is {value!r}, but it should be one of {options}.")
+    if expected is not None and answer != str(expected).strip().upper():
+        _fail(f"{name} = {value!r} is not the best answer. Re-read the options against the data.")

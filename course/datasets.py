@@ -1,0 +1,505 @@
+"""The course's data sets: each one is checked against its recorded checksum and schema, never downloaded.
+
+Every data set lives in ``course/data/<name>/`` with its file, a ``DATASHEET.md`` and,
+for generated (synthetic) data, the ``make_<name>.py`` script that writes it.
+
+    >>> from course import datasets
+    >>> datasets.available()
+    ['civil_service_applicants', 'form_fields', ...]
+    >>> visits = datasets.load_service_desk_visits(sample_frac=0.5, seed=2026)
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import importlib.resources
+import math
+import numbers
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from course.errors import DatasetError, DatasetNotFound
+
+__all__ = [
+    "available",
+    "datasheet",
+    "load",
+    "load_civil_service_applicants",
+    "load_form_fields",
+    "load_form_fill_log",
+    "load_my_number_card",
+    "load_population_age22",
+    "load_service_desk_visits",
+]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a data set's schema.
+
+    Attributes:
+        name: the column name in the file.
+        kind: "int", "float", "str", "bool" or "date" (ISO 8601, YYYY-MM-DD).
+        nullable: whether empty cells are allowed.
+        allowed: for "str" columns, the only values allowed (None: any text).
+        low: the smallest value allowed for numbers (None: no limit).
+        high: the largest value allowed for numbers (None: no limit).
+    """
+
+    name: str
+    kind: str
+    nullable: bool = False
+    allowed: tuple[str, ...] | None = None
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """What the course expects of one shipped data set."""
+
+    name: str
+    file: str
+    sha256: str
+    columns: tuple[Column, ...]
+    synthetic: bool
+    row_level: bool = False
+    description: str = ""
+    make_script: str | None = field(default=None)
+
+
+BRANCHES = ("Central", "North", "East", "South", "West")
+PROCEDURES = ("moving", "childbirth", "bereavement", "my number card")
+AGE_GROUPS = ("18-29", "30-44", "45-64", "65-74", "75+")
+MEASURES = (
+    "old Type I + comprehensive (annual report)",
+    "spring exam",
+    "full year incl. autumn track",
+)
+DIVISIONS = (
+    "Agriculture Committee",
+    "Child and Family",
+    "Citizen Affairs",
+    "Disability Welfare",
+    "Elderly Medical Care",
+    "Environment",
+    "Health Insurance and Pension",
+    "Long-term Care",
+    "Municipal Housing",
+    "Property Tax",
+    "Resident Tax",
+    "Tax Collection",
+    "Water and Sewerage",
+)
+
+# The one registry: file names, checksums and schemas. After regenerating a file on
+# purpose, update its sha256 here and in its DATASHEET.md (tests check they agree).
+REGISTRY: dict[str, DatasetSpec] = {
+    spec.name: spec
+    for spec in (
+        DatasetSpec(
+            name="civil_service_applicants",
+            file="civil_service_applicants.csv",
+            sha256="5a5638f3945c38c47a6a586997340539965c8f6ebf606cbebf6b95c30532077d",
+            synthetic=False,
+            description="Applicants to Japan's career-track national civil service exam (real, typed from named sources).",
+            columns=(
+                Column("fiscal_year", "int", low=1990, high=2030),
+                Column("measure", "str", allowed=MEASURES),
+                Column("applicants", "int", nullable=True, low=0),
+                Column("applicants_note", "str", nullable=True),
+                Column("women_share_pct", "float", nullable=True, low=0, high=100),
+                Column("passed", "int", nullable=True, low=0),
+                Column("source", "str"),
+            ),
+        ),
+        DatasetSpec(
+            name="population_age22",
+            file="population_age22.csv",
+            sha256="ae44b3eec47be669f3d9e4a0645d2e26d631fddd986fdeaff5a8f40455d4a14b",
+            synthetic=False,
+            description="Japan's 22-year-old population in 1996 and 2020 (real, NPA Annual Report FY2021).",
+            columns=(
+                Column("year", "int", low=1990, high=2030),
+                Column("age", "int", low=0, high=120),
+                Column("population_thousands", "int", low=0),
+                Column("source", "str"),
+            ),
+        ),
+        DatasetSpec(
+            name="my_number_card",
+            file="my_number_card.csv",
+            sha256="bc1b0c162c543f4b324fe97104745a02c4819b31dff95d207ff3ad50205fb034",
+            synthetic=False,
+            description="Share of the population with a My Number Card, Japan and Miyakonojo (real, typed from named sources).",
+            columns=(
+                Column("date", "date"),
+                Column("area", "str"),
+                Column("measure", "str", allowed=("issued", "held")),
+                Column("share_pct", "float", low=0, high=100),
+                Column("cards", "int", nullable=True, low=0),
+                Column("population", "int", nullable=True, low=0),
+                Column("note", "str", nullable=True),
+                Column("source", "str"),
+            ),
+        ),
+        DatasetSpec(
+            name="service_desk_visits",
+            file="service_desk_visits_synthetic.csv",
+            sha256="19de9fdb6495f6161c594396a58e69b9a52553d85fc43004e17fdf232493851b",
+            synthetic=True,
+            row_level=True,
+            description="SYNTHETIC visits to a city's resident service desk before and after a paperless one-stop reform.",
+            make_script="course/data/service_desk_visits/make_service_desk_visits.py",
+            columns=(
+                Column("visit_id", "str"),
+                Column("visit_date", "date"),
+                Column("branch", "str", allowed=BRANCHES),
+                Column("branch_population", "int", low=1),
+                Column("reform_start", "date"),
+                Column("period", "str", allowed=("before", "after")),
+                Column("procedure", "str", allowed=PROCEDURES),
+                Column("age_group", "str", nullable=True, allowed=AGE_GROUPS),
+                Column("forms_filled", "int", low=0, high=100),
+                Column("minutes", "int", nullable=True, low=0, high=24 * 60),
+            ),
+        ),
+        DatasetSpec(
+            name="form_fields",
+            file="form_fields_synthetic.csv",
+            sha256="e21a4913a35434d69430e879943999a4ae76cf512f3e0563f5b7058ee4dc228b",
+            synthetic=True,
+            description="SYNTHETIC catalogue of the fields on the paper forms filed after a death, with audit fill counts.",
+            make_script="course/data/form_fields/make_form_fields.py",
+            columns=(
+                Column("form_id", "str"),
+                Column("form_name", "str"),
+                Column("division", "str", allowed=DIVISIONS),
+                Column("field_id", "str"),
+                Column("field_name", "str"),
+                Column("held_in", "str", allowed=("resident register", "my number card", "none")),
+                Column("on_other_forms", "int", low=0),
+                Column("used_downstream", "bool"),
+                Column("n_checked", "int", low=1),
+                Column("n_filled", "int", low=0),
+            ),
+        ),
+        DatasetSpec(
+            name="form_fill_log",
+            file="form_fill_log_synthetic.csv",
+            sha256="27e87b9bb87e3002855a5b4113cdc65109db5ecf7d46b5ce20a330be1ba41c11",
+            synthetic=True,
+            row_level=True,
+            description="SYNTHETIC audit log: for each submitted copy of a form, which fields were filled in.",
+            make_script="course/data/form_fill_log/make_form_fill_log.py",
+            columns=(
+                Column("submission_id", "str"),
+                Column("form_id", "str"),
+                Column("field_id", "str"),
+                Column("filled", "int", low=0, high=1),
+            ),
+        ),
+    )
+}
+
+_TRUE_FALSE = {"True": True, "False": False, "true": True, "false": False}
+
+
+def available() -> list[str]:
+    """Return the names of the data sets that ship with the course, sorted."""
+    return sorted(REGISTRY)
+
+
+def _spec(name: str) -> DatasetSpec:
+    if not isinstance(name, str):
+        raise DatasetNotFound(
+            f"a data set name must be text like \"service_desk_visits\", got {type(name).__name__}. "
+            "See course.datasets.available()."
+        )
+    if name in REGISTRY:
+        return REGISTRY[name]
+    close = difflib.get_close_matches(name, available(), n=1, cutoff=0.5)
+    hint = f' Did you mean "{close[0]}"?' if close else ""
+    raise DatasetNotFound(f'no dataset "{name}".{hint} See course.datasets.available().')
+
+
+def _data_path(spec: DatasetSpec) -> Path:
+    """Where the shipped file is: found through importlib.resources, so it works when installed."""
+    resource = importlib.resources.files("course") / "data" / spec.name / spec.file
+    return Path(str(resource))
+
+
+def datasheet(name: str) -> str:
+    """Return the text of a data set's DATASHEET.md.
+
+    Args:
+        name: a name from available().
+
+    Raises:
+        DatasetNotFound: no data set has that name.
+        DatasetError: the datasheet is missing.
+    """
+    spec = _spec(name)
+    path = _data_path(spec).with_name("DATASHEET.md")
+    if not path.is_file():
+        raise DatasetError(f"{name}: DATASHEET.md is missing. Reinstall the course package.")
+    return path.read_text(encoding="utf-8")
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _read_verified(spec: DatasetSpec, path: Path) -> pd.DataFrame:
+    if not path.is_file():
+        raise DatasetError(f"{spec.name}: the file {spec.file} is missing. {_remedy(spec)}")
+    if _sha256(path) != spec.sha256:
+        raise DatasetError(
+            f"{spec.name}: {spec.file} is not the file the course shipped (its SHA-256 does not match). "
+            f"{_remedy(spec)}"
+        )
+    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+
+
+def _remedy(spec: DatasetSpec) -> str:
+    if spec.make_script:
+        return (
+            f"Reinstall the course package, or run python {spec.make_script} to rebuild it "
+            "(and, if you changed the data on purpose, update its sha256 in course/datasets.py)."
+        )
+    return "Reinstall the course package (this is typed real data: restore it from git)."
+
+
+def _bad(spec: DatasetSpec, column: str, problem: str, what_to_do: str | None = None) -> DatasetError:
+    return DatasetError(f'{spec.name}: column "{column}" {problem}. {what_to_do or _remedy(spec)}')
+
+
+def _first_bad(raw: pd.Series, bad: pd.Series) -> str:
+    row = bad.to_numpy().nonzero()[0][0]
+    return f'"{raw.iloc[row]}" (row {row + 1})'
+
+
+def validate(frame: pd.DataFrame, spec: DatasetSpec) -> pd.DataFrame:
+    """Check a frame read as text against a schema and convert its columns to their types.
+
+    Args:
+        frame: the file as read with every column as text (empty cells as missing).
+        spec: the schema to check against.
+
+    Returns:
+        A new DataFrame with typed columns, in the schema's column order.
+
+    Raises:
+        DatasetError: a column is missing or extra, a value has the wrong type, is out of
+            range, is not one of the allowed values, or is missing where none may be.
+    """
+    expected = [c.name for c in spec.columns]
+    missing = [c for c in expected if c not in frame.columns]
+    if missing:
+        raise _bad(spec, missing[0], "is missing from the file")
+    extra = [c for c in frame.columns if c not in expected]
+    if extra:
+        raise _bad(spec, extra[0], "is not expected in the file")
+    out = {}
+    for col in spec.columns:
+        raw = frame[col.name]
+        present = raw.notna()
+        if not col.nullable and not present.all():
+            n = int((~present).sum())
+            raise _bad(spec, col.name, f"has {n} missing value{'s' if n > 1 else ''} but should have none")
+        if col.kind in ("int", "float"):
+            values = pd.to_numeric(raw, errors="coerce")
+            wrong = present & values.isna()
+            if wrong.any():
+                raise _bad(spec, col.name, f"should hold numbers but has {_first_bad(raw, wrong)}")
+            if col.kind == "int":
+                fractional = values.notna() & (values != values.round())
+                if fractional.any():
+                    raise _bad(spec, col.name, f"should hold whole numbers but has {_first_bad(raw, fractional)}")
+                # float with NaN, not Int64 with pd.NA: NaN behaves the same in pandas,
+                # numpy and seaborn, which is kinder to beginners
+                values = values.astype("float64" if col.nullable else "int64")
+            else:
+                values = values.astype("float64")
+            low_bad = values.notna() & (values < col.low) if col.low is not None else None
+            high_bad = values.notna() & (values > col.high) if col.high is not None else None
+            if low_bad is not None and low_bad.any():
+                raise _bad(spec, col.name, f"should be at least {col.low} but has {_first_bad(raw, low_bad)}")
+            if high_bad is not None and high_bad.any():
+                raise _bad(spec, col.name, f"should be at most {col.high} but has {_first_bad(raw, high_bad)}")
+        elif col.kind == "date":
+            values = pd.to_datetime(raw, format="%Y-%m-%d", errors="coerce")
+            wrong = present & values.isna()
+            if wrong.any():
+                raise _bad(spec, col.name, f"should hold dates like 2024-04-01 but has {_first_bad(raw, wrong)}")
+        elif col.kind == "bool":
+            values = raw.map(_TRUE_FALSE)
+            wrong = present & values.isna()
+            if wrong.any():
+                raise _bad(spec, col.name, f"should hold True or False but has {_first_bad(raw, wrong)}")
+            values = values.astype("boolean" if col.nullable else "bool")
+        elif col.kind == "str":
+            values = raw
+            if col.allowed is not None:
+                wrong = present & ~raw.isin(col.allowed)
+                if wrong.any():
+                    allowed = ", ".join(f'"{a}"' for a in col.allowed)
+                    raise _bad(spec, col.name, f"has {_first_bad(raw, wrong)}, which is not one of {allowed}")
+        else:  # a mistake in the registry, not in the data
+            raise DatasetError(f'{spec.name}: column "{col.name}" has unknown kind "{col.kind}". Fix course/datasets.py.')
+        out[col.name] = values
+    return pd.DataFrame(out, index=frame.index)
+
+
+def _check_sampling(sample_frac: object, seed: object) -> None:
+    if isinstance(sample_frac, bool) or not isinstance(sample_frac, numbers.Real):
+        raise DatasetError(
+            f"sample_frac must be a number, got {sample_frac!r}. Use 1.0 for all rows or, say, 0.5 for half of them."
+        )
+    if math.isnan(sample_frac) or not 0 < sample_frac <= 1:
+        raise DatasetError(
+            f"sample_frac must be more than 0 and at most 1, got {sample_frac!r}. "
+            "Use 1.0 for all rows or, say, 0.5 for half of them."
+        )
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or not 0 <= seed < 2**32:
+        raise DatasetError(f"seed must be a whole number from 0 to 2**32 - 1, got {seed!r}. Use, say, seed=2026.")
+
+
+def _load(name: str, sample_frac: float = 1.0, seed: int = 0) -> pd.DataFrame:
+    spec = _spec(name)
+    frame = validate(_read_verified(spec, _data_path(spec)), spec)
+    if sample_frac < 1:
+        # sorting back to file order keeps the sample as readable as the full file
+        frame = frame.sample(frac=sample_frac, random_state=int(seed)).sort_index()
+    frame.attrs.update({"dataset": name, "synthetic": spec.synthetic, "sample_frac": float(sample_frac)})
+    return frame
+
+
+def load(name: str, **kwargs) -> pd.DataFrame:
+    """Load any data set by name.
+
+    Args:
+        name: a name from available().
+        **kwargs: passed to the data set's loader (sample_frac and seed for row-level data).
+
+    Returns:
+        The data set as a pandas DataFrame.
+
+    Raises:
+        DatasetNotFound: no data set has that name (the message suggests the closest one).
+        DatasetError: the file is missing, altered, or does not match its schema.
+    """
+    spec = _spec(name)
+    allowed = {"sample_frac", "seed"} if spec.row_level else set()
+    unknown = sorted(set(kwargs) - allowed)
+    if unknown:
+        takes = "sample_frac and seed" if spec.row_level else "no options: it is small and loads whole"
+        raise DatasetError(f'{name} does not take {", ".join(unknown)}; it takes {takes}. See help(course.datasets.load_{name}).')
+    return globals()[f"load_{spec.name}"](**kwargs)
+
+
+def load_civil_service_applicants() -> pd.DataFrame:
+    """Applicants to Japan's career-track (comprehensive, formerly Type I) national civil service exam.
+
+    Real figures typed from the sources named in the ``source`` column. One row per
+    (fiscal year, measure): measures differ (spring exam only, full year with the autumn
+    track, the annual report's series) and must not be mixed in one trend line.
+
+    Returns:
+        Columns fiscal_year, measure, applicants (float, NaN where no exact count is
+        reported), applicants_note, women_share_pct (percent), passed (float, NaN where
+        not reported), source.
+
+    Raises:
+        DatasetError: the file is altered or does not match its schema.
+    """
+    return _load("civil_service_applicants")
+
+
+def load_population_age22() -> pd.DataFrame:
+    """Japan's 22-year-old population in 1996 and 2020 (thousands), for per-capita rates.
+
+    Returns:
+        Columns year, age, population_thousands, source.
+
+    Raises:
+        DatasetError: the file is altered or does not match its schema.
+    """
+    return _load("population_age22")
+
+
+def load_my_number_card() -> pd.DataFrame:
+    """Share of the population with a My Number Card: Japan, two prefectures and Miyakonojo City.
+
+    The measure changed from "issued" to "held" in June 2023: keep the two apart.
+
+    Returns:
+        Columns date (datetime), area, measure, share_pct (percent), cards, population,
+        note, source.
+
+    Raises:
+        DatasetError: the file is altered or does not match its schema.
+    """
+    return _load("my_number_card")
+
+
+def load_service_desk_visits(sample_frac: float = 1.0, seed: int = 0) -> pd.DataFrame:
+    """SYNTHETIC visits to a city's resident service desk, before and after a paperless reform.
+
+    Invented data, calibrated to the reported "about three hours before, about 45 minutes
+    after" (TV Tokyo BIZ via News On Japan, July 2025). See DATASHEET.md.
+
+    Args:
+        sample_frac: share of the rows to keep, more than 0 and at most 1. With 1.0 (the
+            default) every row is returned in file order.
+        seed: random seed for the sample, so the same seed gives the same rows.
+
+    Returns:
+        One row per visit: visit_id, visit_date (datetime), branch, branch_population,
+        reform_start (datetime), period ("before"/"after"), procedure, age_group (missing
+        when not recorded), forms_filled, minutes (float, NaN when not recorded).
+
+    Raises:
+        DatasetError: sample_frac or seed is out of range, or the file is altered or does
+            not match its schema.
+    """
+    _check_sampling(sample_frac, seed)
+    return _load("service_desk_visits", sample_frac, seed)
+
+
+def load_form_fields() -> pd.DataFrame:
+    """SYNTHETIC catalogue of the fields on the 67 paper forms filed after a death.
+
+    Calibrated to "up to 67 form types across 13 divisions" (AERA dot, 2020). See DATASHEET.md.
+
+    Returns:
+        One row per (form, field): form_id, form_name, division, field_id, field_name,
+        held_in ("resident register", "my number card" or "none"), on_other_forms (how
+        many other forms ask for the same field), used_downstream (bool), n_checked and
+        n_filled (audited copies, and how many had the field filled in).
+
+    Raises:
+        DatasetError: the file is altered or does not match its schema.
+    """
+    return _load("form_fields")
+
+
+def load_form_fill_log(sample_frac: float = 1.0, seed: int = 0) -> pd.DataFrame:
+    """SYNTHETIC audit log: for each checked copy of a form, whether each field was filled in.
+
+    Args:
+        sample_frac: share of the rows to keep, more than 0 and at most 1.
+        seed: random seed for the sample.
+
+    Returns:
+        One row per (submitted copy, field): submission_id, form_id, field_id, filled (0 or 1).
+
+    Raises:
+        DatasetError: sample_frac or seed is out of range, or the file is altered or does
+            not match its schema.
+    """
+    _check_sampling(sample_frac, seed)
+    return _load("form_fill_log", sample_frac, seed)

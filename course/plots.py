@@ -1,0 +1,473 @@
+"""The house figures: seaborn with a colour-blind palette, a title, labelled axes and alt text on every plot.
+
+Every ``plot_<what>()`` helper requires ``title``, ``xlabel``, ``ylabel`` (with units)
+and ``alt``, a sentence describing the pattern for people who cannot see the figure.
+The alt text is drawn as a caption under the figure and, in a notebook, also attached
+to the image as its alt attribute. Colour is never the only cue: lines get markers and
+dash styles, bars get hatches, and lines are labelled directly at their ends.
+"""
+
+from __future__ import annotations
+
+import datetime
+import io
+import textwrap
+from collections.abc import Mapping, Sequence
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import matplotlib.ticker as mticker
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+__all__ = [
+    "ALT_TEXT_GID",
+    "alt_text",
+    "plot_axis_comparison",
+    "plot_bars",
+    "plot_boxes",
+    "plot_trend",
+    "set_theme",
+]
+
+ALT_TEXT_GID = "alt-text"  # the caption's id, so tests and tools can find it
+HATCHES = ("", "//", "..", "xx", "\\\\", "++", "oo", "--")
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+DASHES = ("", (4, 2), (1, 1.5), (6, 2, 1, 2), (3, 3), (8, 2), (2, 4), (5, 1, 1, 1))
+FIGSIZE = (8, 4.5)
+
+
+def set_theme() -> None:
+    """Apply the house theme: seaborn "whitegrid", the "colorblind" palette, readable font sizes."""
+    sns.set_theme(
+        context="notebook",
+        style="whitegrid",
+        palette="colorblind",
+        font_scale=1.1,
+        rc={
+            "figure.figsize": FIGSIZE,
+            "figure.dpi": 100,
+            "axes.titlesize": 14,
+            "axes.titleweight": "bold",
+            "axes.labelsize": 12,
+            "legend.fontsize": 10,
+            "legend.title_fontsize": 11,
+        },
+    )
+
+
+def _require(title: str, xlabel: str, ylabel: str, alt: str) -> None:
+    for label, value in (("title", title), ("xlabel", xlabel), ("ylabel", ylabel), ("alt", alt)):
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError(f"{label} must be a non-empty sentence: every course figure needs a title, axis labels and alt text.")
+
+
+def _new_axes(ax: Axes | None, figsize: tuple[float, float] = FIGSIZE) -> Axes:
+    if ax is not None:
+        return ax
+    fig, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def _caption(fig: Figure, alt: str) -> None:
+    for text in fig.texts:
+        if text.get_gid() == ALT_TEXT_GID:
+            text.remove()
+    wrapped = textwrap.fill(f"Alt text: {alt}", width=int(fig.get_figwidth() * 13))
+    fig.text(0.01, -0.02, wrapped, ha="left", va="top", fontsize=9, style="italic", color="0.25", gid=ALT_TEXT_GID)
+    fig._course_alt_text = alt  # noqa: SLF001  (read back by alt_text())
+
+
+def alt_text(figure_or_axes: Figure | Axes) -> str | None:
+    """Return the alt text of a figure made by this module (None if it has none).
+
+    Args:
+        figure_or_axes: a Figure, or one of its Axes.
+    """
+    fig = figure_or_axes.figure if isinstance(figure_or_axes, Axes) else figure_or_axes
+    return getattr(fig, "_course_alt_text", None)
+
+
+def _in_notebook() -> bool:
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
+def _show(fig: Figure, alt: str) -> None:
+    """In a notebook, show the figure now with its alt text attached, and close it.
+
+    Closing stops the inline backend from drawing it a second time at the end of the cell.
+    Outside a notebook (scripts, tests) the figure stays open for the caller.
+    """
+    if not _in_notebook():
+        return
+    from IPython.display import Image, display
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", bbox_inches="tight", dpi=100)
+    display(Image(data=buffer.getvalue(), format="png", alt=alt))
+    plt.close(fig)
+
+
+def _thousands(axis) -> None:
+    """Write large tick values with thousands separators (40,000 rather than 40000)."""
+    low, high = axis.get_view_interval()
+    if max(abs(low), abs(high)) >= 10_000:
+        axis.set_major_formatter(mticker.StrMethodFormatter("{x:,.0f}"))
+
+
+def _finish(ax: Axes, title: str, xlabel: str, ylabel: str, alt: str, show: bool) -> None:
+    """Label the axes, caption the figure with its alt text, and (if asked) show it."""
+    _thousands(ax.yaxis)
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    _caption(ax.figure, alt)
+    if show:
+        _show(ax.figure, alt)
+
+
+def _hatch_bars(ax: Axes, n_styles: int, per_style: int) -> None:
+    """Give each hue level its own hatch (seaborn draws bars hue by hue)."""
+    bars = [p for p in ax.patches if p.get_height() == p.get_height()]  # skip NaN bars
+    for i, bar in enumerate(bars[: n_styles * per_style]):
+        bar.set_hatch(HATCHES[(i // per_style) % len(HATCHES)])
+        bar.set_edgecolor("0.2")
+
+
+def plot_trend(
+    data: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    alt: str,
+    group: str | None = None,
+    events: Mapping[str, object] | None = None,
+    references: Mapping[str, float] | None = None,
+    connect: bool = True,
+    y_from_zero: bool = True,
+    label_ends: bool = True,
+    ax: Axes | None = None,
+    show: bool | None = None,
+) -> Axes:
+    """Draw a line per group over time, with markers, dash styles and labels at the line ends.
+
+    Args:
+        data: a tidy table, one row per point.
+        x: the column on the horizontal axis (years or dates).
+        y: the column on the vertical axis.
+        title: what the figure shows.
+        xlabel: the horizontal axis label, with units.
+        ylabel: the vertical axis label, with units.
+        alt: one sentence describing the pattern, for readers who cannot see it.
+        group: a column whose values get one line each (None: one line).
+        events: label -> x value; each draws a dotted vertical line, e.g. a reform date.
+        references: label -> y value; each draws a dashed horizontal line, e.g. a baseline
+            or a target.
+        connect: join the points with lines. Use False when years are missing between
+            points: a line would invent the values in between.
+        y_from_zero: start the vertical axis at zero (honest for counts and amounts).
+        label_ends: write each group's name at its last point, so colour is not needed.
+        ax: draw into these axes instead of a new figure.
+        show: in a notebook, display the figure at once with its alt text. By default,
+            True for a new figure and False when you pass ax (you own that figure).
+
+    Returns:
+        The matplotlib Axes.
+
+    Raises:
+        ValueError: title, an axis label or alt is empty, or a column is missing.
+    """
+    _require(title, xlabel, ylabel, alt)
+    _check_columns(data, [x, y] + ([group] if group else []))
+    show = ax is None if show is None else show
+    ax = _new_axes(ax)
+    plotted = data.dropna(subset=[y]).sort_values(x)
+    levels = list(pd.unique(plotted[group])) if group else []
+    if connect:
+        sns.lineplot(
+            data=plotted, x=x, y=y, hue=group, style=group,
+            markers=list(MARKERS[: len(levels)]) if group else True,
+            dashes=list(DASHES[: len(levels)]) if group else True,
+            markersize=8, linewidth=2, ax=ax,
+            **({} if group else {"marker": "o"}),
+        )
+    else:
+        sns.scatterplot(
+            data=plotted, x=x, y=y, hue=group, style=group,
+            markers=list(MARKERS[: len(levels)]) if group else "o",
+            s=80, ax=ax,
+        )
+    for i, (label, when) in enumerate((events or {}).items()):
+        ax.axvline(when, color="0.35", linestyle=":", linewidth=1.2)
+        ax.annotate(
+            label,
+            (when, 1),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, -4 - 12 * (i % 3)),
+            textcoords="offset points",
+            va="top",
+            fontsize=8,
+            color="0.25",
+        )
+    for i, (label, level) in enumerate((references or {}).items()):
+        ax.axhline(level, color="0.15", linestyle=(0, (6, 3)) if i % 2 == 0 else (0, (2, 2)), linewidth=1.3)
+        ax.annotate(
+            f"{label}: {level:,.3g}",
+            (0, level),
+            xycoords=("axes fraction", "data"),
+            xytext=(4, 3),
+            textcoords="offset points",
+            va="bottom",
+            fontsize=9,
+            color="0.1",
+            bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8},
+        )
+    if y_from_zero:
+        top = max([ax.get_ylim()[1], *[v * 1.1 for v in (references or {}).values()]])
+        ax.set_ylim(bottom=0, top=top * 1.05)
+    if pd.api.types.is_datetime64_any_dtype(plotted[x]):
+        locator = mdates.AutoDateLocator(maxticks=8)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    if group:
+        ax.legend(title=group.replace("_", " "), loc="best")
+        if label_ends:
+            ends = [(str(level), plotted[plotted[group] == level].iloc[-1]) for level in levels]
+            _label_line_ends(ax, [(name, row[x], row[y]) for name, row in ends])
+    _finish(ax, title, xlabel, ylabel, alt, show)
+    return ax
+
+
+def plot_bars(
+    data: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    alt: str,
+    hue: str | None = None,
+    order: Sequence[object] | None = None,
+    y_min: float | None = 0,
+    value_labels: bool = True,
+    value_format: str = "{:,.0f}",
+    horizontal: bool = False,
+    ax: Axes | None = None,
+    show: bool | None = None,
+) -> Axes:
+    """Draw one bar per category (hatched per hue level), with the value written on each bar.
+
+    Args:
+        data: a tidy table with one row per bar (no error bars are drawn).
+        x: the category column (or, if horizontal, the value column).
+        y: the value column (or, if horizontal, the category column).
+        title: what the figure shows.
+        xlabel: the horizontal axis label, with units.
+        ylabel: the vertical axis label, with units.
+        alt: one sentence describing the pattern.
+        hue: a column splitting each category into several bars.
+        order: the order of the categories.
+        y_min: where the value axis starts. 0 is honest for bars; anything else truncates
+            the axis and exaggerates differences (shown in the teaching notebook on purpose).
+            None lets matplotlib decide.
+        value_labels: write each bar's value on it.
+        value_format: how to write the values, e.g. "{:.1f}%".
+        horizontal: draw horizontal bars (x is then the value column).
+        ax: draw into these axes instead of a new figure.
+        show: in a notebook, display the figure at once with its alt text. By default,
+            True for a new figure and False when you pass ax (you own that figure).
+
+    Returns:
+        The matplotlib Axes.
+
+    Raises:
+        ValueError: title, an axis label or alt is empty, or a column is missing.
+    """
+    _require(title, xlabel, ylabel, alt)
+    _check_columns(data, [x, y] + ([hue] if hue else []))
+    show = ax is None if show is None else show
+    ax = _new_axes(ax)
+    sns.barplot(data=data, x=x, y=y, hue=hue, order=order, errorbar=None, orient="h" if horizontal else "v", ax=ax)
+    categories = data[y if horizontal else x].nunique()
+    n_hue = data[hue].nunique() if hue else 1
+    if hue:
+        _hatch_bars(ax, n_hue, categories)
+        legend = ax.get_legend()
+        if legend is not None:
+            for handle, hatch in zip(legend.legend_handles, HATCHES):
+                handle.set_hatch(hatch)
+                handle.set_edgecolor("0.2")
+            sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1), title=hue.replace("_", " "))
+    else:
+        for i, bar in enumerate(ax.patches):
+            bar.set_edgecolor("0.2")
+    if value_labels:
+        for container in ax.containers:
+            ax.bar_label(container, labels=[_fmt(value_format, v) for v in container.datavalues], padding=3, fontsize=9)
+    if y_min is not None:
+        if horizontal:
+            ax.set_xlim(left=y_min)
+        else:
+            ax.set_ylim(bottom=y_min)
+    if horizontal:
+        _thousands(ax.xaxis)
+    if not horizontal and data[x].astype(str).str.len().max() > 12:
+        ax.tick_params(axis="x", labelrotation=20)
+        for label in ax.get_xticklabels():
+            label.set_horizontalalignment("right")
+    _finish(ax, title, xlabel, ylabel, alt, show)
+    return ax
+
+
+def _label_line_ends(ax: Axes, ends: list[tuple[str, object, float]], gap: float = 11.0) -> None:
+    """Write each line's name just right of its last point, nudged apart so labels never overlap."""
+    ax.figure.canvas.draw()  # fixes the limits, so data can be converted to pixels
+    to_pixels = ax.transData
+    points = []
+    for name, x_value, y_value in ends:
+        x_num = mdates.date2num(x_value) if isinstance(x_value, (pd.Timestamp, datetime.date)) else x_value
+        points.append((name, x_value, y_value, to_pixels.transform((x_num, y_value))[1]))
+    points.sort(key=lambda p: p[3])
+    placed: list[float] = []
+    for name, x_value, y_value, y_pixel in points:
+        target = max(y_pixel, placed[-1] + gap) if placed else y_pixel
+        placed.append(target)
+        ax.annotate(
+            name,
+            (x_value, y_value),
+            xytext=(8, (target - y_pixel) * 72 / ax.figure.dpi),
+            textcoords="offset points",
+            va="center",
+            fontsize=9,
+            annotation_clip=False,
+        )
+
+
+def _fmt(value_format: str, value: float) -> str:
+    return "" if value != value else value_format.format(value)
+
+
+def plot_axis_comparison(
+    data: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    alt: str,
+    truncated_min: float,
+    value_format: str = "{:,.0f}",
+    show: bool = True,
+) -> Figure:
+    """Draw the same bars twice: with a truncated value axis (misleading) and from zero (honest).
+
+    Args:
+        data: a tidy table with one row per bar.
+        x: the category column.
+        y: the value column.
+        title: what the pair of panels shows.
+        xlabel: the horizontal axis label, with units.
+        ylabel: the vertical axis label, with units.
+        alt: one sentence describing what the two panels show.
+        truncated_min: where the left panel's axis starts.
+        value_format: how to write the values on the bars.
+        show: in a notebook, display the figure at once with its alt text.
+
+    Returns:
+        The matplotlib Figure, with the two Axes in fig.axes (left: truncated, right: honest).
+
+    Raises:
+        ValueError: title, an axis label or alt is empty, or a column is missing.
+    """
+    _require(title, xlabel, ylabel, alt)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4.5), layout="constrained")
+    for ax, y_min, panel in (
+        (left, truncated_min, f"Truncated axis (starts at {truncated_min:,g}): misleading"),
+        (right, 0, "Axis from zero: honest"),
+    ):
+        plot_bars(
+            data, x, y, title=panel, xlabel=xlabel, ylabel=ylabel, alt=alt,
+            y_min=y_min, value_format=value_format, ax=ax, show=False,
+        )
+        ax.title.set_fontsize(11)
+    left.set_ylim(top=data[y].max() * 1.02)
+    fig.suptitle(title, fontsize=14, fontweight="bold")
+    _caption(fig, alt)
+    if show:
+        _show(fig, alt)
+    return fig
+
+
+def plot_boxes(
+    data: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    alt: str,
+    hue: str | None = None,
+    order: Sequence[object] | None = None,
+    hue_order: Sequence[object] | None = None,
+    ax: Axes | None = None,
+    show: bool | None = None,
+) -> Axes:
+    """Draw box plots (median, quartiles, whiskers) per category, hatched per hue level.
+
+    Args:
+        data: a tidy table, one row per observation.
+        x: the category column.
+        y: the numeric column.
+        title: what the figure shows.
+        xlabel: the horizontal axis label, with units.
+        ylabel: the vertical axis label, with units.
+        alt: one sentence describing the pattern.
+        hue: a column splitting each category (e.g. before/after).
+        order: the order of the categories.
+        hue_order: the order of the hue levels.
+        ax: draw into these axes instead of a new figure.
+        show: in a notebook, display the figure at once with its alt text. By default,
+            True for a new figure and False when you pass ax (you own that figure).
+
+    Returns:
+        The matplotlib Axes.
+
+    Raises:
+        ValueError: title, an axis label or alt is empty, or a column is missing.
+    """
+    _require(title, xlabel, ylabel, alt)
+    _check_columns(data, [x, y] + ([hue] if hue else []))
+    show = ax is None if show is None else show
+    ax = _new_axes(ax)
+    sns.boxplot(data=data.dropna(subset=[y]), x=x, y=y, hue=hue, order=order, hue_order=hue_order, fliersize=2, ax=ax)
+    if hue:
+        levels = list(hue_order) if hue_order is not None else list(pd.unique(data[hue].dropna()))
+        boxes = list(ax.patches)
+        n_cat = len(order) if order is not None else data[x].nunique()
+        for i, box in enumerate(boxes[: n_cat * len(levels)]):
+            box.set_hatch(HATCHES[(i // n_cat) % len(HATCHES)])
+        ax.legend(title=hue.replace("_", " "))
+        for handle, hatch in zip(ax.get_legend().legend_handles, HATCHES):
+            handle.set_hatch(hatch)
+    ax.set_ylim(bottom=0)
+    _finish(ax, title, xlabel, ylabel, alt, show)
+    return ax
+
+
+def _check_columns(data: pd.DataFrame, columns: Sequence[str]) -> None:
+    missing = [c for c in columns if c not in data.columns]
+    if missing:
+        raise ValueError(f"the table has no column {missing[0]!r} (it has {list(data.columns)}). Check the spelling.")

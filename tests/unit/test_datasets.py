@@ -1,0 +1,198 @@
+"""Tests for course.datasets: checksums, schemas, names, sampling, and the generators that made the files."""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import importlib.util
+import re
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from course import datasets
+from course.errors import DatasetError, DatasetNotFound
+
+DATA = Path(datasets.__file__).parent / "data"
+ROW_LEVEL = ["service_desk_visits", "form_fill_log"]
+
+
+def _use_copy(monkeypatch, tmp_path, name, edit=None, update_checksum=False):
+    """Point the loader at a tmp copy of a data set's file, optionally edited (never the shipped file)."""
+    spec = datasets.REGISTRY[name]
+    copy = tmp_path / spec.file
+    shutil.copy(DATA / name / spec.file, copy)
+    if edit is not None:
+        copy.write_text(edit(copy.read_text(encoding="utf-8")), encoding="utf-8")
+    if update_checksum:
+        digest = hashlib.sha256(copy.read_bytes()).hexdigest()
+        monkeypatch.setitem(datasets.REGISTRY, name, dataclasses.replace(spec, sha256=digest))
+    monkeypatch.setattr(datasets, "_data_path", lambda s: copy if s.name == name else DATA / s.name / s.file)
+    return copy
+
+
+def test_available_lists_every_data_set_directory():
+    on_disk = sorted(p.name for p in DATA.iterdir() if p.is_dir() and not p.name.startswith("__"))
+    assert datasets.available() == on_disk
+
+
+@pytest.mark.parametrize("name", sorted(datasets.REGISTRY))
+def test_each_data_set_loads_with_its_schema(name):
+    frame = datasets.load(name)
+    spec = datasets.REGISTRY[name]
+    assert list(frame.columns) == [c.name for c in spec.columns]
+    assert len(frame) > 0
+    for column in spec.columns:
+        if column.kind == "date":
+            assert pd.api.types.is_datetime64_any_dtype(frame[column.name]), column.name
+        if column.kind in ("int", "float"):
+            assert pd.api.types.is_numeric_dtype(frame[column.name]), column.name
+        if column.kind == "bool":
+            assert pd.api.types.is_bool_dtype(frame[column.name]), column.name
+    assert frame.attrs["synthetic"] is spec.synthetic
+
+
+@pytest.mark.parametrize("name", sorted(datasets.REGISTRY))
+def test_each_data_set_has_a_datasheet_with_the_registered_checksum(name):
+    spec = datasets.REGISTRY[name]
+    sheet = datasets.datasheet(name)
+    for heading in ("Source and licence", "Who is included", "Columns", "Sensitive attributes", "Retrieval date"):
+        assert heading in sheet, f"{name}: DATASHEET.md lacks a '{heading}' section"
+    assert spec.sha256 in sheet, f"{name}: DATASHEET.md and course/datasets.py record different checksums"
+    assert hashlib.sha256((DATA / name / spec.file).read_bytes()).hexdigest() == spec.sha256
+    if spec.synthetic:
+        assert "SYNTHETIC" in sheet and "synthetic" in spec.file
+        assert spec.make_script and (DATA.parent.parent / spec.make_script).is_file()
+
+
+def test_real_data_names_a_source_on_every_row():
+    for name in ("civil_service_applicants", "population_age22", "my_number_card"):
+        frame = datasets.load(name)
+        assert frame["source"].notna().all() and (frame["source"].str.len() >= 3).all(), name
+
+
+def test_unverified_figure_is_not_stored_as_an_exact_number():
+    applicants = datasets.load_civil_service_applicants()
+    fy2023 = applicants[applicants["fiscal_year"] == 2023]
+    assert fy2023["applicants"].isna().all()
+    assert fy2023["applicants_note"].str.contains("more than 14,300").all()
+
+
+def test_altered_file_fails_the_checksum_with_a_clear_message(monkeypatch, tmp_path):
+    _use_copy(monkeypatch, tmp_path, "civil_service_applicants", edit=lambda t: t.replace("45254", "45255"))
+    with pytest.raises(DatasetError, match=r"SHA-256 does not match.*Reinstall the course package"):
+        datasets.load_civil_service_applicants()
+
+
+def test_altered_synthetic_file_points_at_its_make_script(monkeypatch, tmp_path):
+    _use_copy(monkeypatch, tmp_path, "service_desk_visits", edit=lambda t: t.replace("V00001", "V99999"))
+    with pytest.raises(DatasetError, match=r"make_service_desk_visits\.py"):
+        datasets.load_service_desk_visits()
+
+
+def test_missing_file_says_what_to_do(monkeypatch, tmp_path):
+    monkeypatch.setattr(datasets, "_data_path", lambda s: tmp_path / "nothing.csv")
+    with pytest.raises(DatasetError, match=r"is missing\. Reinstall"):
+        datasets.load_population_age22()
+
+
+BAD_SCHEMAS = [
+    ("population_age22", lambda t: t.replace("year,age,", "yr,age,"), r'column "year" is missing'),
+    ("population_age22", lambda t: t.replace(",1988,", ",lots,"), r'column "population_thousands" should hold numbers but has "lots" \(row 1\)'),
+    ("population_age22", lambda t: t.replace(",1988,", ",1988.5,"), r'"population_thousands" should hold whole numbers'),
+    ("population_age22", lambda t: t.replace(",1988,", ",-5,"), r'"population_thousands" should be at least 0'),
+    ("population_age22", lambda t: t.replace("1996,22,", ",22,"), r'column "year" has 1 missing value'),
+    ("my_number_card", lambda t: t.replace("2021-02-01", "1 Feb 2021"), r'column "date" should hold dates like 2024-04-01 but has "1 Feb 2021"'),
+    ("my_number_card", lambda t: t.replace(",issued,25.2", ",given,25.2"), r'column "measure" has "given" \(row 2\), which is not one of "issued", "held"'),
+    ("my_number_card", lambda t: t.replace(",issued,25.2", ",issued,125.2"), r'"share_pct" should be at most 100'),
+    ("form_fields", lambda t: t.replace(",True,", ",yes,", 1), r'column "used_downstream" should hold True or False but has "yes"'),
+    ("form_fields", lambda t: t.replace("n_filled\n", "n_filled,extra\n", 1), r'column "extra" is not expected'),
+]
+
+
+@pytest.mark.parametrize(("name", "edit", "message"), BAD_SCHEMAS)
+def test_bad_schema_names_the_column_and_the_problem(monkeypatch, tmp_path, name, edit, message):
+    _use_copy(monkeypatch, tmp_path, name, edit=edit, update_checksum=True)
+    with pytest.raises(DatasetError, match=message):
+        datasets.load(name)
+
+
+def test_unknown_name_suggests_the_closest_one():
+    with pytest.raises(DatasetNotFound, match=r'no dataset "service_desk_visit"\. Did you mean "service_desk_visits"\? See course\.datasets\.available\(\)\.'):
+        datasets.load("service_desk_visit")
+
+
+def test_unknown_name_without_a_close_match_still_points_at_available():
+    with pytest.raises(DatasetNotFound) as error:
+        datasets.load("zzz")
+    assert "Did you mean" not in str(error.value) and "available()" in str(error.value)
+
+
+def test_options_a_data_set_does_not_take_are_refused():
+    with pytest.raises(DatasetError, match="does not take sample_frac"):
+        datasets.load("form_fields", sample_frac=0.5)
+
+
+@pytest.mark.parametrize("name", ROW_LEVEL)
+@pytest.mark.parametrize("bad", [0, -0.1, 1.5, float("nan"), "0.5", True, None])
+def test_sample_frac_outside_zero_to_one_is_refused(name, bad):
+    with pytest.raises(DatasetError, match="sample_frac must be"):
+        datasets.load(name, sample_frac=bad)
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "7", 2**32])
+def test_bad_seed_is_refused(bad):
+    with pytest.raises(DatasetError, match="seed must be a whole number"):
+        datasets.load_service_desk_visits(sample_frac=0.5, seed=bad)
+
+
+@pytest.mark.parametrize("name", ROW_LEVEL)
+def test_sampling_is_reproducible_and_depends_on_the_seed(name):
+    full = datasets.load(name)
+    first = datasets.load(name, sample_frac=0.5, seed=7)
+    again = datasets.load(name, sample_frac=0.5, seed=7)
+    other = datasets.load(name, sample_frac=0.5, seed=8)
+    assert first.equals(again)
+    assert not first.index.equals(other.index)
+    assert abs(len(first) - round(len(full) * 0.5)) <= 1
+    assert first.index.is_monotonic_increasing, "a sample keeps the file's order"
+    assert first.attrs["sample_frac"] == 0.5
+
+
+def test_full_load_ignores_the_seed():
+    assert datasets.load_service_desk_visits(seed=1).equals(datasets.load_service_desk_visits(seed=2))
+
+
+def _run_make_script(path: Path, out: Path) -> None:
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main(["--out", str(out)])
+
+
+@pytest.mark.parametrize("name", [n for n, s in sorted(datasets.REGISTRY.items()) if s.synthetic])
+def test_generator_reproduces_the_shipped_file_exactly(name, tmp_path):
+    spec = datasets.REGISTRY[name]
+    out = tmp_path / spec.file
+    _run_make_script(DATA / name / f"make_{name}.py", out)
+    assert out.read_bytes() == (DATA / name / spec.file).read_bytes()
+
+
+def test_service_desk_visits_match_their_calibration_target():
+    visits = datasets.load_service_desk_visits()
+    heavy = visits[visits["procedure"].isin(["bereavement", "moving"])]
+    medians = heavy.groupby("period")["minutes"].median()
+    assert 160 <= medians["before"] <= 200, "about three hours before (TV Tokyo BIZ via News On Japan)"
+    assert 40 <= medians["after"] <= 50, "about 45 minutes after (TV Tokyo BIZ via News On Japan)"
+    assert re.fullmatch(r"V\d{5}", visits["visit_id"].iloc[0])
+
+
+def test_form_fields_match_their_calibration_target_and_the_log():
+    fields = datasets.load_form_fields()
+    assert fields["form_id"].nunique() == 67 and fields["division"].nunique() == 13, "67 forms, 13 divisions (AERA dot, 2020)"
+    log = datasets.load_form_fill_log()
+    counts = log.groupby("field_id")["filled"].agg(["size", "sum"])
+    merged = fields.set_index("field_id").join(counts)
+    assert (merged["n_checked"] == merged["size"]).all() and (merged["n_filled"] == merged["sum"]).all()

@@ -1,0 +1,97 @@
+"""Tests for course.explore: the summary function's numbers, and a widget whose output follows its controls."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from course import datasets, explore  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def visits():
+    return datasets.load_service_desk_visits()
+
+
+def test_median_minutes_baseline_is_the_median_of_pre_reform_visits(visits):
+    summary = explore.explorer_summary(visits, "median minutes per visit", "North")
+    north = visits[visits["branch"] == "North"]
+    assert summary.baseline == north.loc[north["period"] == "before", "minutes"].median()
+    assert summary.after == north.loc[north["period"] == "after", "minutes"].median()
+    assert summary.n_visits == len(north)
+    assert len(summary.monthly) == 36
+    assert set(summary.monthly["period"]) == {"before", "after"}
+    assert summary.reform_months == {"North": pd.Timestamp("2023-07-01")}
+
+
+def test_monthly_values_are_per_month_medians(visits):
+    summary = explore.explorer_summary(visits, "median minutes per visit", "Central", "2022-04", "2022-06")
+    central = visits[(visits["branch"] == "Central") & (visits["visit_date"] < "2022-07-01")]
+    expected = central.groupby(central["visit_date"].dt.to_period("M"))["minutes"].median().to_numpy()
+    assert summary.monthly["value"].tolist() == pytest.approx(expected.tolist())
+    assert summary.after != summary.after, "no post-reform months selected gives NaN"
+    assert "no post-reform visits selected" in summary.text()
+
+
+def test_visits_per_1000_pools_visits_over_residents_and_months(visits):
+    summary = explore.explorer_summary(visits, "visits per 1,000 residents", "West", "2022-04", "2023-03")
+    west = visits[(visits["branch"] == "West") & (visits["visit_date"] <= "2023-03-31")]
+    assert summary.baseline == pytest.approx(len(west) / 12 / 12_500 * 1000)
+    assert summary.monthly["value"].sum() == pytest.approx(len(west) / 12_500 * 1000)
+
+
+def test_all_branches_marks_months_that_are_partly_reformed(visits):
+    summary = explore.explorer_summary(visits, "forms filled per visit")
+    assert set(summary.monthly["period"]) == {"before", "partly reformed", "after"}
+    assert summary.baseline == pytest.approx(visits.loc[visits["period"] == "before", "forms_filled"].mean())
+
+
+def test_rates_from_a_sample_are_rescaled_to_the_full_data(visits):
+    sample = datasets.load_service_desk_visits(sample_frac=0.5, seed=1)
+    full = explore.explorer_summary(visits, "visits per 1,000 residents")
+    half = explore.explorer_summary(sample, "visits per 1,000 residents")
+    assert half.baseline == pytest.approx(full.baseline, rel=0.1)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"metric": "mean minutes"}, "unknown metric"),
+        ({"branch": "Nowhere"}, "unknown branch"),
+        ({"start": "2024-01", "end": "2023-01"}, "is after end"),
+    ],
+)
+def test_bad_choices_raise_a_clear_error(visits, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        explore.explorer_summary(visits, **kwargs)
+
+
+def test_widget_exposes_its_controls_and_updates_when_they_change(visits):
+    widget = explore.explore_service_desk(visits)
+    assert widget.metric in widget.children[0].children and widget.months in widget.children
+    first = widget.summary_html.value
+    assert "All branches, median minutes per visit" in first
+
+    widget.branch.value = "East"
+    assert widget.summary.branch == "East" and widget.summary_html.value != first
+    assert "East" in widget.summary_html.value
+
+    widget.metric.value = "forms filled per visit"
+    assert widget.summary.metric == "forms filled per visit"
+
+    widget.months.value = ("2022-04", "2022-12")
+    assert len(widget.summary.monthly) == 9
+    assert "no post-reform visits selected" in widget.summary_html.value
+
+
+def test_drawing_a_summary_makes_a_labelled_course_figure(visits):
+    ax = explore.draw_summary(explore.explorer_summary(visits, "median minutes per visit", "South"), show=False)
+    assert "South" in ax.get_title() and "synthetic" in ax.get_title()
+    assert ax.get_xlabel() == "Month" and ax.get_ylabel()
+    assert "pre-reform baseline" in " ".join(t.get_text() for t in ax.texts)
+    plt.close("all")

@@ -1,0 +1,122 @@
+"""Tests for course.plots: every figure has a title, labelled axes, alt text, and cues beyond colour."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from course import plots  # noqa: E402
+
+LINES = pd.DataFrame(
+    {
+        "year": [2015, 2017, 2021, 2020, 2024],
+        "applicants": [21782, 20591, 14310, 19926, 18333],
+        "measure": ["spring", "spring", "spring", "annual", "full year"],
+    }
+)
+BARS = pd.DataFrame({"branch": ["North", "North", "West", "West"], "period": ["before", "after"] * 2, "rate": [6.6, 7.1, 6.2, 6.9]})
+LABELS = {"title": "A title", "xlabel": "Year", "ylabel": "Applicants (people)", "alt": "Applicants fall over time."}
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    plots.set_theme()
+    yield
+    plt.close("all")
+
+
+def _caption(fig):
+    return [t.get_text() for t in fig.texts if t.get_gid() == plots.ALT_TEXT_GID]
+
+
+def assert_labelled(ax, alt):
+    assert ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
+    assert plots.alt_text(ax) == alt
+    caption = _caption(ax.figure)
+    assert len(caption) == 1 and caption[0].replace("\n", " ").startswith(f"Alt text: {alt}"[:40])
+
+
+def test_trend_has_title_labels_alt_text_and_a_marker_per_group():
+    ax = plots.plot_trend(LINES, "year", "applicants", group="measure", **LABELS)
+    assert_labelled(ax, LABELS["alt"])
+    markers = {line.get_marker() for line in ax.get_lines() if line.get_marker() not in (None, "None", "")}
+    assert len(markers) >= 3, "each group needs its own marker, not only its own colour"
+    assert {t.get_text() for t in ax.texts} >= {"spring", "annual", "full year"}, "line ends are labelled directly"
+    assert ax.get_ylim()[0] == 0
+
+
+def test_trend_without_lines_draws_points_only():
+    ax = plots.plot_trend(LINES, "year", "applicants", group="measure", connect=False, **LABELS)
+    assert not [line for line in ax.get_lines() if len(line.get_xdata()) > 1]
+    assert ax.collections, "points are drawn"
+
+
+def test_trend_draws_events_and_references():
+    ax = plots.plot_trend(LINES, "year", "applicants", events={"reform": 2018}, references={"target": 15000}, **LABELS)
+    texts = " ".join(t.get_text() for t in ax.texts)
+    assert "reform" in texts and "target: 1.5e+04" in texts
+    assert any(list(line.get_xdata()) == [2018, 2018] for line in ax.get_lines())
+
+
+def test_bars_hatch_each_hue_level_in_the_bars_and_the_legend():
+    ax = plots.plot_bars(BARS, "branch", "rate", hue="period", value_format="{:.1f}", **LABELS)
+    assert_labelled(ax, LABELS["alt"])
+    hatches = {bar.get_hatch() or "" for bar in ax.patches if bar.get_height() > 0}
+    assert len(hatches) == 2
+    legend_hatches = {h.get_hatch() or "" for h in ax.get_legend().legend_handles}
+    assert legend_hatches == hatches
+    assert ax.get_ylim()[0] == 0
+    assert sorted(t.get_text() for t in ax.texts) == ["6.2", "6.6", "6.9", "7.1"], "each bar shows its value"
+
+
+def test_bars_can_be_truncated_on_purpose():
+    ax = plots.plot_bars(BARS, "branch", "rate", y_min=6, **LABELS)
+    assert ax.get_ylim()[0] == 6
+
+
+def test_axis_comparison_has_a_truncated_and_an_honest_panel():
+    fig = plots.plot_axis_comparison(BARS[BARS.period == "before"], "branch", "rate", truncated_min=6, **LABELS)
+    left, right = fig.axes
+    assert left.get_ylim()[0] == 6 and right.get_ylim()[0] == 0
+    assert "misleading" in left.get_title() and "honest" in right.get_title()
+    assert fig._suptitle.get_text() == LABELS["title"]
+    assert plots.alt_text(fig) == LABELS["alt"] and len(_caption(fig)) == 1
+
+
+def test_boxes_hatch_the_second_group():
+    data = pd.DataFrame({"procedure": ["a", "a", "b", "b"] * 5, "period": ["before", "after"] * 10, "minutes": range(20)})
+    ax = plots.plot_boxes(data, "procedure", "minutes", hue="period", hue_order=["before", "after"], **LABELS)
+    assert_labelled(ax, LABELS["alt"])
+    assert {p.get_hatch() or "" for p in ax.patches} == {"", "//"}
+
+
+@pytest.mark.parametrize("missing", ["title", "xlabel", "ylabel", "alt"])
+@pytest.mark.parametrize("helper", ["plot_trend", "plot_bars", "plot_boxes"])
+def test_every_helper_refuses_a_figure_without_title_labels_or_alt(helper, missing):
+    labels = {**LABELS, missing: " "}
+    data = BARS.rename(columns={"branch": "year", "rate": "applicants"})
+    with pytest.raises(ValueError, match=f"{missing} must be a non-empty sentence"):
+        getattr(plots, helper)(data, "year", "applicants", **labels)
+
+
+def test_every_helper_requires_alt_text_by_keyword():
+    with pytest.raises(TypeError):
+        plots.plot_trend(LINES, "year", "applicants", title="t", xlabel="x", ylabel="y")
+
+
+def test_a_misspelt_column_is_named():
+    with pytest.raises(ValueError, match="no column 'yaer'"):
+        plots.plot_trend(LINES, "yaer", "applicants", **LABELS)
+
+
+def test_set_theme_uses_the_colorblind_palette():
+    import seaborn as sns
+    from matplotlib.colors import to_hex
+
+    cycle = [to_hex(c) for c in plt.rcParams["axes.prop_cycle"].by_key()["color"]]
+    assert cycle[:3] == sns.color_palette("colorblind").as_hex()[:3]
