@@ -27,9 +27,11 @@ test: $(STAMP)
 test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow"
 
-## JupyterLab on the student notebooks.
+## JupyterLab on your own copy of the student notebooks (my-work/): release/ stays as nbgrader made it.
+## Copies only notebooks you do not have yet, so your answers are never overwritten.
 lab: $(STAMP)
-	$(BIN)/jupyter lab release/
+	@mkdir -p my-work && cp -Rn release/. my-work/
+	$(BIN)/jupyter lab my-work/
 
 validate: $(STAMP)
 	$(BIN)/course validate

@@ -106,7 +106,7 @@ def plot_scores(run: GradeRun, path: Path) -> Path | None:
         ylabel="Share of the question's points (0–1)",
         ylim=(-0.05, 1.05),
     )
-    ax.legend(title="grading")
+    ax.legend(title="grading", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     fig.text(0.01, 0.01, "Bars: class mean; dots: one submission each. Manual questions stay 0 until graded by hand.", fontsize=8)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     path.parent.mkdir(parents=True, exist_ok=True)
