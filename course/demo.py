@@ -22,6 +22,7 @@ def run_demo(
     *,
     output: Path | str | None = None,
     root: Path | None = None,
+    sandboxed: bool | None = None,
     progress: Callable[[str], None] | None = print,
 ) -> tuple[GradeRun, Report]:
     """Run release -> submit -> collect -> autograde -> feedback -> export on the sample class.
@@ -32,6 +33,7 @@ def run_demo(
     Args:
         assignment_id: which assignment the sample class hands in.
         output: where the grade CSV, report, figure and feedback go (default ``demo-output/``).
+        sandboxed: grade in a sandbox; ``None`` (default) does so where one is available.
 
     Returns:
         The grading run and where its report was written.
@@ -41,12 +43,15 @@ def run_demo(
     demo_dir = work_dir(root) / "demo"
     if demo_dir.exists():
         shutil.rmtree(demo_dir)
-    ws = Workspace(demo_dir / "course", repo=root, timeout=manifest.timeout)
+    ws = Workspace(demo_dir / "course", repo=root, timeout=manifest.timeout, limits=manifest.limits,
+                   sandboxed=sandboxed)
     students = sample.sample_roster()
 
     if progress:
         progress(f"Sample class of {len(students)}: " + "; ".join(f"{m.student.id} ({m.story})" for m in sample.SAMPLE_CLASS))
         progress(f"Releasing {manifest.id} through the nbgrader exchange at {ws.exchange_root}")
+        progress("Grading in a sandbox (bubblewrap)" if ws.sandboxed else
+                 "No sandbox on this machine: the sample class is graded unsandboxed (it is our own code)")
     ws.sync(manifest, students)
     release = ws.generate(manifest)
     ws.release_to_exchange(manifest.id)

@@ -142,7 +142,14 @@ def grade_submission(ws: Workspace, manifest: manifests.Manifest, student: str) 
     except CourseError as exc:
         return SubmissionResult(student, FAILED, reason=str(exc), seconds=time.perf_counter() - started)
     scores, late = read_scores(ws, manifest, student)
-    return SubmissionResult(student, GRADED, scores, late, seconds=time.perf_counter() - started, kept_manual=kept)
+    notes = []
+    if ws.sandboxed:
+        from course.autograde import SandboxedExecute
+
+        for entry in manifest.graded_notebooks:
+            notes += SandboxedExecute.notes.pop((student, manifest.id, entry.stem), [])
+    return SubmissionResult(student, GRADED, scores, late, reason="; ".join(notes),
+                            seconds=time.perf_counter() - started, kept_manual=kept)
 
 
 def grade_all(
@@ -152,6 +159,7 @@ def grade_all(
     workspace: Workspace | None = None,
     submissions: Path | str | None = None,
     collect: bool = True,
+    sandboxed: bool = True,
     root: Path | None = None,
     progress: Callable[[str], None] | None = print,
 ) -> GradeRun:
@@ -164,6 +172,8 @@ def grade_all(
         submissions: a folder of submissions (``<folder>/<student id>/<files>``) to grade
             instead of, or as well as, what is in the nbgrader exchange.
         collect: also collect submissions from the nbgrader exchange.
+        sandboxed: run every submission in a sandbox; ``False`` grades with nbgrader's own
+            Execute step, with the instructor's rights (only for trusted submissions).
         progress: called with one line per step (``None`` for silence).
 
     Returns:
@@ -176,7 +186,7 @@ def grade_all(
     manifest = manifests.load(assignment_id, root)
     manifests.check_notebooks(manifest, root)
     students = roster if isinstance(roster, list) else rosters.load(roster)
-    ws = workspace or Workspace(repo=root, timeout=manifest.timeout)
+    ws = workspace or Workspace(repo=root, timeout=manifest.timeout, sandboxed=sandboxed, limits=manifest.limits)
     notices: list[str] = []
 
     _say(progress, f"Preparing {manifest.id} for {len(students)} students in {ws.root}")

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from course import notebooks as nbs
-from course.errors import AssignmentNotFound, ManifestError
+from course.errors import AssignmentNotFound, CourseError, ManifestError
 from course.paths import find_root
 
 ID_PATTERN = re.compile(r"^\d{2}-[a-z0-9]+(-[a-z0-9]+)*$")
@@ -75,6 +75,7 @@ class Manifest:
     parameters: tuple[ParameterSet, ...]
     questions: tuple[Question, ...]
     datasets: tuple[str, ...] = ()
+    limits: dict[str, int] = field(default_factory=dict)
     path: Path = field(default=Path("."), compare=False)
 
     @property
@@ -238,6 +239,16 @@ def parse(data: Any, path: Path = Path("<manifest>"), expected_id: str | None = 
     if not isinstance(datasets, list):
         raise fail("datasets must be a list of data set names.")
 
+    limits = data.get("limits") or {}
+    if not isinstance(limits, dict):
+        raise fail("limits must be a mapping such as {memory_mb: 2048, wall_seconds: 300}.")
+    from course.sandbox import Limits
+
+    try:
+        Limits().merged(limits)
+    except CourseError as exc:
+        raise fail(str(exc)) from None
+
     return Manifest(
         id=aid,
         title=str(data["title"]),
@@ -250,6 +261,7 @@ def parse(data: Any, path: Path = Path("<manifest>"), expected_id: str | None = 
         parameters=tuple(params),
         questions=tuple(questions),
         datasets=tuple(str(d) for d in datasets),
+        limits=dict(limits),
         path=path,
     )
 

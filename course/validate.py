@@ -109,7 +109,7 @@ def _parameterized(folder: Path, values: dict) -> None:
 
 
 def _round_trip(manifest, root, course_dir: Path, result: Validation, progress) -> None:
-    ws = Workspace(course_dir, repo=root, timeout=manifest.timeout)
+    ws = Workspace(course_dir, repo=root, timeout=manifest.timeout, limits=manifest.limits)
     plans = []  # (student id, submission kind, parameter set)
     for i, pset in enumerate(manifest.parameters):
         kinds = [sample.SOLUTION, sample.BLANK] + ([sample.WRONG, sample.ALTERNATIVE] if i == 0 else [])

@@ -11,6 +11,7 @@ from pathlib import Path
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
+from course import sandbox
 from course.errors import CourseError, GradingError
 from course.manifest import Manifest
 from course.paths import find_root, use_this_environment
@@ -52,6 +53,12 @@ class Workspace:
             ``root`` is the configured root, else ``<root>/exchange``.
         db_url: the gradebook. Defaults likewise (configured, or a sqlite file in ``root``).
         timeout: seconds per cell while grading; defaults to the configured value.
+        sandboxed: run each submission in a sandbox (course.autograde) instead of nbgrader's
+            own Execute step. ``None`` (the default) sandboxes where a sandbox is available.
+        limits: sandbox limits overriding the configured ones (from a manifest's ``limits:``).
+
+    Raises:
+        SandboxUnavailable: ``sandboxed=True`` and this machine cannot make a sandbox.
     """
 
     def __init__(
@@ -62,6 +69,8 @@ class Workspace:
         exchange: Path | str | None = None,
         db_url: str | None = None,
         timeout: int | None = None,
+        sandboxed: bool | None = None,
+        limits: dict | None = None,
     ):
         use_this_environment()
         self.repo = find_root(repo)
@@ -76,10 +85,37 @@ class Workspace:
             self.config.Exchange.root = str(exchange or self.root / "exchange")
         if timeout is not None:
             self.config.Execute.timeout = timeout
+            self.config.SandboxedExecute.cell_seconds = timeout
+        for key, value in (limits or {}).items():
+            self.config.SandboxedExecute[key] = value
+        if sandboxed is None:
+            try:
+                sandbox.check_available()
+                sandboxed = True
+            except sandbox.SandboxUnavailable:
+                sandboxed = False
+        elif sandboxed:
+            sandbox.check_available()
+        self.sandboxed = sandboxed
+        if sandboxed:
+            self._use_sandbox()
         # nbgrader logs every step at INFO; the course tools print their own progress.
         self.config.NbGraderAPI.log_level = logging.WARNING
         self.root.mkdir(parents=True, exist_ok=True)
         self._api = None
+
+    def _use_sandbox(self) -> None:
+        from nbconvert.preprocessors import ClearMetadataPreprocessor
+        from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades
+
+        from course.autograde import SandboxedExecute
+
+        # nbgrader's own list with its Execute step swapped for ours: grades are still saved by nbgrader.
+        self.config.Autograde.autograde_preprocessors = [
+            SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+            SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
+        ]
+        self.config.SandboxedExecute.source_root = str(self.root / "source")
 
     # -- paths ------------------------------------------------------------------
     @property

@@ -34,3 +34,16 @@ def test_course_demo_runs_the_whole_cycle_from_the_command_line(tmp_path):
     for name in (f"{m.id}-grades.csv", f"{m.id}-report.html", f"{m.id}-scores.png"):
         assert (tmp_path / "out" / name).is_file(), name
     assert str(tmp_path / "out") in out
+
+
+@pytest.mark.skipif(not __import__("course.sandbox").sandbox.bwrap_path(), reason="no bubblewrap on this machine")
+def test_sandboxed_grades_equal_unsandboxed_grades_on_the_sample_class(tmp_path):
+    from course.demo import run_demo
+
+    sandboxed, _ = run_demo(output=tmp_path / "a", root=REPO, sandboxed=True, progress=None)
+    plain, _ = run_demo(output=tmp_path / "b", root=REPO, sandboxed=False, progress=None)
+    assert sandboxed.workspace.sandboxed and not plain.workspace.sandboxed
+    for a, b in zip(sandboxed.results, plain.results):
+        assert a.student == b.student and a.status == b.status
+        assert a.scores == b.scores, a.student
+    assert any(r.total > 0 for r in plain.results)

