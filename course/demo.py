@@ -43,8 +43,7 @@ def run_demo(
     demo_dir = work_dir(root) / "demo"
     if demo_dir.exists():
         shutil.rmtree(demo_dir)
-    ws = Workspace(demo_dir / "course", repo=root, timeout=manifest.timeout, limits=manifest.limits,
-                   sandboxed=sandboxed)
+    ws = Workspace.for_manifest(manifest, demo_dir / "course", repo=root, sandboxed=sandboxed)
     students = sample.sample_roster()
 
     if progress:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 from course import manifest as manifests
+from course import parallel
 from course import notebooks as nbs
 from course import roster as rosters
 from course.errors import CourseError, NotebookError
+from course.parallel import DEFAULT_WORKERS
 from course.paths import find_root
 from course.workspace import Student, Workspace, last_line
 
@@ -31,10 +35,11 @@ class SubmissionResult:
     reason: str = ""
     seconds: float = 0.0
     kept_manual: int = 0  # manual grades or comments that re-grading left in place
+    penalty: float = 0.0  # points taken off for lateness (the manifest's late_policy)
 
     @property
     def total(self) -> float:
-        return sum(self.scores.values())
+        return max(0.0, sum(self.scores.values()) - self.penalty)
 
 
 @dataclass
@@ -45,6 +50,7 @@ class GradeRun:
     workspace: Workspace
     results: list[SubmissionResult]
     notices: list[str] = field(default_factory=list)
+    students: list[Student] = field(default_factory=list)
 
     def result(self, student: str) -> SubmissionResult:
         for r in self.results:
@@ -106,8 +112,8 @@ def _existing_manual(ws: Workspace, aid: str, student: str) -> int:
         return count
 
 
-def read_scores(ws: Workspace, manifest: manifests.Manifest, student: str) -> tuple[dict[str, float], float]:
-    """Return ``({question id: score}, seconds late)`` for a graded submission, from the gradebook."""
+def read_scores(ws: Workspace, manifest: manifests.Manifest, student: str) -> tuple[dict[str, float], float, float]:
+    """Return ``({question id: score}, seconds late, late penalty)`` for a graded submission, from the gradebook."""
     with ws.gradebook() as gb:
         sub = gb.find_submission(manifest.id, student)
         by_cell = {}
@@ -117,7 +123,7 @@ def read_scores(ws: Workspace, manifest: manifests.Manifest, student: str) -> tu
         scores = {
             q.id: float(by_cell.get((Path(q.notebook).stem, q.graded_cell), 0.0) or 0.0) for q in manifest.questions
         }
-        return scores, float(sub.total_seconds_late or 0.0)
+        return scores, float(sub.total_seconds_late or 0.0), float(sub.late_submission_penalty or 0.0)
 
 
 def grade_submission(ws: Workspace, manifest: manifests.Manifest, student: str) -> SubmissionResult:
@@ -141,7 +147,7 @@ def grade_submission(ws: Workspace, manifest: manifests.Manifest, student: str) 
         ws.feedback(manifest.id, student)
     except CourseError as exc:
         return SubmissionResult(student, FAILED, reason=str(exc), seconds=time.perf_counter() - started)
-    scores, late = read_scores(ws, manifest, student)
+    scores, late, penalty = read_scores(ws, manifest, student)
     notes = []
     if ws.sandboxed:
         from course.autograde import SandboxedExecute
@@ -149,7 +155,40 @@ def grade_submission(ws: Workspace, manifest: manifests.Manifest, student: str) 
         for entry in manifest.graded_notebooks:
             notes += SandboxedExecute.notes.pop((student, manifest.id, entry.stem), [])
     return SubmissionResult(student, GRADED, scores, late, reason="; ".join(notes),
-                            seconds=time.perf_counter() - started, kept_manual=kept)
+                            seconds=time.perf_counter() - started, kept_manual=kept, penalty=penalty)
+
+
+def backup_gradebook(ws: Workspace, aid: str, keep: int = 20) -> Path | None:
+    """Copy a sqlite gradebook to ``<course>/backups/`` before a batch; keep the newest ``keep`` copies."""
+    db = parallel._sqlite_file(ws.db_url)
+    if db is None or not db.is_file():
+        return None
+    folder = ws.root / "backups"
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    dest = folder / f"gradebook-{aid}-{stamp}.db"
+    with sqlite3.connect(db) as source, sqlite3.connect(dest) as copy:
+        source.backup(copy)  # consistent even if another process is writing
+    for old in sorted(folder.glob("gradebook-*.db"))[:-keep]:
+        old.unlink()
+    return dest
+
+
+def already_graded(ws: Workspace, manifest: manifests.Manifest, student: str) -> bool:
+    """True if this exact submission (same hand-in time) was autograded before."""
+    sub, graded = ws.submitted_dir(manifest.id, student), ws.autograded_dir(manifest.id, student)
+    stamp = sub / "timestamp.txt"
+    if not stamp.is_file() or not (graded / "timestamp.txt").is_file():
+        return False
+    if stamp.read_text().strip() != (graded / "timestamp.txt").read_text().strip():
+        return False
+    return all((graded / e.file).is_file() for e in manifest.graded_notebooks if (sub / e.file).is_file())
+
+
+def _readable(ws: Workspace, manifest: manifests.Manifest, student: str) -> bool:
+    folder = ws.submitted_dir(manifest.id, student)
+    present = [folder / e.file for e in manifest.graded_notebooks if (folder / e.file).exists()]
+    return bool(present) and not any(_read_or_reason(p) for p in present)
 
 
 def grade_all(
@@ -160,6 +199,8 @@ def grade_all(
     submissions: Path | str | None = None,
     collect: bool = True,
     sandboxed: bool = True,
+    workers: int = DEFAULT_WORKERS,
+    regrade: bool = False,
     root: Path | None = None,
     progress: Callable[[str], None] | None = print,
 ) -> GradeRun:
@@ -174,6 +215,9 @@ def grade_all(
         collect: also collect submissions from the nbgrader exchange.
         sandboxed: run every submission in a sandbox; ``False`` grades with nbgrader's own
             Execute step, with the instructor's rights (only for trusted submissions).
+        workers: how many submissions to execute at once (sandboxed grading only).
+        regrade: grade again submissions already graded (default: only new or changed
+            ones, so that a batch stopped half-way resumes where it stopped).
         progress: called with one line per step (``None`` for silence).
 
     Returns:
@@ -186,7 +230,7 @@ def grade_all(
     manifest = manifests.load(assignment_id, root)
     manifests.check_notebooks(manifest, root)
     students = roster if isinstance(roster, list) else rosters.load(roster)
-    ws = workspace or Workspace(repo=root, timeout=manifest.timeout, sandboxed=sandboxed, limits=manifest.limits)
+    ws = workspace or Workspace.for_manifest(manifest, repo=root, sandboxed=sandboxed)
     notices: list[str] = []
 
     _say(progress, f"Preparing {manifest.id} for {len(students)} students in {ws.root}")
@@ -198,11 +242,32 @@ def grade_all(
         _say(progress, "Collecting submissions from the exchange")
         ws.collect(manifest.id)
 
-    results = []
+    backup = backup_gradebook(ws, manifest.id)
+    if backup is not None:
+        _say(progress, f"Gradebook backed up to {backup}")
     submitted = [s for s in students if ws.submitted_dir(manifest.id, s.id).is_dir()]
-    for n, s in enumerate(students, start=1):
+    done = set() if regrade else {s.id for s in submitted if already_graded(ws, manifest, s.id)}
+    if done:
+        _say(progress, f"{len(done)} submissions already graded and unchanged: kept (use regrade to grade them again)")
+    todo = [s.id for s in submitted if s.id not in done and _readable(ws, manifest, s.id)]
+    from course.autograde import SandboxedExecute
+
+    replay = ws.root / "replay" / manifest.id
+    if replay.exists():
+        shutil.rmtree(replay)
+    SandboxedExecute.replay_dir = replay
+    if ws.sandboxed and workers > 1 and len(todo) > 1:
+        _say(progress, f"Executing {len(todo)} submissions in sandboxes, {workers} at a time")
+        parallel.pre_execute(ws, manifest, todo, replay, workers=workers, progress=progress)
+
+    results = []
+    for s in students:
         if s not in submitted:
             results.append(SubmissionResult(s.id, MISSING, reason="no submission"))
+            continue
+        if s.id in done:
+            scores, late, penalty = read_scores(ws, manifest, s.id)
+            results.append(SubmissionResult(s.id, GRADED, scores, late, reason="unchanged since last grading", penalty=penalty))
             continue
         _say(progress, f"[{len(results) + 1}/{len(students)}] autograding {s.id}")
         row = grade_submission(ws, manifest, s.id)
@@ -214,4 +279,4 @@ def grade_all(
                 "Check them in the formgrader: the submission was re-run."
             )
         results.append(row)
-    return GradeRun(manifest, ws, results, notices)
+    return GradeRun(manifest, ws, results, notices, list(students))

@@ -76,6 +76,7 @@ class Manifest:
     questions: tuple[Question, ...]
     datasets: tuple[str, ...] = ()
     limits: dict[str, int] = field(default_factory=dict)
+    late_policy: dict[str, float] = field(default_factory=dict)
     path: Path = field(default=Path("."), compare=False)
 
     @property
@@ -249,6 +250,13 @@ def parse(data: Any, path: Path = Path("<manifest>"), expected_id: str | None = 
     except CourseError as exc:
         raise fail(str(exc)) from None
 
+    late = data.get("late_policy") or {}
+    if not isinstance(late, dict) or set(late) - {"per_day", "max_days"}:
+        raise fail("late_policy must look like {per_day: 10, max_days: 5} (percent off per started day; zero after max_days).")
+    for key, value in late.items():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or (key == "per_day" and value > 100):
+            raise fail(f"late_policy {key} must be a number from 0{' to 100' if key == 'per_day' else ''}, not {value!r}.")
+
     return Manifest(
         id=aid,
         title=str(data["title"]),
@@ -262,6 +270,7 @@ def parse(data: Any, path: Path = Path("<manifest>"), expected_id: str | None = 
         questions=tuple(questions),
         datasets=tuple(str(d) for d in datasets),
         limits=dict(limits),
+        late_policy=dict(late),
         path=path,
     )
 

@@ -22,6 +22,75 @@ class Report:
     html: Path
     figure: Path | None
     feedback: Path
+    canvas: Path | None = None
+    moodle: Path | None = None
+    totals_figure: Path | None = None
+
+
+@dataclass(frozen=True)
+class ItemStats:
+    """How one question behaved across the graded submissions."""
+
+    question: str
+    kind: str
+    difficulty: float  # mean share of the points earned (1 = everyone got it)
+    discrimination: float | None  # correlation with the rest of the score; None when undefined
+    flag: str  # why the question needs a look, or ""
+
+
+def item_analysis(run: GradeRun) -> list[ItemStats]:
+    """Difficulty and discrimination (item-rest correlation) of each autograded question, with flags."""
+    import numpy as np
+
+    graded = [r for r in run.results if r.status == GRADED]
+    out = []
+    for q in run.manifest.questions:
+        if q.kind != "auto":
+            continue
+        share = np.array([r.scores.get(q.id, 0.0) / q.points for r in graded], dtype=float)
+        rest = np.array([r.total - r.scores.get(q.id, 0.0) for r in graded], dtype=float)
+        difficulty = float(share.mean()) if len(share) else float("nan")
+        disc = None
+        if len(share) >= 3 and share.std() > 0 and rest.std() > 0:
+            disc = float(np.corrcoef(share, rest)[0, 1])
+        flag = ""
+        if len(share) >= 3 and difficulty < 0.1:
+            flag = "almost nobody passes: a broken test or unclear instructions?"
+        elif disc is not None and disc < 0:
+            flag = "students who do well elsewhere fail it more often: check the test"
+        out.append(ItemStats(q.id, q.kind, difficulty, disc, flag))
+    return out
+
+
+def _names(run: GradeRun) -> dict[str, object]:
+    return {s.id: s for s in run.students}
+
+
+def write_canvas_csv(run: GradeRun, path: Path) -> Path:
+    """Canvas gradebook import: Student, ID, SIS User ID, SIS Login ID, Section, then the assignment column."""
+    column = f"{run.manifest.title} ({run.manifest.id})"
+    people = _names(run)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", column])
+        w.writerow(["Points Possible", "", "", "", "", f"{run.manifest.points:g}"])
+        for r in run.results:
+            s = people.get(r.student)
+            name = f"{s.last_name}, {s.first_name}" if s and (s.first_name or s.last_name) else r.student
+            w.writerow([name, "", r.student, (s.email if s and s.email else r.student), "", f"{r.total:g}"])
+    return path
+
+
+def write_moodle_csv(run: GradeRun, path: Path) -> Path:
+    """Moodle "Import grades from CSV": map users by ID number (or e-mail) and the grade item column."""
+    people = _names(run)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["ID number", "Email address", run.manifest.title, "Feedback"])
+        for r in run.results:
+            s = people.get(r.student)
+            w.writerow([r.student, s.email if s else "", f"{r.total:g}", r.reason])
+    return path
 
 
 def _late_text(seconds: float) -> str:
@@ -41,6 +110,7 @@ def rows(run: GradeRun) -> list[dict]:
         row["total"] = round(r.total, 2)
         row["max"] = run.manifest.points
         row["late_hours"] = round(r.late_seconds / 3600, 2)
+        row["late_penalty"] = round(r.penalty, 2)
         row["note"] = r.reason
         out.append(row)
     return out
@@ -65,7 +135,8 @@ def table_text(run: GradeRun) -> str:
     body = []
     for r in run.results:
         cells = [r.student, r.status] + [f"{r.scores.get(q, 0):g}" for q in qs]
-        cells += [f"{r.total:g}/{run.manifest.points:g}", _late_text(r.late_seconds), r.reason[:70]]
+        late = _late_text(r.late_seconds) + (f", -{r.penalty:g}" if r.penalty else "")
+        cells += [f"{r.total:g}/{run.manifest.points:g}", late, r.reason[:70]]
         body.append(cells)
     widths = [max(len(str(x)) for x in col) for col in zip(head, *body)]
     lines = ["  ".join(str(x).ljust(w) for x, w in zip(line, widths)).rstrip() for line in [head, *body]]
@@ -115,12 +186,40 @@ def plot_scores(run: GradeRun, path: Path) -> Path | None:
     return path
 
 
+def plot_totals(run: GradeRun, path: Path) -> Path | None:
+    """Save a seaborn histogram of total autograded scores, graded submissions only."""
+    graded = [r for r in run.results if r.status == GRADED]
+    if not graded:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    from course import plots
+
+    plots.set_theme()
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    sns.histplot([r.total for r in graded], bins=min(20, max(5, len(graded) // 3)), ax=ax)
+    ax.set(title=f"{run.manifest.id}: total scores ({len(graded)} graded submissions)",
+           xlabel=f"Total score (points of {run.manifest.points:g}; manual questions 0 until graded)",
+           ylabel="Submissions")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def write_report(run: GradeRun, folder: Path) -> Report:
-    """Write the CSV export, the figure, an HTML report and every student's HTML feedback into ``folder``."""
+    """Write the CSV exports (plain, Canvas, Moodle), figures, an HTML report and every student's feedback into ``folder``."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     csv_path = write_csv(run, folder / f"{run.manifest.id}-grades.csv")
+    canvas = write_canvas_csv(run, folder / f"{run.manifest.id}-canvas.csv")
+    moodle = write_moodle_csv(run, folder / f"{run.manifest.id}-moodle.csv")
     figure = plot_scores(run, folder / f"{run.manifest.id}-scores.png")
+    totals = plot_totals(run, folder / f"{run.manifest.id}-totals.png")
     feedback = folder / "feedback"
     if feedback.exists():
         shutil.rmtree(feedback)
@@ -129,11 +228,11 @@ def write_report(run: GradeRun, folder: Path) -> Report:
         if r.status == GRADED and src.is_dir():
             shutil.copytree(src, feedback / r.student)
     html_path = folder / f"{run.manifest.id}-report.html"
-    html_path.write_text(_html(run, figure, feedback), encoding="utf-8")
-    return Report(folder, csv_path, html_path, figure, feedback)
+    html_path.write_text(_html(run, figure, feedback, totals), encoding="utf-8")
+    return Report(folder, csv_path, html_path, figure, feedback, canvas, moodle, totals)
 
 
-def _html(run: GradeRun, figure: Path | None, feedback: Path) -> str:
+def _html(run: GradeRun, figure: Path | None, feedback: Path, totals: Path | None = None) -> str:
     m = run.manifest
     head = "".join(f"<th>{html.escape(k)}</th>" for k in rows(run)[0])
     body = "".join(
@@ -146,6 +245,17 @@ def _html(run: GradeRun, figure: Path | None, feedback: Path) -> str:
         if figure
         else "<p>No graded submission, so no figure.</p>"
     )
+    items = "".join(
+        f"<tr><td>{i.question}</td><td>{i.difficulty:.2f}</td>"
+        f"<td>{'' if i.discrimination is None else f'{i.discrimination:.2f}'}</td><td>{html.escape(i.flag)}</td></tr>"
+        for i in item_analysis(run)
+    )
+    not_graded = "".join(
+        f"<li>{html.escape(r.student)}: {html.escape(r.status)}, {html.escape(r.reason)}</li>"
+        for r in run.results if r.status != GRADED
+    ) or "<li>none</li>"
+    totals_img = (f'<img src="{totals.name}" alt="Histogram of total scores across graded submissions.">'
+                  if totals else "")
     links = "".join(
         f'<li><a href="feedback/{r.student}/">{html.escape(r.student)}</a></li>'
         for r in run.results
@@ -157,7 +267,12 @@ def _html(run: GradeRun, figure: Path | None, feedback: Path) -> str:
 table{{border-collapse:collapse}}</style></head><body>
 <h1>{html.escape(m.title)} ({html.escape(m.id)}): grade report</h1>
 <p>{len(run.results)} students; {m.points:g} points, of which {m.auto_points:g} autograded.</p>
-<h2>Scores per question</h2>{img}
+<h2>Scores</h2>{totals_img}{img}
+<h2>Questions</h2>
+<p>Difficulty: mean share of the points earned. Discrimination: correlation of the question with the rest of
+the score (near 0 or negative: the question does not separate strong from weak work).</p>
+<table><tr><th>question</th><th>difficulty</th><th>discrimination</th><th>flag</th></tr>{items}</table>
+<h2>Not submitted or not gradable</h2><ul>{not_graded}</ul>
 <h2>Grade table</h2><table><tr>{head}</tr>{body}</table>
 <h2>Notices</h2><ul>{notices}</ul>
 <h2>Feedback</h2><ul>{links}</ul>

@@ -109,7 +109,7 @@ def _parameterized(folder: Path, values: dict) -> None:
 
 
 def _round_trip(manifest, root, course_dir: Path, result: Validation, progress) -> None:
-    ws = Workspace(course_dir, repo=root, timeout=manifest.timeout, limits=manifest.limits)
+    ws = Workspace.for_manifest(manifest, course_dir, repo=root)
     plans = []  # (student id, submission kind, parameter set)
     for i, pset in enumerate(manifest.parameters):
         kinds = [sample.SOLUTION, sample.BLANK] + ([sample.WRONG, sample.ALTERNATIVE] if i == 0 else [])
@@ -125,7 +125,7 @@ def _round_trip(manifest, root, course_dir: Path, result: Validation, progress) 
         graded = ws.autograde(manifest.id, sid)
         if not graded.get("success"):
             raise CourseError(f"nbgrader could not autograde the {kind} notebook: {last_line(graded)}")
-        scores, _ = read_scores(ws, manifest, sid)
+        scores, _, _ = read_scores(ws, manifest, sid)
         scores = {q.id: scores[q.id] for q in autos}
         result.scores[(kind, pset.name)] = scores
         _judge(manifest, kind, pset.name, scores, result)

@@ -56,6 +56,7 @@ class Workspace:
         sandboxed: run each submission in a sandbox (course.autograde) instead of nbgrader's
             own Execute step. ``None`` (the default) sandboxes where a sandbox is available.
         limits: sandbox limits overriding the configured ones (from a manifest's ``limits:``).
+        late_policy: the manifest's ``late_policy`` (percent off per day late, days until zero).
 
     Raises:
         SandboxUnavailable: ``sandboxed=True`` and this machine cannot make a sandbox.
@@ -71,6 +72,7 @@ class Workspace:
         timeout: int | None = None,
         sandboxed: bool | None = None,
         limits: dict | None = None,
+        late_policy: dict | None = None,
     ):
         use_this_environment()
         self.repo = find_root(repo)
@@ -88,6 +90,10 @@ class Workspace:
             self.config.SandboxedExecute.cell_seconds = timeout
         for key, value in (limits or {}).items():
             self.config.SandboxedExecute[key] = value
+        if late_policy:
+            self.config.AssignLatePenalties.plugin_class = "course.late.ManifestLatePenalty"
+            for key, value in late_policy.items():
+                self.config.ManifestLatePenalty[key] = value
         if sandboxed is None:
             try:
                 sandbox.check_available()
@@ -103,6 +109,11 @@ class Workspace:
         self.config.NbGraderAPI.log_level = logging.WARNING
         self.root.mkdir(parents=True, exist_ok=True)
         self._api = None
+
+    @classmethod
+    def for_manifest(cls, manifest: Manifest, root: Path | str | None = None, **kwargs) -> "Workspace":
+        """A workspace that grades ``manifest``'s assignment with its time limit, sandbox limits and late policy."""
+        return cls(root, timeout=manifest.timeout, limits=manifest.limits, late_policy=manifest.late_policy, **kwargs)
 
     def _use_sandbox(self) -> None:
         from nbconvert.preprocessors import ClearMetadataPreprocessor

@@ -92,7 +92,7 @@ def batch(tmp_path_factory, listener):
     (root / "assignments" / "00-toy.yml").write_text(yaml.safe_dump(data))
 
     m = manifest.load("00-toy", root)
-    ws = Workspace(root / ".work" / "hostile", repo=root, timeout=m.timeout, sandboxed=True, limits=m.limits)
+    ws = Workspace.for_manifest(m, root / ".work" / "hostile", repo=root, sandboxed=True)
     ws.sync(m)
     release = ws.generate(m)
     subs = root / "lms"

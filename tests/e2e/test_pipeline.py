@@ -98,7 +98,7 @@ def test_regrading_keeps_manual_grades_and_says_so(toy_demo):
         c = gb.find_comment("q3-answer", "00-toy-lab", "00-toy", "aiko")
         c.manual_comment = "Clear and correct."
         gb.db.commit()
-    again = grade.grade_all("00-toy", roster=_students(), workspace=ws, root=root, progress=None)
+    again = grade.grade_all("00-toy", roster=_students(), workspace=ws, root=root, regrade=True, progress=None)
     aiko = again.result("aiko")
     assert aiko.scores["q3"] == 2 and aiko.total == 5
     assert aiko.kept_manual == 2
@@ -141,3 +141,32 @@ def test_release_to_exchange_puts_the_student_version_where_students_fetch_it(to
     assert "# YOUR CODE HERE" in text and "BEGIN SOLUTION" not in text
     with ws.gradebook() as gb:
         assert gb.find_assignment("00-toy").duedate is not None
+
+
+def test_grading_again_resumes_keeps_unchanged_work_and_backs_up_the_gradebook(toy_demo):
+    root, run, _ = toy_demo
+    ws = run.workspace
+    again = grade.grade_all("00-toy", roster=_students(), workspace=ws, root=root, progress=None)
+    for first, second in zip(run.results, again.results):
+        assert first.scores == second.scores and first.status == second.status
+    assert again.result("aiko").reason == "unchanged since last grading"
+    assert again.result("yuna").status == FAILED  # a broken file is reported again, not skipped
+    assert len(list((ws.root / "backups").glob("gradebook-00-toy-*.db"))) == 2  # one per batch
+
+
+def test_late_policy_from_the_manifest_is_applied_and_shown(toy_root, tmp_path):
+    import yaml
+
+    path = toy_root / "assignments" / "00-toy.yml"
+    data = yaml.safe_load(path.read_text())
+    data["late_policy"] = {"per_day": 10, "max_days": 5}
+    path.write_text(yaml.safe_dump(data))
+    run, report = run_demo("00-toy", output=tmp_path / "out", root=toy_root, progress=None)
+    haruto = run.result("haruto")  # 26 hours late: two started days, 20% of 3 points
+    assert haruto.penalty == pytest.approx(0.6) and haruto.total == pytest.approx(2.4)
+    assert run.result("aiko").penalty == 0 and run.result("aiko").total == 3
+    with report.csv.open() as fh:
+        row = next(r for r in csv.DictReader(fh) if r["student_id"] == "haruto")
+    assert row["late_penalty"] == "0.6" and row["total"] == "2.4"
+    with report.canvas.open() as fh:
+        assert any(r[2] == "haruto" and r[5] == "2.4" for r in csv.reader(fh))
