@@ -25,10 +25,9 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_output
 from nbgrader.preprocessors.base import NbGraderPreprocessor
-from traitlets import Integer, Unicode
+from traitlets import Bool, Integer, Unicode
 
-from course import answers
-from course import sandbox
+from course import answers, sandbox, seeds
 from course.sandbox import INSIDE, Limits
 
 HIDDEN_BLOCK = "### BEGIN HIDDEN TESTS"
@@ -211,9 +210,16 @@ def _short(output) -> nbformat.NotebookNode:
     return output
 
 
+def _seed_cell(seed: int) -> nbformat.NotebookNode:
+    cell = new_code_cell(f"# Parameters set by the grader: this student's own seed\nSEED = {seed}\n")
+    cell.metadata["tags"] = ["injected-parameters"]
+    return cell
+
+
 class SandboxedExecute(NbGraderPreprocessor):
     """nbgrader preprocessor: execute a submission in two sandboxed runs (see the module docstring)."""
 
+    per_student_seed = Bool(False, help="Set SEED to the student's own seed (course.seeds) in both runs.").tag(config=True)
     source_root = Unicode("", help="Folder holding source/<assignment>/<notebook>.ipynb (the instructor's copy).").tag(config=True)
     wall_seconds = Integer(Limits.wall_seconds, help="Seconds for a whole notebook run.").tag(config=True)
     cell_seconds = Integer(Limits.cell_seconds, help="Seconds for any one cell.").tag(config=True)
@@ -252,6 +258,11 @@ class SandboxedExecute(NbGraderPreprocessor):
         source = Path(self.source_root) / info["assignment"] / f"{info['notebook']}.ipynb"
         source_nb = nbformat.read(str(source), as_version=4)
         params = next((c for c in nb.cells if "injected-parameters" in c.get("metadata", {}).get("tags", [])), None)
+        if self.per_student_seed:
+            params = _seed_cell(seeds.student_seed(info["assignment"], info["student"]))
+            nb.cells = [c for c in nb.cells if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
+            at = next((i + 1 for i, c in enumerate(nb.cells) if _is_parameters(c)), 0)
+            nb.cells.insert(at, params)
         nb, notes = grade_notebook(nb, source_nb, self.limits(), params)
         SandboxedExecute.notes[(info["student"], info["assignment"], info["notebook"])] = notes
         return nb, resources

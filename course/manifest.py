@@ -77,6 +77,7 @@ class Manifest:
     datasets: tuple[str, ...] = ()
     limits: dict[str, int] = field(default_factory=dict)
     late_policy: dict[str, float] = field(default_factory=dict)
+    per_student_seed: bool = False
     path: Path = field(default=Path("."), compare=False)
 
     @property
@@ -271,6 +272,7 @@ def parse(data: Any, path: Path = Path("<manifest>"), expected_id: str | None = 
         datasets=tuple(str(d) for d in datasets),
         limits=dict(limits),
         late_policy=dict(late),
+        per_student_seed=bool(data.get("per_student_seed", False)),
         path=path,
     )
 

@@ -37,8 +37,10 @@ def _work(job: dict) -> dict:
         tmp = Path(tmp)
         db = tmp / "gradebook.db"
         shutil.copy(job["snapshot"], db)
-        ws = Workspace(tmp / "course", repo=job["repo"], db_url=f"sqlite:///{db}", timeout=job["timeout"],
-                       sandboxed=True, limits=job["limits"])
+        from course import manifest as manifests
+
+        m = manifests.load(aid, Path(job["repo"]))
+        ws = Workspace.for_manifest(m, tmp / "course", repo=job["repo"], db_url=f"sqlite:///{db}", sandboxed=True)
         shutil.copytree(job["source"], ws.source_dir(aid))
         shutil.copytree(job["submitted"], ws.submitted_dir(aid, student))
         result = ws.autograde(aid, student)
@@ -86,7 +88,7 @@ def pre_execute(
     jobs = [
         {"student": s, "assignment": manifest.id, "repo": str(ws.repo), "snapshot": str(snapshot),
          "source": str(ws.source_dir(manifest.id)), "submitted": str(ws.submitted_dir(manifest.id, s)),
-         "cache": str(cache), "timeout": manifest.timeout, "limits": manifest.limits}
+         "cache": str(cache)}
         for s in students
     ]
     results: dict[str, dict] = {}

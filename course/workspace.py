@@ -113,7 +113,13 @@ class Workspace:
     @classmethod
     def for_manifest(cls, manifest: Manifest, root: Path | str | None = None, **kwargs) -> "Workspace":
         """A workspace that grades ``manifest``'s assignment with its time limit, sandbox limits and late policy."""
-        return cls(root, timeout=manifest.timeout, limits=manifest.limits, late_policy=manifest.late_policy, **kwargs)
+        ws = cls(root, timeout=manifest.timeout, limits=manifest.limits, late_policy=manifest.late_policy, **kwargs)
+        if manifest.per_student_seed:
+            if not ws.sandboxed:
+                raise CourseError(f"{manifest.id} gives each student their own numbers (per_student_seed), "
+                                  "which only the sandboxed grader applies. Grade it with a sandbox.")
+            ws.config.SandboxedExecute.per_student_seed = True
+        return ws
 
     def _use_sandbox(self) -> None:
         from nbconvert.preprocessors import ClearMetadataPreprocessor

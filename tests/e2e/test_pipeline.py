@@ -170,3 +170,38 @@ def test_late_policy_from_the_manifest_is_applied_and_shown(toy_root, tmp_path):
     assert row["late_penalty"] == "0.6" and row["total"] == "2.4"
     with report.canvas.open() as fh:
         assert any(r[2] == "haruto" and r[5] == "2.4" for r in csv.reader(fh))
+
+
+@pytest.mark.skipif(not __import__("course.sandbox").sandbox.bwrap_path(), reason="no bubblewrap on this machine")
+def test_per_student_seeds_make_copied_numbers_fail(toy_root, tmp_path):
+    import yaml
+
+    from course import manifest
+    from course.sample import build_submission
+    from course.seeds import student_seed
+    from course.workspace import Student, Workspace
+    from course import notebooks as nbs
+
+    path = toy_root / "assignments" / "00-toy.yml"
+    data = yaml.safe_load(path.read_text())
+    data["per_student_seed"] = True
+    path.write_text(yaml.safe_dump(data))
+    m = manifest.load("00-toy", toy_root)
+    ws = Workspace.for_manifest(m, tmp_path / "course", repo=toy_root, sandboxed=True)
+    ws.sync(m)
+    release = ws.generate(m)
+    subs = tmp_path / "lms"
+    answers = {"ana": "doubled = 2 * SEED",  # works with whatever seed the student has
+               "ben": f"doubled = {2 * student_seed('00-toy', 'ana')}",  # copied ana's number
+               "cai": "doubled = 2"}  # the number a self-learner sees (SEED = 1 in the notebook)
+    for sid, code in answers.items():
+        build_submission(m, ws.source_dir("00-toy"), release, subs / sid, {"q1": "solution", "q2": "solution"})
+        nb = nbs.read(subs / sid / "00-toy-lab.ipynb")
+        nbs.find_cell(nb, "q2-answer").source = "doubled = ...\n" + code
+        nbs.write(nb, subs / sid / "00-toy-lab.ipynb")
+    run = grade.grade_all("00-toy", roster=[Student(s) for s in answers], workspace=ws, submissions=subs,
+                          collect=False, root=toy_root, progress=None)
+    assert run.result("ana").scores["q2"] == 1
+    assert run.result("ben").scores["q2"] == 0
+    assert run.result("cai").scores["q2"] == 0
+    assert all(run.result(s).scores["q1"] == 2 for s in answers)
