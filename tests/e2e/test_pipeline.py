@@ -170,6 +170,8 @@ def test_late_policy_from_the_manifest_is_applied_and_shown(toy_root, tmp_path):
     assert row["late_penalty"] == "0.6" and row["total"] == "2.4"
     with report.canvas.open() as fh:
         assert any(r[2] == "haruto" and r[5] == "2.4" for r in csv.reader(fh))
+    feedback = (report.feedback / "haruto" / "00-toy-lab.html").read_text()
+    assert "Late submission penalty" in feedback and "-0.6" in feedback
 
 
 @pytest.mark.skipif(not __import__("course.sandbox").sandbox.bwrap_path(), reason="no bubblewrap on this machine")
