@@ -99,19 +99,20 @@ def demo_cmd(ctx, assignment_id, output):
 @click.option("--workers", type=click.IntRange(1, 256), default=grade.DEFAULT_WORKERS, show_default=True,
               help="Submissions executed at once (each in its own sandbox).")
 @click.option("--regrade", is_flag=True, help="Grade again submissions already graded and unchanged.")
+@click.option("--student", "only", multiple=True, help="Grade only this student (repeat for more); others are untouched.")
 @click.option("--unsandboxed", is_flag=True,
               help="Grade WITHOUT a sandbox: students' code runs with your rights. Only for trusted submissions.")
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for grades, report and feedback [default: .work/grades/ID].")
 @click.pass_context
-def grade_cmd(ctx, assignment_id, roster, submissions, no_collect, workers, regrade, unsandboxed, output):
+def grade_cmd(ctx, assignment_id, roster, submissions, no_collect, workers, regrade, only, unsandboxed, output):
     """Collect, autograde, write feedback and export grades for a real class."""
     from course.paths import find_root, work_dir
 
     if unsandboxed:
         click.echo("WARNING: grading unsandboxed: every submission runs with your rights.", err=True)
     run = grade.grade_all(assignment_id, roster=roster, submissions=submissions, collect=not no_collect,
-                          sandboxed=not unsandboxed, workers=workers, regrade=regrade,
+                          sandboxed=not unsandboxed, workers=workers, regrade=regrade, only=list(only) or None,
                           root=ctx.obj["root"], progress=_progress)
     out = output or work_dir(find_root(ctx.obj["root"])) / "grades" / assignment_id
     _print_run(run, report.write_report(run, out))

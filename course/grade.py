@@ -22,6 +22,7 @@ from course.workspace import Student, Workspace, last_line
 GRADED = "graded"
 FAILED = "failed"
 MISSING = "missing"
+SKIPPED = "skipped"
 
 
 @dataclass
@@ -201,6 +202,7 @@ def grade_all(
     sandboxed: bool = True,
     workers: int = DEFAULT_WORKERS,
     regrade: bool = False,
+    only: list[str] | None = None,
     root: Path | None = None,
     progress: Callable[[str], None] | None = print,
 ) -> GradeRun:
@@ -218,6 +220,8 @@ def grade_all(
         workers: how many submissions to execute at once (sandboxed grading only).
         regrade: grade again submissions already graded (default: only new or changed
             ones, so that a batch stopped half-way resumes where it stopped).
+        only: grade only these student ids; everyone else's grades are left as they are
+            (and reported from the gradebook).
         progress: called with one line per step (``None`` for silence).
 
     Returns:
@@ -246,10 +250,17 @@ def grade_all(
     if backup is not None:
         _say(progress, f"Gradebook backed up to {backup}")
     submitted = [s for s in students if ws.submitted_dir(manifest.id, s.id).is_dir()]
+    if only is not None:
+        unknown = sorted(set(only) - {s.id for s in students})
+        if unknown:
+            raise CourseError(f"{unknown[0]} is not on the roster: check the id, or add the student to the roster.")
     done = set() if regrade else {s.id for s in submitted if already_graded(ws, manifest, s.id)}
+    if only is not None:
+        done |= {s.id for s in submitted if s.id not in only and already_graded(ws, manifest, s.id)}
+    skipped = set() if only is None else {s.id for s in submitted if s.id not in only and s.id not in done}
     if done:
         _say(progress, f"{len(done)} submissions already graded and unchanged: kept (use regrade to grade them again)")
-    todo = [s.id for s in submitted if s.id not in done and _readable(ws, manifest, s.id)]
+    todo = [s.id for s in submitted if s.id not in done | skipped and _readable(ws, manifest, s.id)]
     from course.autograde import SandboxedExecute
 
     replay = ws.root / "replay" / manifest.id
@@ -264,6 +275,9 @@ def grade_all(
     for s in students:
         if s not in submitted:
             results.append(SubmissionResult(s.id, MISSING, reason="no submission"))
+            continue
+        if s.id in skipped:
+            results.append(SubmissionResult(s.id, SKIPPED, reason="not graded in this run (only some students were)"))
             continue
         if s.id in done:
             scores, late, penalty = read_scores(ws, manifest, s.id)

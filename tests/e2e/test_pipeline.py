@@ -207,3 +207,16 @@ def test_per_student_seeds_make_copied_numbers_fail(toy_root, tmp_path):
     assert run.result("ben").scores["q2"] == 0
     assert run.result("cai").scores["q2"] == 0
     assert all(run.result(s).scores["q1"] == 2 for s in answers)
+
+
+def test_regrading_one_student_leaves_the_others_untouched(toy_demo):
+    root, run, _ = toy_demo
+    ws = run.workspace
+    aiko = ws.autograded_dir("00-toy", "aiko") / "00-toy-lab.ipynb"
+    before = (aiko.stat().st_mtime_ns, aiko.read_bytes())
+    again = grade.grade_all("00-toy", roster=_students(), workspace=ws, root=root, regrade=True, only=["kenji"],
+                            progress=None)
+    assert again.result("kenji").reason != "unchanged since last grading"
+    assert again.result("aiko").reason == "unchanged since last grading"
+    assert again.result("aiko").scores == run.result("aiko").scores
+    assert (aiko.stat().st_mtime_ns, aiko.read_bytes()) == before
