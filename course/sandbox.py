@@ -135,12 +135,14 @@ def _readonly_roots() -> list[Path]:
 def bwrap_argv(workdir: Path, command: list[str], bwrap: str) -> list[str]:
     """The bwrap command line: an empty root with the system read-only, ``workdir`` at INSIDE, nothing else."""
     argv = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--clearenv", "--cap-drop", "ALL"]
+    # /tmp first: the read-only binds below may live under /tmp (a clone in /tmp) and must stay visible.
+    argv += ["--tmpfs", "/tmp", "--dir", "/tmp/home"]
     for system in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc/alternatives", "/etc/ld.so.cache",
                    "/etc/localtime", "/etc/passwd", "/etc/group", "/etc/nsswitch.conf"):
         argv += ["--ro-bind-try", system, system]
     for root in _readonly_roots():
         argv += ["--ro-bind", str(root), str(root)]
-    argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--dir", "/tmp/home", "--bind", str(workdir), INSIDE, "--chdir", INSIDE]
+    argv += ["--proc", "/proc", "--dev", "/dev", "--bind", str(workdir), INSIDE, "--chdir", INSIDE]
     env = {
         "PATH": f"{Path(sys.prefix) / 'bin'}:/usr/bin:/bin",
         "HOME": "/tmp/home",
