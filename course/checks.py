@@ -21,6 +21,7 @@ __all__ = [
     "check_close",
     "check_frame",
     "check_number",
+    "check_scores",
     "check_series",
     "check_series_close",
     "check_set",
@@ -342,3 +343,43 @@ def check_choice(value: object, name: str, options: Iterable[str], expected: str
         _fail(f"{name} is {value!r}, but it should be one of {options}.")
     if expected is not None and answer != str(expected).strip().upper():
         _fail(f"{name} = {value!r} is not the best answer. Re-read the options against the data.")
+
+
+def check_scores(value: object, name: str, length: int, hint: str | None = None) -> None:
+    """Fail unless the answer is one probability per case: ``length`` numbers from 0 to 1, none missing.
+
+    Accepts a list, a 1-dimensional numpy array or a pandas Series, as
+    ``model.predict_proba(X)[:, 1]`` gives.
+
+    Args:
+        value: the student's answer.
+        name: the variable's name.
+        length: how many cases there are (e.g. len(test)).
+        hint: what to try if the values are not probabilities.
+
+    Raises:
+        AssertionError: the answer is ``...`` or None, not a column of numbers, has two
+            columns (the whole predict_proba output), the wrong length, missing values,
+            values outside [0, 1], or only 0s and 1s (predict instead of predict_proba).
+    """
+    check_answered(value, name)
+    if isinstance(value, pd.DataFrame):
+        _fail(f"{name} is a table; one probability per case (one column) is asked. Keep the column of the positive class.")
+    if isinstance(value, (str, bytes, dict, set)) or isinstance(value, numbers.Number) or not isinstance(value, Iterable):
+        _fail(f"{name} is {_show(value)}, but one probability per case is asked, e.g. model.predict_proba(X)[:, 1].")
+    try:
+        scores = np.asarray(value, dtype="float64")
+    except (TypeError, ValueError):
+        _fail(f"{name} holds values that are not numbers. Use model.predict_proba(X)[:, 1].")
+    if scores.ndim == 2 and scores.shape[1] == 2:
+        _fail(f"{name} has two columns (the chance of 0 and the chance of 1). Keep the second: predict_proba(X)[:, 1].")
+    if scores.ndim != 1:
+        _fail(f"{name} should be one column of numbers, but its shape is {scores.shape}.")
+    if len(scores) != length:
+        _fail(f"{name} has {len(scores):,} values but there are {length:,} cases: score every row of the table, in its order.")
+    if np.isnan(scores).any():
+        _fail(f"{name} has missing values (NaN): does the model's preparation fill in missing inputs?")
+    if (scores < 0).any() or (scores > 1).any():
+        _fail(f"{name} has values outside 0 to 1, so they are not probabilities.", hint or "Use predict_proba(X)[:, 1].")
+    if np.isin(scores, (0.0, 1.0)).all():
+        _fail(f"{name} holds only 0s and 1s: those are predict(...) labels. Use predict_proba(X)[:, 1] for probabilities.")

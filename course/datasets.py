@@ -25,12 +25,15 @@ from course.errors import DatasetError, DatasetNotFound
 
 __all__ = [
     "available",
+    "load_application_returns",
     "datasheet",
     "load",
     "load_civil_service_applicants",
     "load_form_fields",
     "load_form_fill_log",
     "load_my_number_card",
+    "load_onestop_town_panel",
+    "load_outreach_households",
     "load_population_age22",
     "load_service_desk_visits",
 ]
@@ -79,6 +82,9 @@ MEASURES = (
     "spring exam",
     "full year incl. autumn track",
 )
+LIFE_EVENTS = ("moving", "childbirth", "bereavement", "long-term care")
+CHANNELS = ("counter", "mail", "one-stop desk", "online")
+APPLICANT_AGES = ("18-39", "40-64", "65-74", "75+")
 DIVISIONS = (
     "Agriculture Committee",
     "Child and Family",
@@ -200,6 +206,72 @@ REGISTRY: dict[str, DatasetSpec] = {
                 Column("form_id", "str"),
                 Column("field_id", "str"),
                 Column("filled", "int", low=0, high=1),
+            ),
+        ),
+        # module 3 (03-policy-design)
+        DatasetSpec(
+            name="onestop_town_panel",
+            file="onestop_town_panel_synthetic.csv",
+            sha256="9382c19d59e34404027db57dc9fb4c065ee07e65bfdf8dad3983f0857c325000",
+            synthetic=True,
+            description="SYNTHETIC panel of 12 towns by quarter: desk minutes before and after one city's one-stop desk.",
+            make_script="course/data/onestop_town_panel/make_onestop_town_panel.py",
+            columns=(
+                Column("town", "str"),
+                Column("group", "str", allowed=("one-stop city", "comparison")),
+                Column("population", "int", low=1),
+                Column("quarter", "date"),
+                Column("fiscal_year", "int", low=2000, high=2100),
+                Column("fiscal_quarter", "int", low=1, high=4),
+                Column("one_stop", "int", low=0, high=1),
+                Column("cases", "int", low=0),
+                Column("median_minutes", "float", low=0, high=24 * 60),
+            ),
+        ),
+        DatasetSpec(
+            name="outreach_households",
+            file="outreach_households_synthetic.csv",
+            sha256="7a15f59f123e0b892952e23d46f59fbcc5155336ea83264f9e55feef4e541b13",
+            synthetic=True,
+            row_level=True,
+            description="SYNTHETIC households eligible for a benefit, with a model's risk of not claiming it.",
+            make_script="course/data/outreach_households/make_outreach_households.py",
+            columns=(
+                Column("household_id", "str"),
+                Column("district", "str", allowed=BRANCHES),
+                Column("head_age_group", "str", allowed=("under 65", "65-74", "75+")),
+                Column("lives_alone", "bool"),
+                Column("has_card", "bool"),
+                Column("risk_score", "float", low=0, high=1),
+                Column("missed_claim", "int", low=0, high=1),
+            ),
+        ),
+        DatasetSpec(
+            name="application_returns",
+            file="application_returns_synthetic.csv",
+            sha256="21a9e37795cd0b718f68b1ddd7c879540afa810dda79a0791cf703c5ccea2490",
+            synthetic=True,
+            row_level=True,
+            description="SYNTHETIC life-event applications to a city, and whether each was returned to the resident for correction.",
+            make_script="course/data/application_returns/make_application_returns.py",
+            columns=(
+                Column("application_id", "str"),
+                Column("submitted_date", "date"),
+                Column("week_start", "date"),
+                Column("fiscal_year", "int", low=2000, high=2100),
+                Column("branch", "str", allowed=BRANCHES),
+                Column("procedure", "str", allowed=LIFE_EVENTS),
+                Column("channel", "str", allowed=CHANNELS),
+                Column("age_group", "str", allowed=APPLICANT_AGES),
+                Column("card_holder", "bool"),
+                Column("proxy_filing", "bool"),
+                Column("forms_in_bundle", "int", low=1, high=100),
+                Column("attachments", "int", low=0, high=100),
+                Column("blank_fields", "int", nullable=True, low=0, high=100),
+                Column("days_since_event", "int", nullable=True, low=0, high=3650),
+                Column("prior_returns", "int", low=0, high=100),
+                Column("documents_on_file", "int", low=0, high=200),
+                Column("returned", "int", low=0, high=1),
             ),
         ),
     )
@@ -503,3 +575,76 @@ def load_form_fill_log(sample_frac: float = 1.0, seed: int = 0) -> pd.DataFrame:
     """
     _check_sampling(sample_frac, seed)
     return _load("form_fill_log", sample_frac, seed)
+
+
+def load_onestop_town_panel() -> pd.DataFrame:
+    """SYNTHETIC panel of 12 towns, quarter by quarter (FY2017-FY2021), around one city's one-stop desk.
+
+    Invented data. "City A" opens a paperless one-stop desk for the procedures after a
+    death in fiscal year 2019; eleven comparison towns never do. The drop is calibrated to
+    the reported "about three hours before, 45 minutes after" (TV Tokyo BIZ via News On
+    Japan, July 2025). Made for difference-in-differences. See DATASHEET.md.
+
+    Returns:
+        One row per (town, quarter): town, group ("one-stop city" or "comparison"),
+        population, quarter (datetime, first day), fiscal_year, fiscal_quarter (1 =
+        April-June), one_stop (1 if the desk was open), cases, median_minutes.
+
+    Raises:
+        DatasetError: the file is altered or does not match its schema.
+    """
+    return _load("onestop_town_panel")
+
+
+def load_outreach_households(sample_frac: float = 1.0, seed: int = 0) -> pd.DataFrame:
+    """SYNTHETIC households eligible for a benefit, with a synthetic model's risk that they do not claim it.
+
+    Invented data for choosing whom to visit with a limited budget. The model's scores
+    are built to be too low for households without a My Number Card. See DATASHEET.md.
+
+    Args:
+        sample_frac: share of the rows to keep, more than 0 and at most 1. With 1.0 (the
+            default) every row is returned in file order.
+        seed: random seed for the sample, so the same seed gives the same rows.
+
+    Returns:
+        One row per household: household_id, district, head_age_group, lives_alone (bool),
+        has_card (bool), risk_score (predicted probability of not claiming, 0 to 1),
+        missed_claim (1 if the household did not claim in the last round).
+
+    Raises:
+        DatasetError: sample_frac or seed is out of range, or the file is altered or does
+            not match its schema.
+    """
+    _check_sampling(sample_frac, seed)
+    return _load("outreach_households", sample_frac, seed)
+
+
+def load_application_returns(sample_frac: float = 1.0, seed: int = 0) -> pd.DataFrame:
+    """SYNTHETIC applications for life-event procedures, and whether each was returned for correction.
+
+    Invented data for a city like Miyakonojo, April 2022 to March 2025. Only the share of
+    applicants holding a My Number Card is calibrated to published figures (Miyakonojo
+    City's card share, as listed in the course's DATA-SOURCES.md). The data has the traps
+    of real administrative data on purpose: missing values, drift over time, groups of
+    different size and base rate, and one column recorded after the outcome. Read
+    DATASHEET.md (``datasheet("application_returns")``) before using a column.
+
+    Args:
+        sample_frac: share of the rows to keep, more than 0 and at most 1. With 1.0 (the
+            default) every row is returned in file order.
+        seed: random seed for the sample, so the same seed gives the same rows.
+
+    Returns:
+        One row per application: application_id, submitted_date and week_start (Monday of
+        its week; datetimes), fiscal_year, branch, procedure, channel, age_group,
+        card_holder and proxy_filing (bool), forms_in_bundle, attachments, blank_fields
+        (float, NaN when not recorded), days_since_event (float, NaN when not recorded),
+        prior_returns, documents_on_file, returned (1 if sent back for correction, else 0).
+
+    Raises:
+        DatasetError: sample_frac or seed is out of range, or the file is altered or does
+            not match its schema.
+    """
+    _check_sampling(sample_frac, seed)
+    return _load("application_returns", sample_frac, seed)

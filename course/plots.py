@@ -28,6 +28,7 @@ __all__ = [
     "plot_axis_comparison",
     "plot_bars",
     "plot_boxes",
+    "plot_estimates",
     "plot_trend",
     "set_theme",
 ]
@@ -467,7 +468,181 @@ def plot_boxes(
     return ax
 
 
+def plot_curves(
+    data: pd.DataFrame,
+    x: str,
+    y: str,
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    alt: str,
+    group: str | None = None,
+    diagonal: str | None = None,
+    references: Mapping[str, float] | None = None,
+    x_lim: tuple[float, float] | None = None,
+    y_lim: tuple[float, float] | None = (0, 1),
+    label_ends: bool = True,
+    ax: Axes | None = None,
+    show: bool | None = None,
+) -> Axes:
+    """Draw one curve per group (not over time): e.g. precision at k against k, or a calibration curve.
+
+    Each group gets its own colour, marker and dash style, and its name at the end of
+    its line, so colour is never the only cue.
+
+    Args:
+        data: a tidy table, one row per point.
+        x: the column on the horizontal axis (e.g. k, or the mean predicted probability).
+        y: the column on the vertical axis (e.g. precision, or the observed share).
+        title: what the figure shows.
+        xlabel: the horizontal axis label, with units.
+        ylabel: the vertical axis label, with units.
+        alt: one sentence describing the pattern, for readers who cannot see it.
+        group: a column whose values get one curve each (None: one curve).
+        diagonal: draw the line y = x with this label (e.g. "perfectly calibrated");
+            None draws no diagonal.
+        references: label -> y value; each draws a dashed horizontal line (e.g. the rate
+            you would get by picking at random).
+        x_lim: the horizontal axis range (None: matplotlib decides).
+        y_lim: the vertical axis range; (0, 1) by default, for shares. None: matplotlib decides.
+        label_ends: write each group's name at its last point.
+        ax: draw into these axes instead of a new figure.
+        show: in a notebook, display the figure at once with its alt text. By default,
+            True for a new figure and False when you pass ax (you own that figure).
+
+    Returns:
+        The matplotlib Axes.
+
+    Raises:
+        ValueError: title, an axis label or alt is empty, or a column is missing.
+    """
+    _require(title, xlabel, ylabel, alt)
+    _check_columns(data, [x, y] + ([group] if group else []))
+    show = ax is None if show is None else show
+    ax = _new_axes(ax)
+    plotted = data.dropna(subset=[x, y]).sort_values(x, kind="stable")
+    levels = list(pd.unique(plotted[group])) if group else []
+    sns.lineplot(
+        data=plotted, x=x, y=y, hue=group, style=group, sort=False,
+        markers=list(MARKERS[: len(levels)]) if group else True,
+        dashes=list(DASHES[: len(levels)]) if group else True,
+        markersize=7, linewidth=2, ax=ax, errorbar=None,
+        **({} if group else {"marker": "o"}),
+    )
+    if diagonal:
+        low = min(plotted[x].min(), plotted[y].min(), 0)
+        high = max(plotted[x].max(), plotted[y].max())
+        ax.plot([low, high], [low, high], color="0.35", linestyle=(0, (2, 2)), linewidth=1.3, label=diagonal, zorder=0)
+    for i, (label, level) in enumerate((references or {}).items()):
+        ax.axhline(level, color="0.15", linestyle=(0, (6, 3)) if i % 2 == 0 else (0, (2, 2)), linewidth=1.3)
+        ax.annotate(
+            f"{label}: {level:,.3g}",
+            (0, level),
+            xycoords=("axes fraction", "data"),
+            xytext=(4, -3),
+            textcoords="offset points",
+            ha="left",
+            va="top",
+            fontsize=9,
+            color="0.1",
+            bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8},
+        )
+    if x_lim is not None:
+        ax.set_xlim(*x_lim)
+    if y_lim is not None:
+        ax.set_ylim(*y_lim)
+    if group or diagonal:
+        ax.legend(title=group.replace("_", " ") if group else None, loc="best")
+    if group and label_ends:
+        ends = [(str(level), plotted[plotted[group] == level].iloc[-1]) for level in levels]
+        _label_line_ends(ax, [(name, row[x], row[y]) for name, row in ends])
+    _finish(ax, title, xlabel, ylabel, alt, show)
+    return ax
+
+
 def _check_columns(data: pd.DataFrame, columns: Sequence[str]) -> None:
     missing = [c for c in columns if c not in data.columns]
     if missing:
         raise ValueError(f"the table has no column {missing[0]!r} (it has {list(data.columns)}). Check the spelling.")
+
+
+def plot_estimates(
+    data: pd.DataFrame,
+    estimate: str,
+    low: str,
+    high: str,
+    label: str,
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    alt: str,
+    reference: float | None = 0.0,
+    reference_label: str = "no effect",
+    value_format: str = "{:+.2f}",
+    ax: Axes | None = None,
+    show: bool | None = None,
+) -> Axes:
+    """Draw estimates with their confidence intervals: one row per label, a dot and a whisker.
+
+    Each row is named on the vertical axis and its numbers are written next to it, so
+    neither colour nor reading the scale is needed. A dashed line marks the reference
+    (by default 0, "no effect").
+
+    Args:
+        data: one row per estimate, in the order to draw from top to bottom.
+        estimate: the column with the point estimates.
+        low: the column with the lower ends of the intervals.
+        high: the column with the upper ends of the intervals.
+        label: the column naming each estimate (drawn on the vertical axis).
+        title: what the figure shows.
+        xlabel: the horizontal axis label, with units.
+        ylabel: the vertical axis label.
+        alt: one sentence describing the pattern.
+        reference: where to draw the reference line (None: no line).
+        reference_label: the text written by the reference line.
+        value_format: how to write the estimate and the interval ends, e.g. "{:+.2f}".
+        ax: draw into these axes instead of a new figure.
+        show: in a notebook, display the figure at once with its alt text. By default,
+            True for a new figure and False when you pass ax (you own that figure).
+
+    Returns:
+        The matplotlib Axes.
+
+    Raises:
+        ValueError: title, an axis label or alt is empty, a column is missing, or an
+            interval does not contain its estimate.
+    """
+    _require(title, xlabel, ylabel, alt)
+    _check_columns(data, [estimate, low, high, label])
+    rows = data.reset_index(drop=True)
+    if ((rows[low] > rows[estimate]) | (rows[high] < rows[estimate])).any():
+        raise ValueError(f"each interval must contain its estimate: check that {low!r} <= {estimate!r} <= {high!r}.")
+    show = ax is None if show is None else show
+    ax = _new_axes(ax, figsize=(FIGSIZE[0], max(2.5, 1.0 + 0.7 * len(rows))))
+    positions = list(range(len(rows)))[::-1]  # the first row at the top
+    colour = sns.color_palette()[0]
+    ax.errorbar(
+        rows[estimate], positions,
+        xerr=[rows[estimate] - rows[low], rows[high] - rows[estimate]],
+        fmt="o", markersize=8, capsize=6, linewidth=2, color=colour, ecolor=colour,
+    )
+    for y, (_, row) in zip(positions, rows.iterrows()):
+        text = f"{_fmt(value_format, row[estimate])}  [{_fmt(value_format, row[low])}, {_fmt(value_format, row[high])}]"
+        ax.annotate(text, (row[estimate], y), xytext=(0, 9), textcoords="offset points", ha="center", va="bottom", fontsize=9)
+    if reference is not None:
+        ax.axvline(reference, color="0.2", linestyle=(0, (6, 3)), linewidth=1.3)
+        ax.annotate(
+            reference_label, (reference, 1), xycoords=("data", "axes fraction"),
+            xytext=(4, -4), textcoords="offset points", va="top", fontsize=9, color="0.1",
+        )
+    ax.set_yticks(positions, [str(v) for v in rows[label]])
+    ax.set_ylim(-0.7, len(rows) - 0.3)
+    ends = [rows[low].min(), rows[high].max()] + ([reference] if reference is not None else [])
+    span = (max(ends) - min(ends)) or 1.0
+    ax.set_xlim(min(ends) - 0.15 * span, max(ends) + 0.15 * span)
+    ax.xaxis.set_major_locator(mticker.MaxNLocator(nbins=6))
+    ax.grid(axis="y", visible=False)
+    _finish(ax, title, xlabel, ylabel, alt, show)
+    return ax

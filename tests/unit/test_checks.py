@@ -181,3 +181,27 @@ def test_choice_ignores_case_and_spaces_and_checks_the_expected_answer():
 @pytest.mark.parametrize(("value", "expected_words"), [(..., "still `...`"), (2, "in quotes"), (float("nan"), "in quotes"), ("D", "should be one of")])
 def test_choice_fails_with_a_helpful_message(value, expected_words):
     assert expected_words in fails(checks.check_choice, value, "answer", ["A", "B", "C"])
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (..., "still `...`"),
+        (0.3, "one probability per case"),
+        (np.array([[0.9, 0.1], [0.2, 0.8], [0.5, 0.5]]), "two columns"),
+        ([0.1, 0.2], "has 2 values but there are 3 cases"),
+        ([0.1, float("nan"), 0.3], "missing values"),
+        ([0.1, 1.7, 0.3], "outside 0 to 1"),
+        (np.array([0, 1, 1]), "only 0s and 1s"),
+        (["a", "b", "c"], "not numbers"),
+        (pd.DataFrame({"p": [0.1, 0.2, 0.3]}), "is a table"),
+    ],
+)
+def test_check_scores_says_what_is_wrong_with_the_probabilities(value, message):
+    with pytest.raises(AssertionError, match=message):
+        checks.check_scores(value, "lr_scores", 3)
+
+
+@pytest.mark.parametrize("value", [[0.1, 0.5, 0.9], np.array([0.0, 0.5, 1.0]), pd.Series([0.2, 0.3, 0.4], index=[7, 8, 9])])
+def test_check_scores_accepts_lists_arrays_and_series(value):
+    assert checks.check_scores(value, "lr_scores", 3) is None

@@ -16,7 +16,7 @@ from course import datasets
 from course.errors import DatasetError, DatasetNotFound
 
 DATA = Path(datasets.__file__).parent / "data"
-ROW_LEVEL = ["service_desk_visits", "form_fill_log"]
+ROW_LEVEL = ["service_desk_visits", "form_fill_log", "application_returns"]
 
 
 def _use_copy(monkeypatch, tmp_path, name, edit=None, update_checksum=False):
@@ -196,3 +196,47 @@ def test_form_fields_match_their_calibration_target_and_the_log():
     counts = log.groupby("field_id")["filled"].agg(["size", "sum"])
     merged = fields.set_index("field_id").join(counts)
     assert (merged["n_checked"] == merged["size"]).all() and (merged["n_filled"] == merged["sum"]).all()
+
+
+@pytest.fixture(scope="module")
+def applications():
+    return datasets.load_application_returns()
+
+
+def test_application_returns_card_share_follows_miyakonojo(applications):
+    """Calibrated to Miyakonojo's card share (DATA-SOURCES.md): about 74% in April 2022, about 90% from 2023."""
+    share = applications.groupby("fiscal_year")["card_holder"].mean()
+    assert 0.80 <= share[2022] <= 0.88 and 0.87 <= share[2023] <= 0.93 and 0.87 <= share[2024] <= 0.93
+    assert (applications.loc[applications["channel"] == "online", "card_holder"]).all(), "filing online needs the card"
+
+
+def test_application_returns_cover_156_full_weeks_with_weeks_starting_on_monday(applications):
+    weeks = applications["week_start"]
+    assert weeks.nunique() == 156 and (weeks.dt.dayofweek == 0).all()
+    days = (applications["submitted_date"] - weeks).dt.days
+    assert days.between(0, 4).all(), "applications arrive on weekdays of their week"
+    fiscal = applications["submitted_date"].dt.year - (applications["submitted_date"].dt.month < 4)
+    assert (fiscal == applications["fiscal_year"]).all()
+
+
+def test_application_returns_have_the_traps_the_lab_teaches(applications):
+    rate = applications.groupby("fiscal_year")["returned"].mean()
+    assert rate[2022] > rate[2023] < rate[2024], "drift: one-stop desks lower returns, the upload rule raises them"
+    online = applications[applications["channel"] == "online"].groupby("fiscal_year")["returned"].mean()
+    assert online[2024] > 2 * online[2023], "the upload rule of April 2024 makes online filings riskier"
+    missing = applications["blank_fields"].isna().groupby(applications["channel"]).mean()
+    assert missing["mail"] > 0.7 and missing["online"] == 0, "blank counts are missing mostly for mail"
+    groups = applications.groupby("age_group")["returned"].agg(["size", "mean"])
+    assert groups["size"]["18-39"] > 2 * groups["size"]["75+"] and groups["mean"]["75+"] > 2 * groups["mean"]["18-39"]
+    grew = applications["documents_on_file"] > applications["attachments"]
+    by_outcome = grew.groupby(applications["returned"]).mean()
+    assert by_outcome[1] > 0.6 and by_outcome[0] < 0.3, "documents_on_file leaks the outcome"
+    assert (applications["documents_on_file"] >= applications["attachments"]).all()
+
+
+def test_application_returns_datasheet_says_when_each_column_is_recorded():
+    sheet = datasets.datasheet("application_returns")
+    spec = datasets.REGISTRY["application_returns"]
+    for column in spec.columns:
+        assert f"| `{column.name}` |" in sheet, f"the datasheet does not describe {column.name}"
+    assert "when the case is closed" in sheet and "leak" in sheet

@@ -6,11 +6,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import math  # noqa: E402
+
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from course import datasets, explore  # noqa: E402
+from course import datasets, explore, metrics  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -94,4 +96,81 @@ def test_drawing_a_summary_makes_a_labelled_course_figure(visits):
     assert "South" in ax.get_title() and "synthetic" in ax.get_title()
     assert ax.get_xlabel() == "Month" and ax.get_ylabel()
     assert "pre-reform baseline" in " ".join(t.get_text() for t in ax.texts)
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def scored():
+    """FY2024 applications with a made-up score (higher for older applicants) and the clerk's score."""
+    apps = datasets.load_application_returns()
+    test = apps[apps["fiscal_year"] == 2024].copy()
+    rank = test["age_group"].map({"18-39": 0, "40-64": 1, "65-74": 2, "75+": 3})
+    test["score"] = rank + pd.Series(range(len(test)), index=test.index) % 7 / 10
+    test["clerk"] = test["blank_fields"].fillna(0) * 100 + test["forms_in_bundle"]
+    return test
+
+
+def test_capacity_summary_matches_a_selection_made_by_hand(scored):
+    summary = explore.capacity_summary(scored, 5, score="score")
+    selected = metrics.top_k(scored["score"], 5, per=scored["week_start"])
+    returned = scored["returned"].to_numpy() == 1
+    assert summary.n_selected == selected.sum() == 5 * scored["week_start"].nunique()
+    assert summary.precision == pytest.approx(returned[selected].mean())
+    assert summary.recall == pytest.approx(returned[selected].sum() / returned.sum())
+    young = (scored["age_group"] == "18-39").to_numpy()
+    row = summary.by_group.loc["18-39"]
+    assert row["cases"] == young.sum() and row["selection_rate"] == pytest.approx(selected[young].mean())
+    assert row["false_negative_rate"] == pytest.approx((returned & young & ~selected).sum() / (returned & young).sum())
+    assert math.isnan(row["precision"]) == (not selected[young].any())
+    assert "synthetic data" in summary.text() and "precision" in summary.text()
+
+
+def test_group_shares_move_places_to_the_groups_a_score_neglects(scored):
+    shares = {"18-39": 0.25, "40-64": 0.25, "65-74": 0.25, "75+": 0.25}
+    plain = explore.capacity_summary(scored, 8, score="score")
+    by_share = explore.capacity_summary(scored, 8, score="score", allocation="group shares", shares=shares)
+    assert plain.by_group.loc["18-39", "selected"] == 0, "this score ranks young applicants last"
+    assert by_share.by_group.loc["18-39", "selected"] > 0 and by_share.n_selected == plain.n_selected
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"score": "nope"}, "no column 'nope'"),
+        ({"allocation": "lottery"}, "unknown allocation"),
+        ({"allocation": "group shares"}, "needs shares"),
+    ],
+)
+def test_capacity_summary_refuses_bad_choices(scored, kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        explore.capacity_summary(scored, 5, **kwargs)
+
+
+def test_capacity_widget_updates_when_its_controls_change(scored):
+    widget = explore.explore_capacity(scored, scores=["score", "clerk"], shares={"18-39": 1, "75+": 1}, k=10)
+    assert widget.k in widget.children[0].children and widget.allocation in widget.children
+    first = widget.summary_html.value
+    assert widget.summary.k == 10 and "10 checks a week" in first and "<table" in widget.table_html.value
+
+    widget.k.value = 3
+    assert widget.summary.n_selected == 3 * scored["week_start"].nunique() and widget.summary_html.value != first
+
+    widget.score.value = "clerk"
+    assert widget.summary.score == "clerk"
+
+    widget.allocation.value = "group shares"
+    assert widget.summary.allocation == "group shares"
+    assert widget.summary.by_group.loc["18-39", "selected"] > 0
+
+
+def test_capacity_widget_without_shares_offers_only_the_highest_scores(scored):
+    widget = explore.explore_capacity(scored)
+    assert list(widget.allocation.options) == ["highest scores"]
+
+
+def test_drawing_a_capacity_summary_makes_a_labelled_course_figure(scored):
+    ax = explore.draw_capacity(explore.capacity_summary(scored, 10), show=False)
+    assert "10 checks a week" in ax.get_title() and "synthetic" in ax.get_title()
+    assert ax.get_ylabel() and ax.get_xlabel() == "Age group"
+    assert "false negative rate" in [t.get_text() for t in ax.get_legend().get_texts()]
     plt.close("all")

@@ -95,8 +95,28 @@ def test_boxes_hatch_the_second_group():
     assert {p.get_hatch() or "" for p in ax.patches} == {"", "//"}
 
 
+def test_curves_have_a_marker_per_group_labelled_ends_and_a_reference_line():
+    curves = pd.DataFrame({"k": [1, 2, 3] * 2, "precision": [0.6, 0.5, 0.4, 0.3, 0.25, 0.2], "method": ["model"] * 3 + ["clerk"] * 3})
+    ax = plots.plot_curves(curves, "k", "precision", group="method", references={"random pick": 0.16}, **LABELS)
+    assert_labelled(ax, LABELS["alt"])
+    markers = {line.get_marker() for line in ax.get_lines() if line.get_marker() not in (None, "None", "")}
+    assert len(markers) >= 2, "each group needs its own marker, not only its own colour"
+    texts = {t.get_text() for t in ax.texts}
+    assert {"model", "clerk"} <= texts and any(t.startswith("random pick") for t in texts)
+    assert ax.get_ylim() == (0, 1)
+
+
+def test_calibration_curve_gets_a_labelled_diagonal():
+    calibration = pd.DataFrame({"predicted": [0.05, 0.1, 0.3], "observed": [0.08, 0.2, 0.35]})
+    ax = plots.plot_curves(calibration, "predicted", "observed", diagonal="perfectly calibrated", x_lim=(0, 0.4), y_lim=(0, 0.4), **LABELS)
+    diagonal = [line for line in ax.get_lines() if line.get_label() == "perfectly calibrated"]
+    assert len(diagonal) == 1 and list(diagonal[0].get_xdata()) == list(diagonal[0].get_ydata())
+    assert "perfectly calibrated" in [t.get_text() for t in ax.get_legend().get_texts()]
+    assert ax.get_xlim() == (0, 0.4)
+
+
 @pytest.mark.parametrize("missing", ["title", "xlabel", "ylabel", "alt"])
-@pytest.mark.parametrize("helper", ["plot_trend", "plot_bars", "plot_boxes"])
+@pytest.mark.parametrize("helper", ["plot_trend", "plot_bars", "plot_boxes", "plot_curves"])
 def test_every_helper_refuses_a_figure_without_title_labels_or_alt(helper, missing):
     labels = {**LABELS, missing: " "}
     data = BARS.rename(columns={"branch": "year", "rate": "applicants"})
