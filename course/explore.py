@@ -216,7 +216,7 @@ class ServiceDeskExplorer(widgets.VBox):
         branch: the branch Dropdown.
         months: the SelectionRangeSlider of months.
         summary_html: the HTML line with the baseline and after values.
-        figure: the Output widget holding the figure.
+        figure: the Image widget showing the figure.
         summary: the latest ExplorerSummary.
     """
 
@@ -230,7 +230,7 @@ class ServiceDeskExplorer(widgets.VBox):
             options=months, index=(0, len(months) - 1), description="Months", layout=widgets.Layout(width="90%")
         )
         self.summary_html = widgets.HTML()
-        self.figure = widgets.Output()
+        self.figure = widgets.Image(format="png", layout=widgets.Layout(max_width="800px"))
         self.summary: ExplorerSummary | None = None
         controls = widgets.HBox([self.metric, self.branch])
         super().__init__([controls, self.months, self.summary_html, self.figure])
@@ -241,14 +241,29 @@ class ServiceDeskExplorer(widgets.VBox):
     def _update(self, change: dict | None = None) -> None:
         start, end = self.months.value
         self.summary = explorer_summary(self._visits, self.metric.value, self.branch.value, start, end)
-        self.summary_html.value = f"<p>{self.summary.text()}</p>"
+        text = f"<p>{self.summary.text()}</p>"
         if self._draw:
-            from IPython.display import clear_output
+            self.figure.value, alt = _render(draw_summary(self.summary, show=False))
+            text += _caption(alt)
+        self.summary_html.value = text
 
-            with self.figure:
-                clear_output(wait=True)
-                draw_summary(self.summary, show=True)
-                plt.close("all")
+
+def _render(ax) -> tuple[bytes, str]:
+    """A figure as PNG bytes for an Image widget, and its alt text; the figure is closed.
+
+    Explorers show figures in an Image widget rather than an Output widget: notebook
+    runners (nbclient, hence papermill and nbgrader) sometimes hang on displays captured
+    by an Output widget (jupyter/nbclient#312).
+    """
+    buffer = io.BytesIO()
+    ax.figure.savefig(buffer, format="png", bbox_inches="tight", dpi=100)
+    plt.close(ax.figure)
+    return buffer.getvalue(), plots.alt_text(ax) or ""
+
+
+def _caption(alt: str) -> str:
+    # the Image widget has no alt attribute: the alt text is written under it instead
+    return f"<p><em>Figure: {html.escape(alt)}</em></p>"
 
 
 def explore_service_desk(visits: pd.DataFrame) -> ServiceDeskExplorer:
@@ -449,9 +464,7 @@ class NPVSimulator(widgets.VBox):
         self.system_cost = slider(widgets.FloatSlider, f["system_cost"] / 1e6, 0.0, 100.0, 1.0, "System cost (million yen)", ".0f")
         self.running_cost = slider(widgets.FloatSlider, f["running_cost"] / 1e6, 0.0, 20.0, 0.5, "Running cost (million yen/year)", ".1f")
         self.summary_html = widgets.HTML()
-        # An Image widget rather than an Output widget: notebook runners (nbclient, hence
-        # papermill and nbgrader) sometimes hang on displays captured by an Output widget.
-        self.figure = widgets.Image(format="png", layout=widgets.Layout(max_width="800px"))
+        self.figure = widgets.Image(format="png", layout=widgets.Layout(max_width="800px"))  # see _render
         self.summary: NPVSummary | None = None
         controls = [self.discount_rate, self.adoption, self.resident_value, self.staff_cost, self.system_cost, self.running_cost]
         super().__init__([*controls, self.summary_html, self.figure])
@@ -475,13 +488,8 @@ class NPVSimulator(widgets.VBox):
         self.summary = npv_summary(**self.parameters())
         text = f"<p>{self.summary.text()}</p>"
         if self._draw:
-            ax = draw_npv(self.summary, show=False)
-            buffer = io.BytesIO()
-            ax.figure.savefig(buffer, format="png", bbox_inches="tight", dpi=100)
-            plt.close(ax.figure)
-            self.figure.value = buffer.getvalue()
-            # the image widget has no alt attribute: the alt text is written under it instead
-            text += f"<p><em>Figure: {html.escape(plots.alt_text(ax) or '')}</em></p>"
+            self.figure.value, alt = _render(draw_npv(self.summary, show=False))
+            text += _caption(alt)
         self.summary_html.value = text
 
 
@@ -693,7 +701,7 @@ class CapacityExplorer(widgets.VBox):
         allocation: the ToggleButtons of allocation rules (ALLOCATIONS).
         summary_html: the HTML line with overall precision and recall.
         table_html: the HTML table of per-group rates.
-        figure: the Output widget holding the figure.
+        figure: the Image widget showing the figure.
         summary: the latest CapacitySummary.
     """
 
@@ -721,7 +729,7 @@ class CapacityExplorer(widgets.VBox):
         self.allocation = widgets.ToggleButtons(options=options, value="highest scores", description="Allocation")
         self.summary_html = widgets.HTML()
         self.table_html = widgets.HTML()
-        self.figure = widgets.Output()
+        self.figure = widgets.Image(format="png", layout=widgets.Layout(max_width="800px"))
         self.summary: CapacitySummary | None = None
         super().__init__([widgets.HBox([self.score, self.k]), self.allocation, self.summary_html, self.table_html, self.figure])
         for control in (self.score, self.k, self.allocation):
@@ -732,16 +740,13 @@ class CapacityExplorer(widgets.VBox):
         self.summary = capacity_summary(
             self._scored, self.k.value, self.score.value, self.allocation.value, self._shares, **self._columns
         )
-        self.summary_html.value = f"<p>{self.summary.text()}</p>"
+        text = f"<p>{self.summary.text()}</p>"
         shown = self.summary.by_group[["cases", "selected", "base_rate", *RATES]].rename(columns={**RATES, "base_rate": "base rate"})
         self.table_html.value = shown.to_html(float_format=lambda v: f"{v:.2f}", na_rep="n/a")
         if self._draw:
-            from IPython.display import clear_output
-
-            with self.figure:
-                clear_output(wait=True)
-                draw_capacity(self.summary, show=True)
-                plt.close("all")
+            self.figure.value, alt = _render(draw_capacity(self.summary, show=False))
+            text += _caption(alt)
+        self.summary_html.value = text
 
 
 def explore_capacity(

@@ -35,7 +35,12 @@ class Validation:
         lines.append(f"{self.assignment}: nbgrader round trip (autograded points per submission)")
         for (kind, pset), scores in self.scores.items():
             lines.append(f"  {kind:<12} {pset:<14} " + " ".join(f"{q}={s:g}" for q, s in scores.items()))
-        lines.append("OK: every autograded test fails blank and passes the solution." if not self.problems else "PROBLEMS:")
+        if self.problems:
+            lines.append("PROBLEMS:")
+        elif self.scores:
+            lines.append("OK: every autograded test fails blank and passes the solution.")
+        else:
+            lines.append("OK: every notebook ran under every parameter set (grading round trip skipped).")
         lines += [f"  - {p}" for p in self.problems]
         return "\n".join(lines)
 

@@ -174,3 +174,19 @@ def test_drawing_a_capacity_summary_makes_a_labelled_course_figure(scored):
     assert ax.get_ylabel() and ax.get_xlabel() == "Age group"
     assert "false negative rate" in [t.get_text() for t in ax.get_legend().get_texts()]
     plt.close("all")
+
+
+def test_service_desk_figure_is_an_image_that_follows_the_controls(visits):
+    widget = explore.ServiceDeskExplorer(visits, draw=True)
+    first = bytes(widget.figure.value)
+    assert first.startswith(b"\x89PNG") and "Figure:" in widget.summary_html.value
+    widget.branch.value = sorted(visits["branch"].unique())[0]
+    assert bytes(widget.figure.value) != first
+
+
+def test_capacity_figure_is_an_image_that_follows_the_controls(scored):
+    widget = explore.CapacityExplorer(scored, draw=True)
+    first = bytes(widget.figure.value)
+    assert first.startswith(b"\x89PNG") and "Figure:" in widget.summary_html.value
+    widget.k.value = widget.k.value + 5
+    assert bytes(widget.figure.value) != first
