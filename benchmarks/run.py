@@ -75,7 +75,8 @@ def main(ids: list[str]) -> int:
     for r in run.results:
         print(f"  {r.student:<10} {r.status:<8} {r.seconds:6.1f} s")
     per = sum(r.seconds for r in graded) / max(1, len(graded))
-    print(f"  mean {per:.1f} s per graded submission (autograde + feedback); whole demo cycle {total:.1f} s")
+    print(f"  mean {per:.1f} s per graded submission (sandboxed execution in a worker + autograde and feedback);"
+          f" whole demo cycle {total:.1f} s with {len(graded)} gradable submissions graded two at a time")
     return 1 if over else 0
 
 

@@ -267,9 +267,10 @@ def grade_all(
     if replay.exists():
         shutil.rmtree(replay)
     SandboxedExecute.replay_dir = replay
+    executed: dict[str, dict] = {}
     if ws.sandboxed and workers > 1 and len(todo) > 1:
         _say(progress, f"Executing {len(todo)} submissions in sandboxes, {workers} at a time")
-        parallel.pre_execute(ws, manifest, todo, replay, workers=workers, progress=progress)
+        executed = parallel.pre_execute(ws, manifest, todo, replay, workers=workers, progress=progress)
 
     results = []
     for s in students:
@@ -285,6 +286,7 @@ def grade_all(
             continue
         _say(progress, f"[{len(results) + 1}/{len(students)}] autograding {s.id}")
         row = grade_submission(ws, manifest, s.id)
+        row.seconds += executed.get(s.id, {}).get("seconds", 0.0)  # the worker's share, when there was one
         if row.status == FAILED:
             notices.append(f"{s.id}: {row.reason.rstrip('.')}; graded as zero, and the batch went on.")
         if row.kept_manual:
