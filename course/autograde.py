@@ -153,17 +153,12 @@ def grade_notebook(nb, source_nb, limits: Limits, parameters_cell=None) -> tuple
         trusted = nbformat.from_dict(json.loads(json.dumps(source_nb)))
         cells = [new_code_cell(answers.INJECT_SETUP)]
         reason = stopped or "the answer cell did not run"
-        pending: list[str] = []
         for cell in trusted.cells:
-            if cell.cell_type != "code":
-                continue
-            if is_answer_cell(cell):
-                pending += answers.declared_names(cell.source)
+            if cell.cell_type != "code" or is_answer_cell(cell):
                 continue
             if is_test_cell(cell):
                 gid = _nbg(cell)["grade_id"]
                 cells.append(new_code_cell(answers.inject_cell(gid, names.get(gid, []), reason)))
-                pending = []
             cells.append(cell)
             if _is_parameters(cell) and parameters_cell is not None and "injected-parameters" not in cell.metadata.get("tags", []):
                 cells.append(parameters_cell)
