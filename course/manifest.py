@@ -31,6 +31,7 @@ class Question:
     points: float
     wrong: str | None = None
     alternative: str | None = None
+    hints: tuple[str, ...] = ()  # for self-learners, from a gentle nudge to nearly the answer
 
     @property
     def answer_cell(self) -> str:
@@ -229,8 +230,12 @@ def parse(data: Any, path: Path = Path("<manifest>"), expected_id: str | None = 
         for key in ("wrong", "alternative"):
             if key in entry and not isinstance(entry[key], str):
                 raise fail(f"{qid} {key} must be code written as a block (use |).")
+        hints = entry.get("hints") or []
+        if not isinstance(hints, list) or not all(isinstance(h, str) and h.strip() for h in hints):
+            raise fail(f"{qid} hints must be a list of sentences, from a gentle nudge to nearly the answer.")
         questions.append(
-            Question(id=qid, notebook=notebook, kind=kind, points=points, wrong=entry.get("wrong"), alternative=entry.get("alternative"))
+            Question(id=qid, notebook=notebook, kind=kind, points=points, wrong=entry.get("wrong"),
+                     alternative=entry.get("alternative"), hints=tuple(h.strip() for h in hints))
         )
     ids = [q.id for q in questions]
     dupes = sorted({q for q in ids if ids.count(q) > 1})

@@ -33,6 +33,15 @@ def test_every_shipped_manifest_is_valid_and_matches_its_notebooks(repo_root):
         manifest.check_notebooks(manifest.load(aid, repo_root), repo_root)
 
 
+def test_hints_are_read_in_order(toy_root):
+    data = _toy(toy_root)
+    data["questions"][0]["hints"] = ["Which column holds the minutes?", "Filter the rows first, then take the median."]
+    _write(toy_root, data)
+    q = manifest.load("00-toy", toy_root).question("q1")
+    assert q.hints == ("Which column holds the minutes?", "Filter the rows first, then take the median.")
+    assert manifest.load("00-toy", toy_root).question("q2").hints == ()
+
+
 def test_unknown_assignment_suggests_the_closest_id(toy_root):
     with pytest.raises(AssignmentNotFound, match='Did you mean "00-toy"'):
         manifest.load("00-tyo", toy_root)
@@ -50,6 +59,8 @@ def test_unknown_assignment_suggests_the_closest_id(toy_root):
         (lambda d: d.update(id="00-other"), "but the file is named 00-toy.yml"),
         (lambda d: d["questions"][0].update(kind="oral"), 'kind must be "auto" or "manual"'),
         (lambda d: d.update(parameters=[]), "parameters must be a non-empty list"),
+        (lambda d: d["questions"][0].update(hints="look at the median"), "q1 hints must be a list of sentences"),
+        (lambda d: d["questions"][0].update(hints=["", "x"]), "q1 hints must be a list of sentences"),
     ],
 )
 def test_bad_manifest_fields_give_one_line_that_says_what_to_do(toy_root, change, message):
