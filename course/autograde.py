@@ -18,8 +18,8 @@ the gradebook. For each notebook:
 
 from __future__ import annotations
 
+import hashlib
 import json
-import tempfile
 from pathlib import Path
 
 import nbformat
@@ -27,11 +27,10 @@ from nbformat.v4 import new_code_cell, new_output
 from nbgrader.preprocessors.base import NbGraderPreprocessor
 from traitlets import Bool, Integer, Unicode
 
-from course import answers, sandbox, seeds
-from course.sandbox import INSIDE, Limits
+from course import answers, engine, seeds
+from course.sandbox import Limits, Outcome
 
 HIDDEN_BLOCK = "### BEGIN HIDDEN TESTS"
-MAX_JSON_BYTES = 50 * 1024 * 1024
 
 
 def _nbg(cell) -> dict:
@@ -65,6 +64,55 @@ def questions_of(source_nb) -> dict[str, list[str]]:
     return out
 
 
+def functions_of(source_nb) -> dict[str, list[str]]:
+    """For each test cell: the answers of its question that the solution defines as functions."""
+    out: dict[str, list[str]] = {}
+    pending: list[str] = []
+    for cell in source_nb.cells:
+        if is_answer_cell(cell):
+            pending += answers.function_names(cell.source)
+        elif is_test_cell(cell):
+            out[_nbg(cell)["grade_id"]] = list(dict.fromkeys(pending))
+            pending = []
+    return out
+
+
+_PROBES: dict[str, dict] = {}
+
+
+def probes_for(source_nb, limits: Limits, parameters_cell=None) -> dict:
+    """The inputs that tests and instructor cells give each function answer, noted by running the solution once.
+
+    Returns ``{name: [[key, args, kwargs], ...]}`` (plain JSON), cached per notebook and
+    parameters. Empty when no answer is a function.
+    """
+    if not any(functions_of(source_nb).values()):
+        return {}
+    params = parameters_cell.source if parameters_cell is not None else ""
+    key = hashlib.sha256((json.dumps(source_nb, sort_keys=True) + params).encode()).hexdigest()
+    if key in _PROBES:
+        return _PROBES[key]
+    probe = nbformat.from_dict(json.loads(json.dumps(source_nb)))
+    cells = [_internal(answers.INJECT_SETUP)]
+    for cell in probe.cells:
+        if cell.cell_type != "code":
+            continue
+        cells.append(cell)
+        if _is_parameters(cell) and parameters_cell is not None and "injected-parameters" not in cell.metadata.get("tags", []):
+            cells.append(parameters_cell)
+        if is_answer_cell(cell) and answers.function_names(cell.source):
+            cells.append(_internal(answers.record_cell(answers.function_names(cell.source))))
+    cells.append(_internal(answers.SAVE_CALLS))
+    probe.cells = cells
+    _, _, _, files = _run(probe, source_nb, limits, "trusted")
+    try:
+        found = json.loads(files.get("__probes__.json", b"{}"))
+    except ValueError:
+        found = {}
+    _PROBES[key] = found if isinstance(found, dict) else {}
+    return _PROBES[key]
+
+
 def strip_hidden(source: str) -> str:
     """A test cell's code without its hidden tests, for feedback."""
     if HIDDEN_BLOCK not in source:
@@ -78,36 +126,20 @@ def _error(ename: str, evalue: str) -> nbformat.NotebookNode:
     return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 
 
-def _read_json(path: Path) -> dict:
-    if not path.is_file() or path.stat().st_size > MAX_JSON_BYTES:
-        return {}
+def _run(nb, source_nb, limits: Limits, mode: str, files: dict[str, bytes] | None = None):
+    """Execute ``nb`` in a sandbox (``mode`` student or trusted); return executed notebook or None, report, outcome, answers."""
+    chosen = engine.current(source_nb, limits, mode)
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+        return chosen.run(nb, limits, mode, files)
+    except engine.ZygoteUnavailable:
+        engine.mark_broken()  # nested namespaces are not allowed here: a fresh sandbox per run from now on
+        return engine.FreshEngine().run(nb, limits, mode, files)
 
 
-def _run(nb, workdir: Path, limits: Limits) -> tuple[nbformat.NotebookNode | None, dict, sandbox.Outcome]:
-    """Execute ``nb`` in a sandbox over ``workdir``; return the executed notebook (or None), the runner's report, the outcome."""
-    nbformat.write(nb, workdir / "in.ipynb")
-    command = [sandbox.python_executable(), "-m", "course.runner", f"{INSIDE}/in.ipynb", f"{INSIDE}/out.ipynb",
-               f"{INSIDE}/result.json", str(limits.cell_seconds), str(limits.output_mb * 1024 * 1024)]
-    outcome = sandbox.run(command, workdir, limits)
-    report = _read_json(workdir / "result.json")
-    executed = None
-    out = workdir / "out.ipynb"
-    if out.is_file() and out.stat().st_size <= MAX_JSON_BYTES:
-        try:
-            executed = nbformat.read(str(out), as_version=4)
-        except Exception:  # a truncated or tampered file: treat as not run
-            executed = None
-    return executed, report, outcome
-
-
-def _why_stopped(report: dict, outcome: sandbox.Outcome) -> str:
+def _why_stopped(report: dict, outcome: Outcome) -> str:
     if outcome.killed:
-        return f"the notebook was {outcome.killed}"
+        verb = "" if outcome.killed.startswith("crashed") else "was "
+        return f"the notebook {verb}{outcome.killed}"
     status = report.get("status")
     if status == "dead-kernel":
         return report.get("detail") or "the kernel died"
@@ -128,50 +160,46 @@ def grade_notebook(nb, source_nb, limits: Limits, parameters_cell=None) -> tuple
         parameters_cell: a papermill ``injected-parameters`` cell found in the submission, replayed in the test run.
     """
     notes: list[str] = []
-    names = questions_of(source_nb)
-    with tempfile.TemporaryDirectory(prefix="course-student-") as s_dir, \
-            tempfile.TemporaryDirectory(prefix="course-tests-") as t_dir:
-        s_dir, t_dir = Path(s_dir), Path(t_dir)
+    names, functions = questions_of(source_nb), functions_of(source_nb)
+    probes = probes_for(source_nb, limits, parameters_cell)
+    # 1. The student's run: their cells, our capture cells in place of the tests.
+    student = nbformat.from_dict(json.loads(json.dumps(nb)))
+    for cell in student.cells:
+        if is_test_cell(cell):
+            gid = _nbg(cell)["grade_id"]
+            cell.source = answers.capture_cell(gid, names.get(gid, []), functions.get(gid, []))
+            cell.metadata["course_internal"] = True
+    student.cells.insert(0, _internal(answers.CAPTURE_SETUP))
+    if probes:  # after every student cell: their functions meet the grader's inputs
+        student.cells.append(_internal(answers.call_functions_cell(probes)))
+    executed, report, outcome, captured = _run(student, source_nb, limits, "student")
+    stopped = _why_stopped(report, outcome)
+    if stopped:
+        notes.append(stopped)
 
-        # 1. The student's run: their cells, our capture cells in place of the tests.
-        student = nbformat.from_dict(json.loads(json.dumps(nb)))
-        for cell in student.cells:
+    # 2. The test run: the instructor's notebook, answers injected, tests as written.
+    trusted = nbformat.from_dict(json.loads(json.dumps(source_nb)))
+    cells = [_internal(answers.INJECT_SETUP)]
+    reason = stopped or "the answer cell did not run"
+    for cell in trusted.cells:
+        if cell.cell_type != "code" or is_answer_cell(cell):
+            continue
+        if is_test_cell(cell):
+            gid = _nbg(cell)["grade_id"]
+            cells.append(_internal(answers.inject_cell(gid, names.get(gid, []), reason)))
+        cells.append(cell)
+        if _is_parameters(cell) and parameters_cell is not None and "injected-parameters" not in cell.metadata.get("tags", []):
+            cells.append(parameters_cell)
+    trusted.cells = cells
+    t_exec, t_report, t_outcome, _ = _run(trusted, source_nb, limits, "trusted", captured)
+    test_outputs = {}
+    if t_exec is not None:
+        for cell in t_exec.cells:
             if is_test_cell(cell):
-                gid = _nbg(cell)["grade_id"]
-                cell.source = answers.capture_cell(gid, names.get(gid, []))
-        student.cells.insert(0, new_code_cell(answers.CAPTURE_SETUP))
-        executed, report, outcome = _run(student, s_dir, limits)
-        stopped = _why_stopped(report, outcome)
-        if stopped:
-            notes.append(stopped)
-        for path in (s_dir / "answers").glob("*.json") if (s_dir / "answers").is_dir() else []:
-            if path.is_file() and not path.is_symlink() and path.stat().st_size <= MAX_JSON_BYTES:
-                (t_dir / "answers").mkdir(exist_ok=True)
-                (t_dir / "answers" / path.name).write_bytes(path.read_bytes())
-
-        # 2. The test run: the instructor's notebook, answers injected, tests as written.
-        trusted = nbformat.from_dict(json.loads(json.dumps(source_nb)))
-        cells = [new_code_cell(answers.INJECT_SETUP)]
-        reason = stopped or "the answer cell did not run"
-        for cell in trusted.cells:
-            if cell.cell_type != "code" or is_answer_cell(cell):
-                continue
-            if is_test_cell(cell):
-                gid = _nbg(cell)["grade_id"]
-                cells.append(new_code_cell(answers.inject_cell(gid, names.get(gid, []), reason)))
-            cells.append(cell)
-            if _is_parameters(cell) and parameters_cell is not None and "injected-parameters" not in cell.metadata.get("tags", []):
-                cells.append(parameters_cell)
-        trusted.cells = cells
-        t_exec, t_report, t_outcome = _run(trusted, t_dir, limits)
-        test_outputs = {}
-        if t_exec is not None:
-            for cell in t_exec.cells:
-                if is_test_cell(cell):
-                    test_outputs[_nbg(cell)["grade_id"]] = cell.get("outputs", [])
-        t_stopped = _why_stopped(t_report, t_outcome)
-        if t_stopped:
-            notes.append(f"tests: {t_stopped}")
+                test_outputs[_nbg(cell)["grade_id"]] = cell.get("outputs", [])
+    t_stopped = _why_stopped(t_report, t_outcome)
+    if t_stopped:
+        notes.append(f"tests: {t_stopped}")
 
     # 3. The graded notebook: the student's outputs, the test run's verdicts.
     ran_tests = set()
@@ -179,7 +207,7 @@ def grade_notebook(nb, source_nb, limits: Limits, parameters_cell=None) -> tuple
         for index in t_report.get("ran", []):
             if isinstance(index, int) and 0 <= index < len(t_exec.cells) and is_test_cell(t_exec.cells[index]):
                 ran_tests.add(_nbg(t_exec.cells[index])["grade_id"])
-    aligned = executed is not None and len(executed.cells) == len(nb.cells) + 1
+    aligned = executed is not None and len(executed.cells) == len(nb.cells) + 1 + (1 if probes else 0)
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
@@ -196,6 +224,13 @@ def grade_notebook(nb, source_nb, limits: Limits, parameters_cell=None) -> tuple
             cell.outputs = twin.get("outputs", [])
             cell.execution_count = twin.get("execution_count")
     return nb, notes
+
+
+def _internal(source: str) -> nbformat.NotebookNode:
+    """A cell the grader adds: run without history or shown output."""
+    cell = new_code_cell(source)
+    cell.metadata["course_internal"] = True
+    return cell
 
 
 def _short(output) -> nbformat.NotebookNode:

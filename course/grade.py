@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import shutil
 import sqlite3
 import time
@@ -155,6 +157,7 @@ def grade_submission(ws: Workspace, manifest: manifests.Manifest, student: str) 
 
         for entry in manifest.graded_notebooks:
             notes += SandboxedExecute.notes.pop((student, manifest.id, entry.stem), [])
+    _record_graded(ws, manifest, student)
     return SubmissionResult(student, GRADED, scores, late, reason="; ".join(notes),
                             seconds=time.perf_counter() - started, kept_manual=kept, penalty=penalty)
 
@@ -175,15 +178,29 @@ def backup_gradebook(ws: Workspace, aid: str, keep: int = 20) -> Path | None:
     return dest
 
 
+GRADED_RECORD = ".course-graded.json"
+
+
+def _fingerprint(ws: Workspace, manifest: manifests.Manifest, student: str) -> dict[str, str]:
+    """SHA-256 of each file the student handed in (what makes a submission the same one)."""
+    folder = ws.submitted_dir(manifest.id, student)
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def _record_graded(ws: Workspace, manifest: manifests.Manifest, student: str) -> None:
+    """Written last, after grades and feedback: the proof that this exact submission was fully graded."""
+    record = ws.autograded_dir(manifest.id, student) / GRADED_RECORD
+    record.write_text(json.dumps({"files": _fingerprint(ws, manifest, student)}, indent=1))
+
+
 def already_graded(ws: Workspace, manifest: manifests.Manifest, student: str) -> bool:
-    """True if this exact submission (same hand-in time) was autograded before."""
-    sub, graded = ws.submitted_dir(manifest.id, student), ws.autograded_dir(manifest.id, student)
-    stamp = sub / "timestamp.txt"
-    if not stamp.is_file() or not (graded / "timestamp.txt").is_file():
-        return False
-    if stamp.read_text().strip() != (graded / "timestamp.txt").read_text().strip():
-        return False
-    return all((graded / e.file).is_file() for e in manifest.graded_notebooks if (sub / e.file).is_file())
+    """True if this exact submission (same files, byte for byte) was fully graded before: grades and feedback."""
+    record = ws.autograded_dir(manifest.id, student) / GRADED_RECORD
+    try:
+        files = json.loads(record.read_text())["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return False  # never graded, or a batch stopped before this student's feedback was written
+    return files == _fingerprint(ws, manifest, student)
 
 
 def _readable(ws: Workspace, manifest: manifests.Manifest, student: str) -> bool:
@@ -267,32 +284,45 @@ def grade_all(
     if replay.exists():
         shutil.rmtree(replay)
     SandboxedExecute.replay_dir = replay
-    executed: dict[str, dict] = {}
+    rows: dict[str, SubmissionResult] = {}
+
+    def grade_one(sid: str, worker_seconds: float = 0.0) -> None:
+        row = grade_submission(ws, manifest, sid)
+        row.seconds += worker_seconds  # the worker's share, when there was one
+        if row.status == FAILED:
+            notices.append(f"{sid}: {row.reason.rstrip('.')}; graded as zero, and the batch went on.")
+        if row.kept_manual:
+            notices.append(
+                f"{sid}: re-graded; {row.kept_manual} manual grade(s) or comment(s) already given were kept, not overwritten. "
+                "Check them in the formgrader: the submission was re-run."
+            )
+        rows[sid] = row
+
     if ws.sandboxed and workers > 1 and len(todo) > 1:
-        _say(progress, f"Executing {len(todo)} submissions in sandboxes, {workers} at a time")
-        executed = parallel.pre_execute(ws, manifest, todo, replay, workers=workers, progress=progress)
+        _say(progress, f"Executing {len(todo)} submissions in sandboxes, {workers} at a time; grades are written as each one finishes")
+        # This process alone writes the gradebook, one student at a time, while the workers run the next ones.
+        for sid, info in parallel.execute_stream(ws, manifest, todo, replay, workers=workers, progress=progress):
+            grade_one(sid, info.get("seconds", 0.0))
+    rest = [sid for sid in todo if sid not in rows]  # all of them when serial; a worker's failures otherwise
+    for i, sid in enumerate(rest):
+        _say(progress, f"[{i + 1}/{len(rest)}] autograding {sid}")
+        grade_one(sid)
 
     results = []
     for s in students:
         if s not in submitted:
             results.append(SubmissionResult(s.id, MISSING, reason="no submission"))
-            continue
-        if s.id in skipped:
+        elif s.id in skipped:
             results.append(SubmissionResult(s.id, SKIPPED, reason="not graded in this run (only some students were)"))
-            continue
-        if s.id in done:
-            scores, late, penalty = read_scores(ws, manifest, s.id)
-            results.append(SubmissionResult(s.id, GRADED, scores, late, reason="unchanged since last grading", penalty=penalty))
-            continue
-        _say(progress, f"[{len(results) + 1}/{len(students)}] autograding {s.id}")
-        row = grade_submission(ws, manifest, s.id)
-        row.seconds += executed.get(s.id, {}).get("seconds", 0.0)  # the worker's share, when there was one
-        if row.status == FAILED:
-            notices.append(f"{s.id}: {row.reason.rstrip('.')}; graded as zero, and the batch went on.")
-        if row.kept_manual:
-            notices.append(
-                f"{s.id}: re-graded; {row.kept_manual} manual grade(s) or comment(s) already given were kept, not overwritten. "
-                "Check them in the formgrader: the submission was re-run."
-            )
-        results.append(row)
+        elif s.id in rows:
+            results.append(rows[s.id])
+        else:  # graded before and unchanged, or unreadable (reported by grade_submission's checks below)
+            if s.id in done:
+                scores, late, penalty = read_scores(ws, manifest, s.id)
+                results.append(SubmissionResult(s.id, GRADED, scores, late, reason="unchanged since last grading", penalty=penalty))
+            else:
+                row = grade_submission(ws, manifest, s.id)
+                if row.status == FAILED:
+                    notices.append(f"{s.id}: {row.reason.rstrip('.')}; graded as zero, and the batch went on.")
+                results.append(row)
     return GradeRun(manifest, ws, results, notices, list(students))

@@ -16,7 +16,7 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from course.manifest import Manifest
 from course.workspace import Workspace, last_line
@@ -65,23 +65,24 @@ def _bar(done: int, total: int, started: float) -> str:
     return f"[{'#' * filled}{'-' * (width - filled)}] {done}/{total}  {elapsed:4.0f} s elapsed, ETA {eta:4.0f} s"
 
 
-def pre_execute(
+def execute_stream(
     ws: Workspace,
     manifest: Manifest,
     students: list[str],
     cache: Path,
     workers: int = DEFAULT_WORKERS,
     progress: Callable[[str], None] | None = print,
-) -> dict[str, dict]:
-    """Run the sandboxed executions of ``students`` in ``workers`` processes; results go to ``cache``.
+) -> Iterator[tuple[str, dict]]:
+    """Run the sandboxed executions of ``students`` in ``workers`` processes; yield each as it finishes.
 
-    Returns:
-        ``{student: {"ok": bool, "reason": str, "seconds": float}}``. A student whose worker
-        failed is simply graded by the parent afterwards, without the cache.
+    Yields ``(student, {"ok": bool, "reason": str, "seconds": float})`` in the order the
+    executions finish, so that the caller can write each grade while the others still run.
+    The graded notebooks go to ``cache`` for ``SandboxedExecute`` to replay. A student whose
+    worker failed is simply graded by the caller afterwards, without the cache.
     """
     snapshot_src = _sqlite_file(ws.db_url)
     if not students or workers < 2 or snapshot_src is None or not ws.sandboxed:
-        return {}
+        return
     cache.mkdir(parents=True, exist_ok=True)
     snapshot = cache / "gradebook-snapshot.db"
     shutil.copy(snapshot_src, snapshot)
@@ -91,17 +92,30 @@ def pre_execute(
          "cache": str(cache)}
         for s in students
     ]
-    results: dict[str, dict] = {}
+    done = 0
     started = time.perf_counter()
     # fork: workers inherit the loaded packages, so each starts in milliseconds.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=multiprocessing.get_context("fork")) as pool:
         futures = {pool.submit(_work, job): job["student"] for job in jobs}
         for future in as_completed(futures):
             student = futures[future]
             try:
-                results[student] = future.result()
-            except Exception as exc:  # a worker that crashed: the parent grades this student itself
-                results[student] = {"student": student, "ok": False, "reason": f"{type(exc).__name__}: {exc}", "seconds": 0.0}
+                result = future.result()
+            except Exception as exc:  # a worker that crashed: the caller grades this student itself
+                result = {"student": student, "ok": False, "reason": f"{type(exc).__name__}: {exc}", "seconds": 0.0}
+            done += 1
             if progress is not None:
-                progress(f"{_bar(len(results), len(jobs), started)}  ({student})")
-    return results
+                progress(f"{_bar(done, len(jobs), started)}  ({student})")
+            yield student, result
+
+
+def pre_execute(
+    ws: Workspace,
+    manifest: Manifest,
+    students: list[str],
+    cache: Path,
+    workers: int = DEFAULT_WORKERS,
+    progress: Callable[[str], None] | None = print,
+) -> dict[str, dict]:
+    """Run every execution first (see :func:`execute_stream`); return ``{student: result}``."""
+    return dict(execute_stream(ws, manifest, students, cache, workers, progress))

@@ -76,7 +76,8 @@ class Outcome:
         if self.returncode < 0:
             name = signal.Signals(-self.returncode).name
             return {"SIGKILL": "killed (memory or process limit)", "SIGXCPU": "stopped at the CPU-time limit",
-                    "SIGXFSZ": "stopped for writing too much output", "SIGSEGV": "crashed (segmentation fault)"}.get(
+                    "SIGXFSZ": "stopped for writing too much output",
+                    "SIGSEGV": "crashed: the kernel died (segmentation fault)"}.get(
                 name, f"killed by {name}")
         return ""
 
@@ -132,9 +133,15 @@ def _readonly_roots() -> list[Path]:
     return out
 
 
-def bwrap_argv(workdir: Path, command: list[str], bwrap: str) -> list[str]:
-    """The bwrap command line: an empty root with the system read-only, ``workdir`` at INSIDE, nothing else."""
+def bwrap_argv(workdir: Path, command: list[str], bwrap: str, keep_caps: tuple[str, ...] = ()) -> list[str]:
+    """The bwrap command line: an empty root with the system read-only, ``workdir`` at INSIDE, nothing else.
+
+    ``keep_caps``: capabilities kept inside the sandbox's own user namespace (only for
+    course.zygote, which drops them in each run before any student code).
+    """
     argv = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--clearenv", "--cap-drop", "ALL"]
+    for cap in keep_caps:
+        argv += ["--cap-add", cap]
     # /tmp first: the read-only binds below may live under /tmp (a clone in /tmp) and must stay visible.
     argv += ["--tmpfs", "/tmp", "--dir", "/tmp/home"]
     for system in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc/alternatives", "/etc/ld.so.cache",

@@ -1,0 +1,125 @@
+"""Answers that are functions: the grader calls the student's function in the sandbox with the solution's inputs.
+
+The test run never holds the student's function, only what it returned for each input, so a
+function that cheats (an always-equal result, an endless loop, printing "passed") earns
+nothing, and a correct one earns full marks without its code leaving the sandbox.
+"""
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from course import autograde, sandbox
+from course.sandbox import Limits
+
+try:
+    sandbox.check_available()
+    HAVE_SANDBOX = True
+except sandbox.SandboxUnavailable:
+    HAVE_SANDBOX = False
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not HAVE_SANDBOX, reason="no bubblewrap sandbox on this machine")]
+
+SOLUTION = '''def redact(text, mark="[PHONE]"):
+    if not isinstance(text, str):
+        raise TypeError("text must be a string")
+    return text.replace("03-1234-5678", mark)'''
+
+TESTS = '''assert callable(redact), "define redact as a function"
+assert redact("tel 03-1234-5678") == "tel [PHONE]"
+### BEGIN HIDDEN TESTS
+cases = {"no number here": "no number here", "a 03-1234-5678 b 03-1234-5678": "a [PHONE] b [PHONE]"}
+for text, want in cases.items():
+    assert redact(text) == want, text
+assert redact("03-1234-5678", mark="#") == "#"
+try:
+    redact(None)
+except TypeError:
+    pass
+else:
+    raise AssertionError("redact(None) should raise TypeError")
+### END HIDDEN TESTS'''
+
+
+def _meta(cell, grade_id, solution, grade, points=None):
+    cell.metadata["nbgrader"] = {"grade_id": grade_id, "solution": solution, "grade": grade, "locked": not solution,
+                                 "schema_version": 3, **({"points": points} if points is not None else {})}
+    return cell
+
+
+def source_notebook(tests=TESTS):
+    answer = _meta(new_code_cell("redact = ...  # replace ... with your function\n### BEGIN SOLUTION\n" + SOLUTION +
+                                 "\n### END SOLUTION"), "q1-answer", True, False)
+    test = _meta(new_code_cell(tests), "q1-tests", False, True, 2)
+    after = new_code_cell('logged = redact("call 03-1234-5678 now")')  # an instructor cell using the answer
+    check = _meta(new_code_cell('assert logged == "call [PHONE] now"'), "q2-tests", False, True, 1)
+    return new_notebook(cells=[new_markdown_cell("# Redaction"), answer, test, after, check])
+
+
+def submission(answer_code, source=None):
+    nb = nbformat.from_dict(nbformat.reads(nbformat.writes(source or source_notebook()), as_version=4))
+    nb.cells[1].source = "redact = ...  # replace ... with your function\n" + answer_code
+    return nb
+
+
+def scores(nb, source=None):
+    graded, notes = autograde.grade_notebook(nb, source or source_notebook(), Limits(cell_seconds=5, wall_seconds=90))
+    out = {}
+    for cell in graded.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        if gid.endswith("-tests"):
+            errors = [o for o in cell.outputs if o.get("output_type") == "error"]
+            out[gid] = (not errors, errors[0]["evalue"] if errors else "")
+    return out, notes, graded
+
+
+def test_the_solution_passes_and_the_blank_fails():
+    ok, _, _ = scores(submission(SOLUTION))
+    assert ok == {"q1-tests": (True, ""), "q2-tests": (True, "")}
+    blank, _, _ = scores(submission(""))
+    assert not blank["q1-tests"][0] and not blank["q2-tests"][0]
+
+
+def test_another_correct_function_passes_and_a_wrong_one_fails():
+    other = ('import re\ndef redact(text, mark="[PHONE]"):\n    if type(text) is not str:\n        raise TypeError("no")\n'
+             '    return re.sub(r"03-1234-5678", mark, text)')
+    assert all(v[0] for v in scores(submission(other))[0].values())
+    wrong = "def redact(text, mark='[PHONE]'):\n    return text"
+    result = scores(submission(wrong))[0]
+    assert not result["q1-tests"][0]
+
+
+def test_a_function_that_only_fails_hidden_cases_loses_the_points():
+    # Right on the visible example, wrong on the second number in a text and on the error case.
+    partial = "def redact(text, mark='[PHONE]'):\n    return text.replace('03-1234-5678', mark, 1)"
+    assert not scores(submission(partial))[0]["q1-tests"][0]
+
+
+@pytest.mark.parametrize("cheat", [
+    # An object equal to everything cannot leave the sandbox: it is not plain data.
+    "class Yes(str):\n    def __eq__(self, other):\n        return True\n    __hash__ = str.__hash__\n"
+    "def redact(text, mark='[PHONE]'):\n    return Yes('x')",
+    # An endless loop is stopped per call, and the grading goes on.
+    "def redact(text, mark='[PHONE]'):\n    while True:\n        pass",
+    # Printing success does nothing.
+    "def redact(text, mark='[PHONE]'):\n    print('All tests passed!')\n    return None",
+])
+def test_cheating_functions_earn_nothing(cheat):
+    result, _, graded = scores(submission(cheat))
+    assert not result["q1-tests"][0]
+    assert "All tests passed" not in str(graded.cells[2].outputs)
+
+
+def test_hidden_inputs_and_test_code_do_not_appear_in_feedback():
+    _, _, graded = scores(submission("def redact(text, mark='[PHONE]'):\n    print('seen:', text)\n    return text"))
+    shown = nbformat.writes(graded)
+    assert "no number here" not in shown  # a hidden input
+    assert "cases = " not in shown  # hidden test code
+
+
+def test_a_test_that_feeds_the_function_its_own_result_is_reported_as_not_prepared():
+    tests = 'assert redact(redact("03-1234-5678 x")) == "[PHONE] x"'
+    source = source_notebook(tests)
+    wrong = "def redact(text, mark='[PHONE]'):\n    return text + '!'"  # its result differs from the solution's
+    result, _, _ = scores(submission(wrong, source), source)
+    assert not result["q1-tests"][0] and "was not prepared by the grader" in result["q1-tests"][1]
