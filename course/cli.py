@@ -75,6 +75,19 @@ def validate_cmd(ctx, assignment_id, no_round_trip):
         click.echo(validate.validate(aid, root=ctx.obj["root"], round_trip=not no_round_trip, progress=_progress).summary())
 
 
+@cli.command("syllabus")
+@click.option("--check", is_flag=True, help="Only check that docs/SYLLABUS.md is up to date; change nothing.")
+@click.pass_context
+def syllabus_cmd(ctx, check):
+    """Write docs/SYLLABUS.md from assignments/*.yml (objectives, time, points of every module)."""
+    from course import syllabus
+
+    if check:
+        click.echo(f"{syllabus.check(ctx.obj['root'])} is what the manifests generate.")
+    else:
+        click.echo(f"Wrote {syllabus.write(ctx.obj['root'])}.")
+
+
 @cli.command("demo")
 @click.option("--assignment", "assignment_id", default=demo.DEFAULT_ASSIGNMENT, show_default=True,
               help="The assignment the sample class hands in.")
@@ -116,6 +129,16 @@ def grade_cmd(ctx, assignment_id, roster, submissions, no_collect, workers, regr
                           root=ctx.obj["root"], progress=_progress)
     out = output or work_dir(find_root(ctx.obj["root"])) / "grades" / assignment_id
     _print_run(run, report.write_report(run, out))
+
+
+@cli.command("check")
+@click.argument("notebook", type=click.Path(path_type=Path))
+@click.pass_context
+def check_cmd(ctx, notebook):
+    """Grade your own notebook on this machine, hidden tests included: a score per question, no test code shown."""
+    from course.learn import selfcheck
+
+    click.echo(selfcheck.self_check(notebook, root=ctx.obj["root"], progress=_progress).summary())
 
 
 def _print_run(run, rep) -> None:

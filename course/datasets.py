@@ -648,3 +648,120 @@ def load_application_returns(sample_frac: float = 1.0, seed: int = 0) -> pd.Data
     """
     _check_sampling(sample_frac, seed)
     return _load("application_returns", sample_frac, seed)
+
+
+# --- module 5 (05-venture-leadership) -------------------------------------------------
+
+MUNICIPALITY_TYPES = ("designated city", "core city", "other city", "special ward", "town", "village")
+
+REGISTRY.update(
+    {
+        spec.name: spec
+        for spec in (
+            DatasetSpec(
+                name="municipalities_by_type",
+                file="municipalities_by_type.csv",
+                sha256="9a50d3e499f0bdf333d6cd50cbb77b270cc0644e905b57840001aeff6fb95122",
+                synthetic=False,
+                description="Number of Japan's municipalities of each type, April 2021 (real, typed from named sources).",
+                columns=(
+                    Column("municipality_type", "str", allowed=MUNICIPALITY_TYPES),
+                    Column("count", "int", low=0),
+                    Column("as_of", "date"),
+                    Column("note", "str"),
+                    Column("source", "str"),
+                ),
+            ),
+            DatasetSpec(
+                name="egov_index",
+                file="egov_index.csv",
+                sha256="aff3d96cc8f067ee613cfd6ef3f46268ac20055061b5e2e76ff18be0bf244c3a",
+                synthetic=False,
+                description="UN E-Government Development Index: the 2024 top 13, Japan since 2012, world averages (real).",
+                columns=(
+                    Column("country", "str"),
+                    Column("year", "int", low=2001, high=2100),
+                    Column("egdi", "float", nullable=True, low=0, high=1),
+                    Column("rank", "int", nullable=True, low=1, high=193),
+                    Column("source", "str"),
+                ),
+            ),
+            DatasetSpec(
+                name="municipal_task_costs",
+                file="municipal_task_costs_synthetic.csv",
+                sha256="04379826b72aa76cc688e66b0a563aceed9b6aa7ce77e17fdf10dc6245b38f1e",
+                synthetic=True,
+                row_level=True,
+                description="SYNTHETIC municipalities of Japan and what the procedures after a death cost each one a year.",
+                make_script="course/data/municipal_task_costs/make_municipal_task_costs.py",
+                columns=(
+                    Column("municipality_id", "str"),
+                    Column("municipality_type", "str", allowed=MUNICIPALITY_TYPES),
+                    Column("population", "int", low=1),
+                    Column("cases_per_year", "int", low=0),
+                    Column("staff_minutes_per_case", "float", low=0, high=24 * 60),
+                    Column("staff_cost_per_hour", "int", low=0),
+                    Column("annual_task_cost_yen", "int", low=0),
+                    Column("has_one_stop_desk", "bool"),
+                ),
+            ),
+        )
+    }
+)
+
+
+def load_municipalities_by_type() -> pd.DataFrame:
+    """How many municipalities Japan has of each type (April 2021): real counts typed from named sources.
+
+    Returns:
+        One row per type: municipality_type (designated city, core city, other city,
+        special ward, town, village), count, as_of (datetime), note, source.
+
+    Raises:
+        DatasetError: the file is altered or does not match its schema.
+    """
+    return _load("municipalities_by_type")
+
+
+def load_egov_index() -> pd.DataFrame:
+    """The UN E-Government Development Index (EGDI): the 2024 top 13, Japan's rank since 2012, world averages.
+
+    Real figures from UN DESA's E-Government Survey, as reported by the sources in the
+    ``source`` column. Not every row has a score: some reports give only the rank.
+
+    Returns:
+        Columns country, year, egdi (0 to 1, NaN where not reported), rank (float, NaN for
+        the world average), source.
+
+    Raises:
+        DatasetError: the file is altered or does not match its schema.
+    """
+    return _load("egov_index")
+
+
+def load_municipal_task_costs(sample_frac: float = 1.0, seed: int = 0) -> pd.DataFrame:
+    """SYNTHETIC municipalities of Japan, and what the procedures after a death cost each one a year.
+
+    Invented data: only the number of municipalities of each type and the total population
+    (2020 census) are real. Made for sizing the market of a one-stop bereavement product.
+    See DATASHEET.md.
+
+    Args:
+        sample_frac: share of the rows to keep, more than 0 and at most 1. With 1.0 (the
+            default) all 1,741 municipalities are returned in file order.
+        seed: random seed for the sample, so the same seed gives the same rows.
+
+    Returns:
+        One row per municipality: municipality_id, municipality_type, population,
+        cases_per_year, staff_minutes_per_case, staff_cost_per_hour (yen),
+        annual_task_cost_yen (yen a year), has_one_stop_desk (bool).
+
+    Raises:
+        DatasetError: sample_frac or seed is out of range, or the file is altered or does
+            not match its schema.
+    """
+    _check_sampling(sample_frac, seed)
+    return _load("municipal_task_costs", sample_frac, seed)
+
+
+__all__ += ["load_egov_index", "load_municipal_task_costs", "load_municipalities_by_type"]

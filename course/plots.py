@@ -646,3 +646,136 @@ def plot_estimates(
     ax.grid(axis="y", visible=False)
     _finish(ax, title, xlabel, ylabel, alt, show)
     return ax
+
+
+# --- module 5 (05-venture-leadership) --------------------------------------------------
+
+# quadrant: (right, top) on a map with interest across and power up, the usual layout
+QUADRANT_CORNERS = {
+    "manage closely": (1, 1),
+    "keep satisfied": (0, 1),
+    "keep informed": (1, 0),
+    "monitor": (0, 0),
+}
+
+
+def plot_stakeholder_map(
+    data: pd.DataFrame,
+    x: str,
+    y: str,
+    label: str,
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    alt: str,
+    quadrant: str | None = None,
+    threshold: float = 5.5,
+    limits: tuple[float, float] = (1, 10),
+    ax: Axes | None = None,
+    show: bool | None = None,
+) -> Axes:
+    """Draw a power-interest map: one named point per stakeholder, dashed lines at the threshold, quadrants named.
+
+    Each point is labelled with its name, and each quadrant (if given) gets its own
+    marker, so neither colour nor a legend is needed to read it.
+
+    Args:
+        data: one row per stakeholder.
+        x: the column on the horizontal axis: interest (the quadrant names in the corners
+            assume interest across and power up).
+        y: the column on the vertical axis: power.
+        label: the column naming each stakeholder.
+        title: what the figure shows.
+        xlabel: the horizontal axis label, with the scale.
+        ylabel: the vertical axis label, with the scale.
+        alt: one sentence describing who sits where.
+        quadrant: a column with each stakeholder's quadrant (e.g. from
+            course.metrics.stakeholder_quadrant); None draws one marker for all.
+        threshold: where the dashed lines split low from high on both axes.
+        limits: the lowest and highest score of the scale.
+        ax: draw into these axes instead of a new figure.
+        show: in a notebook, display the figure at once with its alt text. By default,
+            True for a new figure and False when you pass ax (you own that figure).
+
+    Returns:
+        The matplotlib Axes.
+
+    Raises:
+        ValueError: title, an axis label or alt is empty, or a column is missing.
+    """
+    _require(title, xlabel, ylabel, alt)
+    _check_columns(data, [x, y, label] + ([quadrant] if quadrant else []))
+    show = ax is None if show is None else show
+    ax = _new_axes(ax, figsize=(7.5, 6))
+    low, high = limits
+    pad = 0.06 * (high - low)
+    if quadrant:
+        names = [q for q in QUADRANT_CORNERS if q in set(data[quadrant])] + sorted(set(data[quadrant]) - set(QUADRANT_CORNERS))
+        sns.scatterplot(data=data, x=x, y=y, hue=quadrant, style=quadrant, hue_order=names, style_order=names,
+                        markers=list(MARKERS[: len(names)]), s=110, ax=ax)
+        sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1), title=quadrant.replace("_", " "))
+    else:
+        sns.scatterplot(data=data, x=x, y=y, marker="o", s=110, ax=ax)
+    for _, row in data.iterrows():
+        ax.annotate(str(row[label]), (row[x], row[y]), xytext=(7, 5), textcoords="offset points", fontsize=9)
+    ax.axvline(threshold, color="0.3", linestyle=(0, (6, 3)), linewidth=1.2)
+    ax.axhline(threshold, color="0.3", linestyle=(0, (6, 3)), linewidth=1.2)
+    for name, (right, top) in QUADRANT_CORNERS.items():
+        ax.annotate(
+            name.upper(),
+            (high + pad if right else low - pad, high + pad if top else low - pad),
+            xytext=(-4 if right else 4, -4 if top else 4),
+            textcoords="offset points",
+            ha="right" if right else "left",
+            va="top" if top else "bottom",
+            fontsize=9,
+            color="0.35",
+            fontweight="bold",
+        )
+    ax.set_xlim(low - pad, high + pad)
+    ax.set_ylim(low - pad, high + pad)
+    _finish(ax, title, xlabel, ylabel, alt, show)
+    return ax
+
+
+__all__ += ["QUADRANT_CORNERS", "plot_stakeholder_map"]
+
+
+def plot_spec(data: pd.DataFrame, spec: Mapping[str, object], *, show: bool | None = None) -> Axes:
+    """Draw a figure described as plain data, such as a capstone project's declared figures.
+
+    Args:
+        data: the table to draw from.
+        spec: a dict with ``kind`` ("bars", "trend" or "boxes"), ``x``, ``y``, ``title``,
+            ``xlabel``, ``ylabel`` and ``alt``; optionally ``group`` (a column: one line, or
+            one hatched bar or box, per value) and ``aggregate`` ("mean", "median", "sum" or
+            "count": the y values are summarised per x and group first; bars and trends
+            only). Other keys (such as ``takeaway``) are ignored.
+        show: as for the other helpers.
+
+    Returns:
+        The matplotlib Axes.
+
+    Raises:
+        ValueError: the kind or the aggregate is unknown, a column is missing, or a text is empty.
+    """
+    kind, x, y, group = spec.get("kind"), spec.get("x"), spec.get("y"), spec.get("group")
+    text = {k: spec.get(k) for k in ("title", "xlabel", "ylabel", "alt")}
+    _require(**text)
+    if kind not in ("bars", "trend", "boxes"):
+        raise ValueError(f'kind must be "bars", "trend" or "boxes", not {kind!r}.')
+    _check_columns(data, [x, y] + ([group] if group else []))
+    how = spec.get("aggregate")
+    frame = data
+    if how is not None:
+        if how not in ("mean", "median", "sum", "count") or kind == "boxes":
+            raise ValueError(f"aggregate must be mean, median, sum or count (bars and trends only), not {how!r}.")
+        frame = data.groupby([x] + ([group] if group else []), observed=True)[y].agg(how).reset_index()
+    if kind == "trend":
+        return plot_trend(frame, x, y, group=group, show=show, **text)
+    if kind == "bars":
+        return plot_bars(frame, x, y, hue=group, show=show, **text)
+    return plot_boxes(frame, x, y, hue=group, show=show, **text)
+
+__all__ += ["plot_spec"]

@@ -8,7 +8,7 @@ import pytest
 
 from course.cli import main
 
-COMMANDS = ["list", "release", "validate", "demo", "grade"]
+COMMANDS = ["list", "release", "validate", "demo", "grade", "check", "syllabus"]
 
 
 def run(capsys, *args):

@@ -1,0 +1,123 @@
+"""The questions of an assignment as a self-learner sees them: visible tests, answer names and hints, from release/ and the manifest."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from course import answers
+from course import manifest as manifests
+from course import notebooks as nbs
+from course.errors import CourseError
+from course.paths import find_root
+
+HIDDEN_BLOCK = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.DOTALL | re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One question of a released notebook, with what a learner may see of it (never its hidden tests)."""
+
+    id: str
+    kind: str  # "auto" or "manual"
+    points: float
+    notebook: str
+    hints: tuple[str, ...]
+    visible_tests: str = ""  # the test cell as released: visible tests only
+    names: tuple[str, ...] = ()  # the answer variables the question asks for
+
+
+def normalise_id(question: object) -> str:
+    """Accept ``"q1"``, ``"Q1"``, ``" q1 "``, ``1`` or ``"1"`` for question 1."""
+    text = str(question).strip().lower()
+    return f"q{text}" if re.fullmatch(r"\d+[a-z]?", text) else text
+
+
+def visible_part(test_source: str) -> str:
+    """A test cell's code without any hidden-test block (release/ has none; this is a second guard)."""
+    return HIDDEN_BLOCK.sub("", test_source)
+
+
+def released_notebook(manifest: manifests.Manifest, notebook: str, root: Path) -> Path:
+    path = manifest.release_dir(root) / notebook
+    if not path.is_file():
+        raise CourseError(
+            f"no released notebook release/{manifest.id}/{notebook}: ask your instructor, or run "
+            f"`course release {manifest.id}` in the course repository."
+        )
+    return path
+
+
+def exercises(assignment_id: str, root: Path | None = None) -> dict[str, Exercise]:
+    """Every question of an assignment, keyed by id, in manifest order.
+
+    Visible tests come from the released notebook (release/<id>/), which holds no hidden test.
+
+    Raises:
+        AssignmentNotFound, ManifestError: the manifest is missing or invalid.
+        CourseError: a released notebook is missing.
+    """
+    root = find_root(root)
+    manifest = manifests.load(assignment_id, root)
+    cells: dict[str, dict[str, str]] = {}
+    for entry in manifest.graded_notebooks:
+        nb = nbs.read(released_notebook(manifest, entry.file, root))
+        cells[entry.file] = {
+            (c.get("metadata", {}).get("nbgrader") or {}).get("grade_id", ""): c.source for c in nb.cells
+        }
+    out = {}
+    for q in manifest.questions:
+        found = cells.get(q.notebook, {})
+        tests = visible_part(found.get(f"{q.id}-tests", "")) if q.kind == "auto" else ""
+        names = tuple(answers.declared_names(found.get(q.answer_cell, ""))) if q.kind == "auto" else ()
+        out[q.id] = Exercise(q.id, q.kind, q.points, q.notebook, q.hints, tests, names)
+    return out
+
+
+def unknown_question(question: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(question, known, n=1)
+    maybe = f' Did you mean "{close[0]}"?' if close else ""
+    return f'no question "{question}" here.{maybe} The questions are {", ".join(known)}.'
+
+
+def assignment_of_notebook(path: Path, root: Path) -> tuple[manifests.Manifest, str]:
+    """The assignment and notebook entry a learner's notebook belongs to, by its file name, else its folder.
+
+    Raises:
+        CourseError: no assignment lists such a notebook.
+    """
+    path = Path(path)
+    manifests_ = manifests.load_all(root)
+    for m in manifests_:
+        for entry in m.notebooks:
+            if entry.file == path.name:
+                return m, entry.file
+    for m in manifests_:
+        graded = m.graded_notebooks
+        if m.id == path.parent.name and len(graded) == 1:
+            return m, graded[0].file
+    names = ", ".join(e.file for m in manifests_ for e in m.graded_notebooks)
+    raise CourseError(
+        f"{path.name} is not a notebook of any assignment: keep the name it was released with ({names})."
+    )
+
+
+def guess_assignment(cwd: Path, root: Path, session_path: str | None = None) -> str | None:
+    """The assignment a running notebook belongs to: from its path (Jupyter's session), else its folder's name."""
+    known = manifests.available(root)
+    candidates = []
+    if session_path:
+        p = Path(session_path)
+        candidates += [p.parent.name, *(m.id for m in manifests.load_all(root) for e in m.notebooks if e.file == p.name)]
+    candidates += [Path(cwd).name]
+    for name in candidates:
+        if name in known:
+            return name
+    for p in Path(cwd).glob("*.ipynb"):
+        for aid in known:
+            if p.name.startswith(aid + "-"):
+                return aid
+    return None
+

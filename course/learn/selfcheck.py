@@ -1,0 +1,300 @@
+"""`course check`: grade a learner's own notebook on their machine, hidden tests included, revealing none of them.
+
+The notebook goes through the course's grading engine (``course.autograde.grade_notebook``),
+in its sandbox where the machine has one. Only a score per question comes back, with the
+message of a failed *visible* test: a failed hidden test is reported as such, never its code,
+its message or the solution.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+import os
+import re
+import signal
+import subprocess
+import textwrap
+import time
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import nbformat
+
+from course import manifest as manifests
+from course import notebooks as nbs
+from course.errors import CourseError, NotebookError
+from course.learn import questions as qs
+from course.paths import find_root
+
+#: The error a test cell shows when a hidden test failed: its name only, never its message.
+HIDDEN_FAILED = "HiddenTestFailed"
+HIDDEN_MESSAGE = ("passes the visible tests, but a hidden test does not. Hidden tests check the exact value and "
+                  "the edge cases: re-read the question (which rows? which statistic? rounding?).")
+_HIDDEN = re.compile(r"^([ \t]*)### BEGIN HIDDEN TESTS[^\n]*\n(.*?)^[ \t]*### END HIDDEN TESTS[^\n]*$", re.DOTALL | re.MULTILINE)
+
+PASSED, FAILED, BY_HAND = "passed", "failed", "by hand"
+
+
+@dataclass
+class QuestionScore:
+    """One row of the learner's score table."""
+
+    id: str
+    points: float
+    score: float | None  # None: a written answer, not graded here
+    status: str
+    message: str = ""
+
+
+@dataclass
+class SelfCheck:
+    """What `course check` found in a learner's notebook."""
+
+    assignment: str
+    notebook: str
+    rows: list[QuestionScore]
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def score(self) -> float:
+        return sum(r.score or 0.0 for r in self.rows)
+
+    @property
+    def auto_points(self) -> float:
+        return sum(r.points for r in self.rows if r.score is not None)
+
+    def summary(self) -> str:
+        lines = [f"{self.notebook} ({self.assignment}): {self.score:g} of {self.auto_points:g} autograded points"]
+        width = max((len(r.id) for r in self.rows), default=3)
+        for r in self.rows:
+            got = "-" if r.score is None else f"{r.score:g}"
+            text = {PASSED: "passed", BY_HAND: "written answer: graded by a person, not here"}.get(r.status, r.message)
+            lines.append(f"  {r.id:<{width}}  {got:>3}/{r.points:<3g} {text}")
+        manual = sum(r.points for r in self.rows if r.score is None)
+        if manual:
+            lines.append(f"Written answers ({manual:g} points) are graded by a person.")
+        lines += [f"Note: {n}" for n in self.notes]
+        lines.append(f"Checked in {self.seconds:.0f} s. Your notebook file was not changed.")
+        return "\n".join(lines)
+
+
+def _nbg(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def _is_test(cell) -> bool:
+    m = _nbg(cell)
+    return cell.cell_type == "code" and bool(m.get("grade")) and not m.get("solution")
+
+
+def guard_hidden(test_source: str) -> str:
+    """The test cell with its hidden block wrapped so that a failure there shows only ``HiddenTestFailed``.
+
+    The hidden code runs unchanged (``exec`` in the notebook's globals); any exception it raises
+    is replaced by one without its message, so nothing of the hidden tests reaches the learner.
+    """
+
+    def wrap(match: re.Match) -> str:
+        indent, body = match.group(1), match.group(2)
+        return (
+            f"{indent}class {HIDDEN_FAILED}(AssertionError):\n{indent}    pass\n"
+            f"{indent}try:\n{indent}    exec({textwrap.dedent(body)!r}, globals())\n"
+            f"{indent}except Exception:\n{indent}    raise {HIDDEN_FAILED}('') from None"
+        )
+
+    return _HIDDEN.sub(wrap, test_source)
+
+
+def _prepare(learner, source) -> nbformat.NotebookNode:
+    """The learner's notebook as nbgrader would hand it to the grader: test cells and metadata restored from source."""
+    from course.autograde import strip_hidden
+
+    nb = copy.deepcopy(learner)
+    originals = {_nbg(c)["grade_id"]: c for c in source.cells if _nbg(c).get("grade_id")}
+    for cell in nb.cells:
+        gid = _nbg(cell).get("grade_id")
+        if gid is None:
+            continue
+        original = originals.get(gid)
+        if original is None or original.cell_type != cell.cell_type:
+            cell.metadata.pop("nbgrader", None)  # not a cell of this assignment: plain learner code
+            continue
+        cell.metadata["nbgrader"] = copy.deepcopy(original.metadata["nbgrader"])
+        if _is_test(original):
+            cell.source = strip_hidden(original.source)
+    return nb
+
+
+def _parameters(nb) -> dict[str, object]:
+    """The literal values set in a notebook's ``parameters`` cell (SEED = 2026, ...)."""
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            try:
+                tree = ast.parse(cell.source)
+            except SyntaxError:
+                return {}
+            out = {}
+            for node in tree.body:
+                if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                    try:
+                        out[node.targets[0].id] = ast.literal_eval(node.value)
+                    except ValueError:
+                        out[node.targets[0].id] = ast.unparse(node.value)
+            return out
+    return {}
+
+
+def _sandbox_available() -> str:
+    """'' if grading can use the sandbox here, else why not (one short phrase)."""
+    try:
+        from course import sandbox
+
+        sandbox.check_available()
+    except CourseError as exc:
+        return str(exc).split(". To grade")[0]
+    except ImportError as exc:  # the sandbox module needs POSIX (resource); Windows has none
+        return f"this system has no {exc.name} module"
+    return ""
+
+
+@contextmanager
+def _unsandboxed():
+    """Run the grading engine's two notebook runs as plain child processes of this machine.
+
+    ``course check`` grades the learner's own code on the learner's own machine, so where no
+    sandbox can start it runs without one. The engine's fresh path calls ``sandbox.run(command,
+    workdir, limits)`` with paths as seen inside the sandbox; this stand-in maps them to
+    ``workdir``. (A workaround until grade_notebook takes a ``sandboxed`` flag of its own.)
+    """
+    from unittest import mock
+
+    from course import sandbox
+
+    def run_here(command, workdir, limits=sandbox.Limits()):
+        workdir = str(Path(workdir).resolve())
+        argv = [a.replace(sandbox.INSIDE, workdir) for a in command]
+        env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0")
+        started = time.perf_counter()
+        posix = os.name == "posix"
+        proc = subprocess.Popen(argv, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, start_new_session=posix)
+        timed_out = False
+        try:
+            _, err = proc.communicate(timeout=limits.wall_seconds)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            if posix:
+                os.killpg(proc.pid, signal.SIGKILL)
+            else:
+                proc.kill()
+            _, err = proc.communicate()
+        return sandbox.Outcome(proc.returncode, time.perf_counter() - started, timed_out,
+                               (err or b"")[-4000:].decode("utf-8", "replace"))
+
+    # COURSE_ENGINE=fresh: the engine's fresh-sandbox path, whose one call to sandbox.run is replaced here.
+    with mock.patch.dict(os.environ, {"COURSE_ENGINE": "fresh"}), mock.patch.object(sandbox, "run", run_here):
+        yield
+
+
+def _verdict(cell) -> tuple[str, str]:
+    """(status, message) of a graded test cell: passed if it shows no error, as nbgrader counts it."""
+    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    if not errors:
+        return PASSED, ""
+    ename, evalue = errors[0].get("ename", "Error"), str(errors[0].get("evalue", "")).strip()
+    if ename == HIDDEN_FAILED:
+        return FAILED, HIDDEN_MESSAGE
+    first = (evalue.splitlines() or [""])[0][:300]
+    if ename == "NotGraded":
+        return FAILED, f"not graded: {first}."
+    if ename == "NameError":
+        return FAILED, f"{first}: it comes from an earlier cell, so answer the questions above this one first."
+    if ename == "AssertionError":
+        return FAILED, first or "a visible test failed: run the test cell in your notebook to see which."
+    return FAILED, f"{ename}{': ' + first if first else ''}"
+
+
+def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool | None = None,
+               progress: Callable[[str], None] | None = None) -> SelfCheck:
+    """Grade a learner's notebook locally, hidden tests included, and return a score per question.
+
+    Args:
+        path: the learner's notebook, e.g. ``my-work/01-problem-framing/01-problem-framing-lab.ipynb``.
+        root: the course repository (found from the current folder by default).
+        sandboxed: True to require the sandbox, False to run without it, None (default) to use
+            it where the machine has one and say so where it has not.
+        progress: called with a short message before the (slow) grading starts.
+
+    Returns:
+        The scores. Hidden test code, hidden test messages and solutions are never in it.
+
+    Raises:
+        CourseError: the path is not a notebook of an assignment, or the notebook is broken.
+    """
+    from course.autograde import grade_notebook
+    from course.sandbox import Limits
+
+    started = time.perf_counter()
+    root = find_root(root)
+    path = Path(path)
+    if path.is_dir():
+        raise CourseError(f"{path} is a folder: give the notebook file, e.g. {path}/<name>-lab.ipynb.")
+    if path.suffix != ".ipynb":
+        raise CourseError(f"{path} is not a notebook: give the .ipynb file of your lab.")
+    if not path.is_file():
+        raise CourseError(f"no notebook at {path}: check the path (e.g. my-work/01-problem-framing/01-problem-framing-lab.ipynb).")
+    manifest, notebook = qs.assignment_of_notebook(path, root)
+    entry = next(e for e in manifest.notebooks if e.file == notebook)
+    if not entry.graded:
+        labs = ", ".join(e.file for e in manifest.graded_notebooks)
+        raise CourseError(f"{path.name} is a teaching notebook, with nothing to grade: check the lab instead ({labs}).")
+    learner = nbs.read(path)
+    source = nbs.read(manifest.source_dir(root) / notebook)
+    wanted = [q for q in manifest.questions if q.notebook == notebook]
+    present = {_nbg(c).get("grade_id") for c in learner.cells}
+    if not any(q.graded_cell in present for q in wanted):
+        raise NotebookError(f"{path.name} has none of the question cells of {manifest.id}: is it the right notebook? "
+                            f"Start again from release/{manifest.id}/{notebook}.")
+
+    notes = []
+    if sandboxed is None:
+        why = _sandbox_available()
+        sandboxed = not why
+        if why:
+            notes.append(f"no sandbox on this machine ({why}): your notebook ran without one, as your own code.")
+    mine, theirs = _parameters(learner), _parameters(source)
+    changed = sorted(k for k in theirs if k in mine and mine[k] != theirs[k])
+    if changed:
+        notes.append(f"your parameters cell changes {', '.join(changed)}; grading uses "
+                     f"{', '.join(f'{k} = {theirs[k]!r}' for k in changed)}, so put them back before you submit.")
+
+    guarded = copy.deepcopy(source)
+    for cell in guarded.cells:
+        if _is_test(cell):
+            cell.source = guard_hidden(cell.source)
+    limits = Limits(cell_seconds=manifest.timeout).merged(manifest.limits)
+    if progress:
+        progress(f"running {path.name} twice (your answers, then the tests): about a minute on a laptop")
+    with nullcontext() if sandboxed else _unsandboxed():
+        graded, engine_notes = grade_notebook(_prepare(learner, source), guarded, limits, None)
+    notes += [n for n in engine_notes if n]
+
+    cells = {_nbg(c).get("grade_id"): c for c in graded.cells}
+    rows = []
+    for q in wanted:
+        if q.kind == "manual":
+            rows.append(QuestionScore(q.id, q.points, None, BY_HAND))
+            continue
+        cell = cells.get(q.graded_cell)
+        if cell is None:
+            rows.append(QuestionScore(q.id, q.points, 0.0, FAILED,
+                                      f"its test cell is missing from your notebook: copy it back from "
+                                      f"release/{manifest.id}/{notebook}."))
+            continue
+        status, message = _verdict(cell)
+        rows.append(QuestionScore(q.id, q.points, q.points if status == PASSED else 0.0, status, message))
+    return SelfCheck(manifest.id, path.name, rows, notes, time.perf_counter() - started)

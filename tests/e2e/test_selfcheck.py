@@ -1,0 +1,191 @@
+"""`course check`: a learner grades their own notebook, hidden tests included, and sees no hidden test or solution."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course import assign
+from course.cli import main
+from course.learn import selfcheck
+
+pytestmark = pytest.mark.slow
+
+REPO = Path(__file__).resolve().parents[2]
+TOY = REPO / "tests" / "fixtures" / "toy-course"
+#: A message only the toy's hidden test carries: it must never reach the learner.
+SECRET = "SECRET-the-sum-is-55"
+
+
+@pytest.fixture(scope="module")
+def toy(tmp_path_factory) -> Path:
+    """The toy course, its hidden test given a tell-tale message, released by nbgrader."""
+    root = tmp_path_factory.mktemp("selfcheck") / "toy"
+    shutil.copytree(TOY, root)
+    shutil.copy(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
+    source = root / "source" / "00-toy" / "00-toy-lab.ipynb"
+    source.write_text(source.read_text().replace("total is not the sum of 1 to 10.", SECRET))
+    assign.release("00-toy", root)
+    return root
+
+
+def learner_notebook(toy: Path, folder: Path, answers: dict[str, str], name: str = "00-toy-lab.ipynb") -> Path:
+    """The released notebook with the learner's code in its answer cells ({grade_id: code})."""
+    nb = nbformat.read(toy / "release" / "00-toy" / "00-toy-lab.ipynb", as_version=4)
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in answers:
+            cell.source = answers[gid]
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def scores(result: selfcheck.SelfCheck) -> dict[str, float | None]:
+    return {r.id: r.score for r in result.rows}
+
+
+def assert_reveals_nothing(text: str, toy: Path) -> None:
+    """No hidden test code, hidden test message or solution code appears in ``text``."""
+    source = nbformat.read(toy / "source" / "00-toy" / "00-toy-lab.ipynb", as_version=4)
+    for cell in source.cells:
+        for block in re.findall(r"### BEGIN (?:HIDDEN TESTS|SOLUTION)\n(.*?)### END", cell.source, re.DOTALL):
+            for line in filter(None, (line.strip() for line in block.splitlines())):
+                assert line not in text, f"leaked: {line}"
+    assert SECRET not in text and "BEGIN HIDDEN" not in text
+
+
+def test_a_complete_notebook_scores_full_marks_and_written_answers_are_left_to_a_person(toy, tmp_path):
+    path = learner_notebook(toy, tmp_path / "00-toy", {"q1-answer": "total = 10 * 11 // 2", "q2-answer": "doubled = SEED + SEED"})
+    result = selfcheck.self_check(path, root=toy)
+    assert scores(result) == {"q1": 2, "q2": 1, "q3": None}
+    text = result.summary()
+    assert text.startswith("00-toy-lab.ipynb (00-toy): 3 of 3 autograded points")
+    assert "Written answers (2 points) are graded by a person." in text
+    assert_reveals_nothing(text, toy)
+
+
+def test_a_hidden_failure_is_reported_without_its_code_or_message(toy, tmp_path):
+    path = learner_notebook(toy, tmp_path / "00-toy", {"q1-answer": "total = 54", "q2-answer": "doubled = 3"})
+    result = selfcheck.self_check(path, root=toy)
+    assert scores(result) == {"q1": 0, "q2": 0, "q3": None}
+    assert [r.message for r in result.rows[:2]] == [selfcheck.HIDDEN_MESSAGE] * 2
+    assert_reveals_nothing(result.summary(), toy)
+
+
+def test_a_half_done_notebook_gets_its_visible_messages(toy, tmp_path):
+    path = learner_notebook(toy, tmp_path / "00-toy", {"q1-answer": "total = 5.5"})
+    result = selfcheck.self_check(path, root=toy)
+    assert scores(result) == {"q1": 0, "q2": 0, "q3": None}
+    assert result.rows[0].message == "total should be a whole number."
+    assert "doubled is still ..." in result.rows[1].message
+
+
+def test_editing_a_test_cell_changes_nothing(toy, tmp_path):
+    path = learner_notebook(toy, tmp_path / "00-toy", {"q1-answer": "total = 54", "q1-tests": "pass", "q2-answer": "doubled = 2 * SEED"})
+    assert scores(selfcheck.self_check(path, root=toy)) == {"q1": 0, "q2": 1, "q3": None}
+
+
+def test_a_deleted_test_cell_scores_zero_and_says_how_to_get_it_back(toy, tmp_path):
+    path = learner_notebook(toy, tmp_path / "00-toy", {"q1-answer": "total = 55"})
+    nb = nbformat.read(path, as_version=4)
+    nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "q1-tests"]
+    nbformat.write(nb, path)
+    row = selfcheck.self_check(path, root=toy).rows[0]
+    assert row.score == 0 and "test cell is missing" in row.message and "release/00-toy/00-toy-lab.ipynb" in row.message
+
+
+def test_without_a_sandbox_it_runs_unsandboxed_with_a_one_line_note(toy, tmp_path, monkeypatch):
+    path = learner_notebook(toy, tmp_path / "00-toy", {"q1-answer": "total = 55", "q2-answer": "doubled = 3"})
+    monkeypatch.setattr(selfcheck, "_sandbox_available", lambda: "bubblewrap is not installed")
+    result = selfcheck.self_check(path, root=toy)
+    assert scores(result) == {"q1": 2, "q2": 0, "q3": None}
+    assert result.notes == ["no sandbox on this machine (bubblewrap is not installed): your notebook ran without one, as your own code."]
+    assert_reveals_nothing(result.summary(), toy)
+
+
+def test_a_changed_seed_is_pointed_out(toy, tmp_path):
+    path = learner_notebook(toy, tmp_path / "00-toy", {"q1-answer": "total = 55", "q2-answer": "doubled = 2 * SEED"})
+    nb = nbformat.read(path, as_version=4)
+    params = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    params.source = params.source.replace("SEED = 1", "SEED = 3")
+    nbformat.write(nb, path)
+    result = selfcheck.self_check(path, root=toy, sandboxed=False)
+    assert scores(result)["q2"] == 0
+    assert any("changes SEED; grading uses SEED = 1" in n for n in result.notes)
+
+
+def run(capsys, *args):
+    with pytest.raises(SystemExit) as exit_:
+        main(list(args))
+    out = capsys.readouterr()
+    return exit_.value.code, out.out, out.err
+
+
+def test_the_command_prints_the_score_table(toy, tmp_path, capsys):
+    path = learner_notebook(toy, tmp_path / "my-work" / "00-toy", {"q1-answer": "total = 55"})
+    main(["--root", str(toy), "check", str(path)])
+    out = capsys.readouterr().out
+    assert "00-toy-lab.ipynb (00-toy): 2 of 3 autograded points" in out
+    assert re.search(r"q1\s+2/2\s+passed", out)
+    assert_reveals_nothing(out, toy)
+
+
+def _file(name: str, text: str | None):
+    def make(folder: Path) -> Path:
+        path = folder / name
+        if text is not None:
+            path.write_text(text)
+        return path
+
+    return make
+
+
+@pytest.mark.parametrize(
+    "make, needle",
+    [
+        (_file("00-toy-lab.ipynb", '{"cells": [}'), "not a valid notebook (broken JSON"),
+        (_file("nothing-here.ipynb", None), "no notebook at"),
+        (lambda folder: folder, "is a folder"),
+        (_file("notes.txt", "hi"), "is not a notebook"),
+        (_file("other-lab.ipynb", "{}"), "is not a notebook of any assignment"),
+    ],
+    ids=["broken-json", "missing", "folder", "not-ipynb", "unknown-notebook"],
+)
+def test_bad_input_is_one_line_that_says_what_to_do(toy, tmp_path, capsys, make, needle):
+    code, _, err = run(capsys, "--root", str(toy), "check", str(make(tmp_path)))
+    assert code == 1 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert needle in err
+
+
+def test_a_notebook_of_another_kind_is_refused(toy, tmp_path, capsys):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    path = tmp_path / "00-toy" / "00-toy-lab.ipynb"
+    path.parent.mkdir()
+    nbformat.write(nb, path)
+    code, _, err = run(capsys, "--root", str(toy), "check", str(path))
+    assert code == 1 and "has none of the question cells of 00-toy" in err
+
+
+def test_a_teaching_notebook_is_refused_with_the_lab_to_check_instead(capsys):
+    path = REPO / "release" / "01-problem-framing" / "01-problem-framing-teaching.ipynb"
+    code, _, err = run(capsys, "--root", str(REPO), "check", str(path))
+    assert code == 1 and "is a teaching notebook" in err and "01-problem-framing-lab.ipynb" in err
+
+
+def test_a_real_blank_lab_scores_zero_and_reveals_no_hidden_test(capsys):
+    path = REPO / "release" / "01-problem-framing" / "01-problem-framing-lab.ipynb"
+    main(["--root", str(REPO), "check", str(path)])
+    out = capsys.readouterr().out
+    assert "01-problem-framing-lab.ipynb (01-problem-framing): 0 of" in out
+    assert "is still `...`" in out
+    source = nbformat.read(REPO / "source" / "01-problem-framing" / "01-problem-framing-lab.ipynb", as_version=4)
+    for cell in source.cells:
+        for block in re.findall(r"### BEGIN (?:HIDDEN TESTS|SOLUTION)\n(.*?)### END", cell.source, re.DOTALL):
+            for line in filter(None, (line.strip() for line in block.splitlines())):
+                assert line not in out, f"leaked: {line}"

@@ -1,0 +1,63 @@
+"""course.syllabus: docs/SYLLABUS.md is generated from the manifests and cannot drift."""
+
+import shutil
+
+import pytest
+import yaml
+
+from course import manifest, syllabus
+from course.cli import main
+
+
+def test_committed_syllabus_is_exactly_what_the_manifests_generate(repo_root):
+    assert (repo_root / "docs" / "SYLLABUS.md").read_text(encoding="utf-8") == syllabus.render(repo_root)
+
+
+def test_every_module_shows_its_objectives_time_and_points(repo_root):
+    page = syllabus.render(repo_root)
+    for m in manifest.load_all(repo_root):
+        assert f"## Module {m.module}: {m.title}" in page
+        assert f"({m.minutes} minutes)" in page
+        assert f"- **Points:** {m.points:g}:" in page
+        for objective in m.learning_objectives:
+            assert objective.strip() in page
+
+
+def test_check_fails_when_a_manifest_changes_and_passes_after_regenerating(toy_root):
+    syllabus.write(toy_root)
+    syllabus.check(toy_root)
+    path = toy_root / "assignments" / "00-toy.yml"
+    data = yaml.safe_load(path.read_text())
+    data["minutes"] = data["minutes"] + 15
+    path.write_text(yaml.safe_dump(data))
+    with pytest.raises(syllabus.SyllabusOutOfDate, match="out of date .*Run `course syllabus`"):
+        syllabus.check(toy_root)
+    syllabus.write(toy_root)
+    syllabus.check(toy_root)
+
+
+def test_check_fails_when_the_page_is_missing(toy_root):
+    with pytest.raises(syllabus.SyllabusOutOfDate, match="missing"):
+        syllabus.check(toy_root)
+
+
+def test_totals_add_up_over_modules(toy_root):
+    shutil.copy(toy_root / "assignments" / "00-toy.yml", toy_root / "assignments" / "01-toy.yml")
+    path = toy_root / "assignments" / "01-toy.yml"
+    data = yaml.safe_load(path.read_text())
+    data.update(id="01-toy", module=2)
+    path.write_text(yaml.safe_dump(data))
+    ms = manifest.load_all(toy_root)
+    page = syllabus.render(toy_root)
+    assert f"**{sum(m.points for m in ms):g}**" in page
+    assert "2 assignments" in page
+
+
+def test_cli_check_exits_non_zero_when_out_of_date_and_zero_after_writing(toy_root, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--root", str(toy_root), "syllabus", "--check"])
+    assert exc.value.code == 1
+    assert "SyllabusOutOfDate" in capsys.readouterr().err
+    main(["--root", str(toy_root), "syllabus"])
+    main(["--root", str(toy_root), "syllabus", "--check"])
+    assert "is what the manifests generate" in capsys.readouterr().out
