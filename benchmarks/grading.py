@@ -6,10 +6,11 @@ The class is made from the assignment's own solutions: every third student compl
 third with the manifest's plausible mistakes, every third blank. Both runs grade the same
 submissions in fresh course folders, autograde and feedback included:
 
-- plain nbgrader: `nbgrader autograde` + `generate_feedback`, one student after another,
-  students' code with the grader's rights (what nbgrader does out of the box);
-- course grade: every submission in two bubblewrap sandboxes (student run + test run),
-  N at a time, the gradebook written by one process.
+- plain nbgrader: the `nbgrader autograde ID` and `nbgrader generate_feedback ID` commands,
+  once each for the whole class, with this repository's nbgrader_config.py: a fresh kernel
+  per notebook, students' code with the grader's rights (what nbgrader does out of the box);
+- course grade: every submission in bubblewrap sandboxes (a student run isolated in its own
+  namespaces, then a test run), N workers at a time, the gradebook written by one process.
 
 It prints seconds per submission for both and the ratio.
 """
@@ -52,6 +53,29 @@ def timed_grade(aid, root, students, subs, work: Path, sandboxed: bool, workers:
     return time.perf_counter() - started, run
 
 
+def plain_nbgrader(m, root: Path, students, subs: Path, work: Path):
+    """`nbgrader autograde` and `nbgrader generate_feedback` on the whole class; return seconds and each student's scores."""
+    import os
+    import subprocess
+    import sys
+
+    from course.grade import import_submissions, read_scores
+    from course.workspace import Workspace
+
+    ws = Workspace(work, repo=root, sandboxed=False)
+    ws.sync(m, students)
+    ws.generate(m)
+    import_submissions(ws, m.id, subs, students)
+    env = {**os.environ, "COURSE_WORK": str(work), "COURSE_DB_URL": ws.db_url}
+    nbgrader = [sys.executable, "-m", "nbgrader"]
+    started = time.perf_counter()
+    for step in ("autograde", "generate_feedback"):
+        subprocess.run(nbgrader + [step, m.id, "--force"], cwd=root, env=env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    seconds = time.perf_counter() - started
+    return seconds, {s.id: read_scores(ws, m, s.id)[0] for s in students}
+
+
 def main() -> None:
     warnings.filterwarnings("ignore")
     from course import manifest as manifests
@@ -74,12 +98,12 @@ def main() -> None:
         students = build_class(m, builder, args.students, tmp / "class")
         print(f"{args.students} submissions of {m.id}; {args.workers} workers for course grade")
 
-        plain_s, plain = timed_grade(m.id, root, students, tmp / "class", tmp / "plain", False, 1)
+        plain_s, plain_scores = plain_nbgrader(m, root, students, tmp / "class", tmp / "plain")
         print(f"plain nbgrader (unsandboxed, one at a time): {plain_s:7.1f} s  {plain_s / args.students:5.2f} s per submission")
         ours_s, ours = timed_grade(m.id, root, students, tmp / "class", tmp / "ours", True, args.workers)
         print(f"course grade (sandboxed, {args.workers} at a time):      {ours_s:7.1f} s  {ours_s / args.students:5.2f} s per submission")
         print(f"throughput ratio (plain time / course grade time): {plain_s / ours_s:.2f}x")
-        same = all(a.scores == b.scores for a, b in zip(plain.results, ours.results))
+        same = all(plain_scores[r.student] == r.scores for r in ours.results)
         print(f"identical scores in both runs: {same}")
         shutil.rmtree(tmp / "plain", ignore_errors=True)
 

@@ -54,6 +54,8 @@ def imports_of(nb) -> list[str]:
                 names += [a.name for a in node.names]
             elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 names.append(node.module)
+                # `from course import plots` imports a module: preload it too (failures are ignored).
+                names += [f"{node.module}.{a.name}" for a in node.names if a.name != "*"]
     return list(dict.fromkeys(names))
 
 

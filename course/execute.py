@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import resource
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,4 +78,6 @@ def run_notebook(
 
 def peak_child_memory_mb() -> float:
     """Peak resident memory (MB) of any finished child process of this one (the kernels)."""
+    import resource  # POSIX only: the course package itself must import on Windows
+
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

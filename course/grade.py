@@ -146,11 +146,12 @@ def grade_submission(ws: Workspace, manifest: manifests.Manifest, student: str) 
     result = ws.autograde(manifest.id, student)
     if not result.get("success"):
         return SubmissionResult(student, FAILED, reason=f"autograding failed: {last_line(result)}", seconds=time.perf_counter() - started)
+    scores, late, penalty = read_scores(ws, manifest, student)
     try:
-        ws.feedback(manifest.id, student)
+        if not _feedback_from_worker(ws, manifest, student, scores):
+            ws.feedback(manifest.id, student)
     except CourseError as exc:
         return SubmissionResult(student, FAILED, reason=str(exc), seconds=time.perf_counter() - started)
-    scores, late, penalty = read_scores(ws, manifest, student)
     notes = []
     if ws.sandboxed:
         from course.autograde import SandboxedExecute
@@ -160,6 +161,26 @@ def grade_submission(ws: Workspace, manifest: manifests.Manifest, student: str) 
     _record_graded(ws, manifest, student)
     return SubmissionResult(student, GRADED, scores, late, reason="; ".join(notes),
                             seconds=time.perf_counter() - started, kept_manual=kept, penalty=penalty)
+
+
+def _feedback_from_worker(ws: Workspace, manifest: manifests.Manifest, student: str, scores: dict[str, float]) -> bool:
+    """Use the feedback a grading worker made, if it graded this student to the same scores; True if used."""
+    from course.autograde import SandboxedExecute
+
+    if SandboxedExecute.replay_dir is None:
+        return False
+    cache = Path(SandboxedExecute.replay_dir) / student
+    try:
+        same = json.loads((cache / "feedback-scores.json").read_text()) == json.loads(json.dumps(scores, sort_keys=True))
+    except (OSError, ValueError):
+        return False
+    if not same or not (cache / "feedback").is_dir():
+        return False
+    dest = ws.feedback_dir(manifest.id, student)
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(cache / "feedback", dest)
+    return True
 
 
 def backup_gradebook(ws: Workspace, aid: str, keep: int = 20) -> Path | None:

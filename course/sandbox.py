@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import resource
 import shutil
 import signal
 import subprocess
@@ -220,6 +219,8 @@ class _PidsCgroup:
 
 def _set_limits(limits: Limits, cgroup: _PidsCgroup):
     def apply() -> None:
+        import resource  # POSIX only: the course package itself must import on Windows
+
         cgroup.join()
         mb = 1024 * 1024
         resource.setrlimit(resource.RLIMIT_CPU, (limits.cpu_seconds, limits.cpu_seconds + 5))

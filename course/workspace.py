@@ -166,6 +166,7 @@ class Workspace:
     @property
     def api(self):
         if self._api is None:
+            _check_metadata_with_cached_schema()
             from nbgrader.apps import NbGraderAPI
             from nbgrader.coursedir import CourseDirectory
 
@@ -249,6 +250,38 @@ class Workspace:
     def feedback(self, aid: str, student: str) -> Path:
         self.check(self.api.generate_feedback(aid, student, force=True), f"feedback for {student}")
         return self.feedback_dir(aid, student)
+
+
+class _CachedSchemaValidation:
+    """``jsonschema`` as nbgrader's cell-metadata check uses it, with each schema checked once, not once per cell.
+
+    nbgrader calls ``jsonschema.validate(metadata, schema)`` for every cell of every notebook,
+    and that re-validates nbgrader's own (constant) schema each time: a quarter of a
+    submission's grading time outside the notebook run. Same checks, same errors.
+    """
+
+    def __init__(self, module):
+        self._module, self._validators = module, {}
+
+    def __getattr__(self, name):
+        return getattr(self._module, name)
+
+    def validate(self, instance, schema, *args, **kwargs):
+        if args or kwargs:
+            return self._module.validate(instance, schema, *args, **kwargs)
+        key = id(schema)
+        if key not in self._validators:
+            cls = self._module.validators.validator_for(schema)
+            cls.check_schema(schema)
+            self._validators[key] = (schema, cls(schema))  # keep the schema alive: its id stays unique
+        self._validators[key][1].validate(instance)
+
+
+def _check_metadata_with_cached_schema() -> None:
+    from nbgrader.nbgraderformat import common
+
+    if not isinstance(common.jsonschema, _CachedSchemaValidation):
+        common.jsonschema = _CachedSchemaValidation(common.jsonschema)
 
 
 def last_line(result: dict) -> str:

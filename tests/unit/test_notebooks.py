@@ -43,3 +43,23 @@ def test_replace_solution_swaps_only_the_block(toy_root):
     assert "sum(range" in nbs.find_cell(nb, "q1-answer").source  # the original is untouched
     with pytest.raises(NotebookError, match="no cell with grade_id"):
         nbs.find_cell(nb, "q9-answer")
+
+
+def test_nbgraders_metadata_check_still_rejects_bad_metadata_with_the_cached_schema():
+    from nbformat.v4 import new_code_cell
+    from nbgrader.nbgraderformat import ValidationError, v3
+
+    from course.workspace import _CachedSchemaValidation, _check_metadata_with_cached_schema
+
+    _check_metadata_with_cached_schema()
+    from nbgrader.nbgraderformat import common
+
+    assert isinstance(common.jsonschema, _CachedSchemaValidation)
+    good = new_code_cell("x = 1")
+    good.metadata["nbgrader"] = {"grade_id": "q1-tests", "grade": True, "solution": False, "locked": True,
+                                 "points": 2, "schema_version": 3}
+    v3.MetadataValidatorV3().validate_cell(good)
+    bad = new_code_cell("x = 1")
+    bad.metadata["nbgrader"] = {**good.metadata["nbgrader"], "points": "lots"}
+    with pytest.raises(ValidationError):
+        v3.MetadataValidatorV3().validate_cell(bad)

@@ -6,6 +6,7 @@ import pytest
 
 from course import sandbox
 from course.sandbox import INSIDE, Limits
+from tests.conftest import REPO
 
 try:
     sandbox.check_available()
@@ -51,3 +52,14 @@ def test_memory_limit(tmp_path):
 def test_unknown_limit_in_a_manifest_is_refused():
     with pytest.raises(sandbox.CourseError, match="unknown sandbox limit 'ram'"):
         Limits().merged({"ram": 2})
+
+
+def test_the_course_package_imports_where_resource_does_not_exist():
+    """Windows has no `resource` module: learners there must still get the CLI, the learner tools and the manifests."""
+    import subprocess
+
+    code = ("import sys; sys.modules['resource'] = None\n"
+            "import course.cli, course.learn, course.manifest, course.sandbox, course.execute, course.engine\n"
+            "course.manifest.load('01-problem-framing')\nprint('ok')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(REPO))
+    assert done.stdout.strip() == "ok", done.stderr[-1500:]
