@@ -765,3 +765,117 @@ def load_municipal_task_costs(sample_frac: float = 1.0, seed: int = 0) -> pd.Dat
 
 
 __all__ += ["load_egov_index", "load_municipal_task_costs", "load_municipalities_by_type"]
+
+
+# module 4 (04-ai-front-desk): a resident-inquiry corpus for a retrieval assistant
+FRONT_DESK_DEPARTMENTS = (
+    "Citizen Affairs",
+    "Tax",
+    "Health Insurance and Pension",
+    "Child and Family",
+    "Elderly and Long-term Care",
+    "Waste and Recycling",
+    "Water and Sewerage",
+    "Disaster Prevention",
+)
+FRONT_DESK_CITIES = ("City A", "City B")
+
+for _front_desk_spec in (
+    DatasetSpec(
+        name="front_desk_faq",
+        file="front_desk_faq_synthetic.csv",
+        sha256="a7486de80b92bb08a43bd2960a2ff31b675e67972815051625ed6b50764d5428",
+        synthetic=True,
+        description="SYNTHETIC FAQ bases of two invented cities (English and Japanese), each entry with its department and page.",
+        make_script="course/data/front_desk_faq/make_front_desk_faq.py",
+        columns=(
+            Column("faq_id", "str"),
+            Column("city", "str", allowed=FRONT_DESK_CITIES),
+            Column("topic", "str"),
+            Column("department", "str", allowed=FRONT_DESK_DEPARTMENTS),
+            Column("scope", "str", allowed=("national rule", "city rule")),
+            Column("question_en", "str"),
+            Column("answer_en", "str"),
+            Column("question_ja", "str"),
+            Column("answer_ja", "str"),
+            Column("page", "str"),
+        ),
+    ),
+    DatasetSpec(
+        name="resident_inquiries",
+        file="resident_inquiries_synthetic.csv",
+        sha256="a564260b8c96329db1986437331d3e6885c82b6b6ef4ebd89dece5823384d7ba",
+        synthetic=True,
+        row_level=True,
+        description="SYNTHETIC residents' questions to two cities' front desks (English and Japanese), labelled with department and FAQ topic.",
+        make_script="course/data/resident_inquiries/make_resident_inquiries.py",
+        columns=(
+            Column("inquiry_id", "str"),
+            Column("city", "str", allowed=FRONT_DESK_CITIES),
+            Column("language", "str", allowed=("en", "ja")),
+            Column("text", "str"),
+            Column("department", "str", allowed=FRONT_DESK_DEPARTMENTS),
+            Column("topic", "str", nullable=True),
+            Column("phrasing_id", "str"),
+            Column("personal_data", "str", nullable=True, allowed=("phone", "email", "my_number")),
+        ),
+    ),
+):
+    REGISTRY[_front_desk_spec.name] = _front_desk_spec
+del _front_desk_spec
+__all__ += ["load_front_desk_faq", "load_resident_inquiries"]
+
+
+def load_front_desk_faq(city: str | None = None) -> pd.DataFrame:
+    """SYNTHETIC FAQ bases of two invented cities' resident front desks, in English and Japanese.
+
+    Invented text written for the course: 22 entries for City A and 20 for City B, on
+    the procedures a Japanese municipal front desk handles. Entries with scope "city
+    rule" hold invented local details (fees, days, places) that are true only in the
+    city that wrote them. See DATASHEET.md.
+
+    Args:
+        city: "City A" or "City B" to keep one city's base; None (the default) for both.
+
+    Returns:
+        One row per FAQ entry: faq_id, city, topic (the same topic has the same name in
+        both cities), department (which owns the entry), scope ("national rule" or
+        "city rule"), question_en, answer_en, question_ja, answer_ja, page (the web page
+        it comes from, at a reserved .example domain).
+
+    Raises:
+        DatasetError: city is not one of the two cities, or the file is altered or does
+            not match its schema.
+    """
+    if city is not None and city not in FRONT_DESK_CITIES:
+        raise DatasetError(f'no city {city!r} in front_desk_faq. Use "City A", "City B" or None for both.')
+    faq = _load("front_desk_faq")
+    if city is not None:
+        faq = faq[faq["city"] == city].reset_index(drop=True)
+        faq.attrs.update({"dataset": "front_desk_faq", "synthetic": True, "sample_frac": 1.0})
+    return faq
+
+
+def load_resident_inquiries(sample_frac: float = 1.0, seed: int = 0) -> pd.DataFrame:
+    """SYNTHETIC residents' questions to two cities' front desks, in English and Japanese, labelled.
+
+    Invented questions, composed from phrasings written for the course (casual, misspelt,
+    some with invented phone numbers, e-mail addresses or 12-digit numbers). See DATASHEET.md.
+
+    Args:
+        sample_frac: share of the rows to keep, more than 0 and at most 1.
+        seed: random seed for the sample.
+
+    Returns:
+        One row per question: inquiry_id, city (whose desk received it), language ("en"
+        or "ja"), text, department (which owns it), topic (the FAQ topic that answers it;
+        missing when no FAQ entry in either city does, so a person must answer),
+        phrasing_id (questions built from the same phrasing share it), personal_data
+        ("phone", "email", "my_number", or missing when the text holds none).
+
+    Raises:
+        DatasetError: sample_frac or seed is out of range, or the file is altered or does
+            not match its schema.
+    """
+    _check_sampling(sample_frac, seed)
+    return _load("resident_inquiries", sample_frac, seed)

@@ -779,3 +779,66 @@ def plot_spec(data: pd.DataFrame, spec: Mapping[str, object], *, show: bool | No
     return plot_boxes(frame, x, y, hue=group, show=show, **text)
 
 __all__ += ["plot_spec"]
+
+
+def plot_confusion(
+    matrix: pd.DataFrame,
+    *,
+    title: str,
+    xlabel: str,
+    ylabel: str,
+    alt: str,
+    value_format: str = "{:.0f}",
+    ax: Axes | None = None,
+    show: bool | None = None,
+) -> Axes:
+    """Draw a confusion matrix as a heatmap with every count written in its cell.
+
+    Rows are the true classes and columns the predicted ones. The numbers are written
+    in the cells, so the colour (a single-hue, colour-blind-safe scale) is never the
+    only cue; the diagonal (right answers) is outlined.
+
+    Args:
+        matrix: a square table of counts (or shares), true classes as the index and
+            predicted classes as the columns, e.g. pd.crosstab(y_true, y_pred).
+        title: what the figure shows.
+        xlabel: the horizontal axis label (the predicted class).
+        ylabel: the vertical axis label (the true class).
+        alt: one sentence describing the pattern.
+        value_format: how to write each cell, e.g. "{:.0%}" for shares.
+        ax: draw into these axes instead of a new figure.
+        show: in a notebook, display the figure at once with its alt text. By default,
+            True for a new figure and False when you pass ax (you own that figure).
+
+    Returns:
+        The matplotlib Axes.
+
+    Raises:
+        ValueError: title, an axis label or alt is empty, or the table is empty.
+    """
+    _require(title, xlabel, ylabel, alt)
+    if matrix.empty:
+        raise ValueError("the confusion matrix is empty: build it with pd.crosstab(true_labels, predicted_labels).")
+    show = ax is None if show is None else show
+    size = max(5.0, 0.75 * max(matrix.shape) + 2.5)
+    ax = _new_axes(ax, figsize=(size + 1.5, size))
+    labels = [[_fmt(value_format, v) for v in row] for row in matrix.to_numpy(dtype="float64")]
+    sns.heatmap(
+        matrix.astype("float64"), annot=labels, fmt="", cmap="Blues", linewidths=0.5, linecolor="0.85",
+        cbar_kws={"label": "count" if value_format == "{:.0f}" else "value"}, square=True, ax=ax,
+    )
+    for i, label in enumerate(matrix.index):
+        if label in list(matrix.columns):
+            j = list(matrix.columns).index(label)
+            ax.add_patch(plt.Rectangle((j, i), 1, 1, fill=False, edgecolor="0.1", linewidth=1.5))
+    ax.tick_params(axis="x", labelrotation=35)
+    for text in ax.get_xticklabels():
+        text.set_horizontalalignment("right")
+    ax.tick_params(axis="y", labelrotation=0)
+    ax.grid(False)
+    # a long title would run into the colour bar: wrap it to the width of the figure
+    _finish(ax, textwrap.fill(title, width=int(size * 7)), xlabel, ylabel, alt, show)
+    return ax
+
+
+__all__ += ["plot_confusion", "plot_curves"]
