@@ -4,7 +4,14 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install demo test test-fast lab validate release benchmark clean
+.PHONY: install test-deps demo test test-fast lab validate release benchmark clean
+
+# What the hub and browser tests need besides Python packages: configurable-http-proxy (npm, into
+# .work/node), Debian's chromium, and setfacl (acl). Each is installed once; a machine without
+# npm or apt-get gets a message, and those tests skip saying why.
+NODE_DIR := .work/node
+CHP      := $(NODE_DIR)/node_modules/.bin/configurable-http-proxy
+CHP_VERSION := 5.3.0
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: install it, or run make PYTHON=/path/to/python3.11")'
@@ -15,12 +22,26 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+$(CHP):
+	@if command -v npm >/dev/null; then \
+		npm install --prefix $(NODE_DIR) --no-audit --no-fund --save-exact configurable-http-proxy@$(CHP_VERSION); \
+	else echo "npm not found: tests/hub will skip (install Node.js 20+ and npm)"; fi
+
+test-deps: $(CHP)
+	@missing=""; command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v setfacl >/dev/null || missing="$$missing acl"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+		else echo "not installed:$$missing (needs root and apt-get): the browser and hub tests will skip"; fi; \
+	fi
+
 ## The main job: the whole instructor cycle on the bundled sample class.
 demo: $(STAMP)
 	$(BIN)/course demo
 
 ## The test suite (what CI runs).
-test: $(STAMP)
+test: $(STAMP) test-deps
 	$(BIN)/python -m pytest
 
 ## The quick tests only: no notebook runs, no nbgrader round trips.

@@ -1,0 +1,20 @@
+"""A student's single-user server: the Assignments tab, no formgrader.
+
+The hub puts this folder on JUPYTER_CONFIG_PATH for everyone who is not an instructor.
+"""
+
+import os
+
+c = get_config()  # noqa: F821
+
+c.ServerApp.jpserver_extensions = {
+    "nbgrader.server_extensions.formgrader": False,
+    "nbgrader.server_extensions.assignment_list": True,
+    "nbgrader.server_extensions.course_list": False,
+    "nbgrader.server_extensions.validate_assignment": True,
+}
+
+# Under a hub, JupyterLab's terminals start login shells, whose /etc/profile puts the system's
+# programs before the course's environment: start them interactive instead, with the server's
+# own environment (the `course` command, COURSE_*), as in a terminal on the instructor's laptop.
+c.ServerApp.terminado_settings = {"shell_command": [os.environ.get("SHELL") or "/bin/sh", "-i"]}

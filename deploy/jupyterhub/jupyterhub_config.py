@@ -1,0 +1,138 @@
+"""JupyterHub for the Social Design Lab course on one machine: plain JupyterHub, or The Littlest JupyterHub.
+
+Plain JupyterHub (as root, from this repository's environment):
+
+    jupyterhub -f deploy/jupyterhub/jupyterhub_config.py
+
+The Littlest JupyterHub: put a file /opt/tljh/config/jupyterhub_config.d/course.py holding
+`load_subconfig("/srv/social-design-lab/deploy/jupyterhub/jupyterhub_config.py")` and run
+`sudo tljh-config reload hub`; TLJH keeps its own authenticator and spawner (which
+enforces the limits below), this file adds the course. docs/DEPLOY.md has the whole recipe.
+
+Set by environment (all optional):
+
+    COURSE_ID           nbgrader course id                          (social-design-lab)
+    COURSE_EXCHANGE     the shared nbgrader exchange folder         (/srv/nbgrader/exchange)
+    COURSE_INSTRUCTORS  hub user names of the instructors, comma-separated (none)
+    COURSE_STUDENTS     hub user names allowed in, comma-separated  (none: add them in the admin panel)
+    COURSE_REPO_NAME    the folder of the course repository in an instructor's home (social-design-lab)
+
+Instructors get nbgrader's formgrader, shown in JupyterLab's panel (deploy/jupyter/instructor/);
+students get the Assignments tab and nothing else of nbgrader's (deploy/jupyter/student/).
+"""
+
+import os
+import pwd
+import stat
+from pathlib import Path
+
+c = get_config()  # noqa: F821
+
+#: deploy/ of the course repository: the per-role Jupyter configuration is read from there.
+DEPLOY = Path(os.environ.get("COURSE_DEPLOY", Path(__file__).resolve().parents[1]))
+#: The Littlest JupyterHub brings its own authenticator, spawner (with limits) and idle culler.
+TLJH = Path("/opt/tljh/hub").is_dir()
+COURSE_ID = os.environ.get("COURSE_ID", "social-design-lab")
+EXCHANGE = Path(os.environ.get("COURSE_EXCHANGE", "/srv/nbgrader/exchange"))
+INSTRUCTORS = {n.strip() for n in os.environ.get("COURSE_INSTRUCTORS", "").split(",") if n.strip()}
+STUDENTS = {n.strip() for n in os.environ.get("COURSE_STUDENTS", "").split(",") if n.strip()}
+REPO_NAME = os.environ.get("COURSE_REPO_NAME", "social-design-lab")
+
+#: The budget every notebook is checked against (make benchmark): under 60 s on one core, under 1 GB.
+#: A student gets that core and that memory for the kernel, plus room for the server and a second kernel.
+STUDENT_LIMITS = {"cpu_limit": 1.0, "cpu_guarantee": 0.5, "mem_limit": "2G", "mem_guarantee": "1G"}
+#: The instructor grades (course grade runs one sandboxed notebook per core) and runs the formgrader.
+INSTRUCTOR_LIMITS = {"cpu_limit": 2.0, "cpu_guarantee": 1.0, "mem_limit": "4G", "mem_guarantee": "2G"}
+
+# -- who may log in ------------------------------------------------------------
+if INSTRUCTORS:
+    c.Authenticator.admin_users = set(INSTRUCTORS)
+if INSTRUCTORS | STUDENTS:
+    c.Authenticator.allowed_users = INSTRUCTORS | STUDENTS
+# A student added in the admin panel becomes a system user with a home of their own
+# (plain JupyterHub with PAM; TLJH does this itself).
+c.LocalAuthenticator.create_system_users = True
+c.JupyterHub.load_groups = {"instructors": {"users": sorted(INSTRUCTORS)}}
+
+# -- the single-user servers ---------------------------------------------------
+c.Spawner.default_url = "/lab"
+c.Spawner.notebook_dir = "~"
+# every notebook runs in under 60 s; an idle server is stopped by the hub's culler below
+c.Spawner.http_timeout = 60
+c.Spawner.start_timeout = 120
+
+try:  # plain JupyterHub: systemd enforces the CPU and memory limits (pip install jupyterhub-systemdspawner)
+    import systemdspawner  # noqa: F401
+
+    if not TLJH:
+        c.JupyterHub.spawner_class = "systemdspawner.SystemdSpawner"
+        c.SystemdSpawner.dynamic_users = False
+        c.SystemdSpawner.isolate_tmp = True
+        c.SystemdSpawner.disable_user_sudo = True
+except ImportError:
+    pass  # LocalProcessSpawner: limits are recorded but not enforced (docs/DEPLOY.md)
+
+
+def is_instructor(user) -> bool:
+    return user.name in INSTRUCTORS or any(g.name == "instructors" for g in user.groups)
+
+
+def _system_home(spawner) -> Path | None:
+    """The home folder of the system user a local spawner runs the server as (None in containers)."""
+    name = getattr(spawner, "unix_username", None) or spawner.user.name
+    try:
+        return Path(pwd.getpwnam(name).pw_dir)
+    except KeyError:
+        return None
+
+
+def course_environment(spawner) -> None:
+    """Give each server its role: nbgrader's configuration, the exchange, the limits.
+
+    Also closes each home folder to other users: students' work and fetched feedback
+    live there, and no student may read another's.
+    """
+    instructor = is_instructor(spawner.user)
+    role = "instructor" if instructor else "student"
+    home = _system_home(spawner)
+    spawner.environment.update({
+        "COURSE_ID": COURSE_ID,
+        "COURSE_EXCHANGE": str(EXCHANGE),
+        "COURSE_ROLE": role,
+        "JUPYTER_CONFIG_PATH": str(DEPLOY / "jupyter" / role),
+    })
+    if instructor:
+        spawner.environment["COURSE_ROOT"] = str((home or Path("/home/jovyan")) / REPO_NAME)
+    for key, value in (INSTRUCTOR_LIMITS if instructor else STUDENT_LIMITS).items():
+        setattr(spawner, key, value)
+    if home is not None and home.is_dir() and os.geteuid() == 0:
+        mode = stat.S_IMODE(home.stat().st_mode)
+        if mode & 0o077:
+            home.chmod(0o700)
+
+
+c.Spawner.pre_spawn_hook = course_environment
+
+
+def make_exchange() -> None:
+    """The exchange root must exist and be writable by all: nbgrader's own permissions protect what is in it."""
+    if os.geteuid() != 0:
+        return
+    EXCHANGE.mkdir(parents=True, exist_ok=True)
+    EXCHANGE.chmod(0o777)
+
+
+make_exchange()
+
+# -- housekeeping --------------------------------------------------------------
+# Stop servers idle for an hour: a class of 60 fits one machine only if idle kernels go.
+try:
+    import jupyterhub_idle_culler  # noqa: F401
+
+    if TLJH:
+        raise ImportError("TLJH runs its own culler")
+    c.JupyterHub.services = [{"name": "idle-culler", "command": ["python3", "-m", "jupyterhub_idle_culler", "--timeout=3600"]}]
+    c.JupyterHub.load_roles = [{"name": "idle-culler", "services": ["idle-culler"],
+                                "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]}]
+except ImportError:
+    pass
