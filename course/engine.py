@@ -115,9 +115,7 @@ class FreshEngine:
             d = Path(d)
             _place(d, files or {})
             nbformat.write(nb, d / "in.ipynb")
-            command = [sandbox.python_executable(), "-m", "course.runner", f"{INSIDE}/in.ipynb", f"{INSIDE}/out.ipynb",
-                       f"{INSIDE}/result.json", str(limits.cell_seconds), str(limits.output_mb * 1024 * 1024)]
-            outcome = sandbox.run(command, d, limits)
+            outcome = self._launch(d, limits)
             report = _read_json(d / "result.json")
             executed = None
             out = d / "out.ipynb"
@@ -128,8 +126,46 @@ class FreshEngine:
                     executed = None
             return executed, report if isinstance(report, dict) else {}, outcome, _answers(d)
 
+    @staticmethod
+    def _command(folder: str, limits: Limits) -> list[str]:
+        return [sandbox.python_executable(), "-m", "course.runner", f"{folder}/in.ipynb", f"{folder}/out.ipynb",
+                f"{folder}/result.json", str(limits.cell_seconds), str(limits.output_mb * 1024 * 1024)]
+
+    def _launch(self, folder: Path, limits: Limits) -> Outcome:
+        return sandbox.run(self._command(INSIDE, limits), folder, limits)
+
     def close(self) -> None:
         pass
+
+
+class LocalEngine(FreshEngine):
+    """No sandbox: a plain child process and kernel per run, with the wall-time limit only.
+
+    Only for code its owner trusts: ``course check`` on a learner's own notebook, on a
+    machine where no sandbox can start (macOS, Windows, Binder). Chosen by
+    ``COURSE_ENGINE=local``; grading a class never uses it.
+    """
+
+    name = "local"
+
+    def _launch(self, folder: Path, limits: Limits) -> Outcome:
+        env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0")
+        posix = os.name == "posix"
+        started = time.perf_counter()
+        proc = subprocess.Popen(self._command(str(folder.resolve()), limits), cwd=folder, env=env,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                start_new_session=posix)
+        timed_out = False
+        try:
+            _, err = proc.communicate(timeout=limits.wall_seconds)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            if posix:
+                os.killpg(proc.pid, signal.SIGKILL)
+            else:
+                proc.kill()
+            _, err = proc.communicate()
+        return Outcome(proc.returncode, time.perf_counter() - started, timed_out, (err or b"")[-4000:].decode("utf-8", "replace"))
 
 
 class ZygoteUnavailable(RuntimeError):
@@ -290,9 +326,13 @@ _BROKEN: set[int] = set()  # processes where zygotes could not start: use fresh 
 def current(source_nb, limits: Limits, mode: str):
     """The engine for this process and this notebook's imports: zygotes if they work here, else fresh sandboxes.
 
-    ``COURSE_ENGINE=fresh`` in the environment forces fresh sandboxes (a kernel per run).
+    ``COURSE_ENGINE=fresh`` in the environment forces fresh sandboxes (a kernel per run);
+    ``COURSE_ENGINE=local`` runs without a sandbox (``course check`` only, see LocalEngine).
     """
-    if os.environ.get("COURSE_ENGINE", "zygote") == "fresh" or os.getpid() in _BROKEN:
+    choice = os.environ.get("COURSE_ENGINE", "zygote")
+    if choice == "local":
+        return LocalEngine()
+    if choice == "fresh" or os.getpid() in _BROKEN:
         return FreshEngine()
     key = (os.getpid(), tuple(imports_of(source_nb)), limits.processes, limits.memory_mb)
     engine = _ENGINES.get(key)

@@ -12,8 +12,6 @@ import ast
 import copy
 import os
 import re
-import signal
-import subprocess
 import textwrap
 import time
 from contextlib import contextmanager, nullcontext
@@ -166,37 +164,11 @@ def _unsandboxed():
     """Run the grading engine's two notebook runs as plain child processes of this machine.
 
     ``course check`` grades the learner's own code on the learner's own machine, so where no
-    sandbox can start it runs without one. The engine's fresh path calls ``sandbox.run(command,
-    workdir, limits)`` with paths as seen inside the sandbox; this stand-in maps them to
-    ``workdir``. (A workaround until grade_notebook takes a ``sandboxed`` flag of its own.)
+    sandbox can start it runs without one (``course.engine.LocalEngine``).
     """
     from unittest import mock
 
-    from course import sandbox
-
-    def run_here(command, workdir, limits=sandbox.Limits()):
-        workdir = str(Path(workdir).resolve())
-        argv = [a.replace(sandbox.INSIDE, workdir) for a in command]
-        env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0")
-        started = time.perf_counter()
-        posix = os.name == "posix"
-        proc = subprocess.Popen(argv, cwd=workdir, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, start_new_session=posix)
-        timed_out = False
-        try:
-            _, err = proc.communicate(timeout=limits.wall_seconds)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            if posix:
-                os.killpg(proc.pid, signal.SIGKILL)
-            else:
-                proc.kill()
-            _, err = proc.communicate()
-        return sandbox.Outcome(proc.returncode, time.perf_counter() - started, timed_out,
-                               (err or b"")[-4000:].decode("utf-8", "replace"))
-
-    # COURSE_ENGINE=fresh: the engine's fresh-sandbox path, whose one call to sandbox.run is replaced here.
-    with mock.patch.dict(os.environ, {"COURSE_ENGINE": "fresh"}), mock.patch.object(sandbox, "run", run_here):
+    with mock.patch.dict(os.environ, {"COURSE_ENGINE": "local"}):
         yield
 
 
