@@ -39,7 +39,7 @@ import sys
 import time
 
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWPID = 0x00020000, 0x08000000, 0x20000000
-MS_REC, MS_PRIVATE, MS_NOSUID, MS_NODEV, MS_NOEXEC = 0x4000, 0x40000, 0x2, 0x4, 0x8
+MS_REC, MS_PRIVATE, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_RDONLY, MS_BIND, MS_REMOUNT = 0x4000, 0x40000, 0x2, 0x4, 0x8, 0x1, 0x1000, 0x20
 PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_SECUREBITS, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT = 4, 24, 28, 38, 47
 PR_CAP_AMBIENT_CLEAR_ALL = 4
 SECURE_ALL_BITS, SECURE_ALL_LOCKS = 0x55, 0xAA  # noroot, no_setuid_fixup, keep_caps, no_cap_ambient_raise, and their locks
@@ -65,17 +65,42 @@ def _unshare() -> None:
         raise OSError(ctypes.get_errno(), "unshare: " + os.strerror(ctypes.get_errno()))
 
 
+def _install_roots() -> list[str]:
+    """Where this Python, its packages and the course package live (read-only binds of the sandbox)."""
+    import course
+
+    return [os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, os.path.dirname(course.__file__))]
+
+
 def _mount_private() -> None:
-    """A fresh, private /tmp and /dev/shm, and a /proc that shows only this run's processes."""
+    """A fresh, private /tmp (or scratch space), /dev/shm and /proc for this run only.
+
+    When the course itself is installed under /tmp (a clone in /tmp, as on some CI machines),
+    a new /tmp would hide it: then /tmp turns read-only for the run, and TMPDIR, HOME and
+    matplotlib's folder point into the run's fresh /dev/shm instead.
+    """
     if _libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) != 0:
         raise OSError(ctypes.get_errno(), "mount --make-rprivate /")
-    for target in (b"/tmp", b"/dev/shm"):
-        if os.path.isdir(target) and _libc.mount(b"tmpfs", target, b"tmpfs", MS_NOSUID | MS_NODEV, b"size=512m") != 0:
-            raise OSError(ctypes.get_errno(), f"mount tmpfs {target.decode()}")
+    os.makedirs("/dev/shm", exist_ok=True)
+    if _libc.mount(b"tmpfs", b"/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV, b"size=512m") != 0:
+        raise OSError(ctypes.get_errno(), "mount tmpfs /dev/shm")
+    if any(root == "/tmp" or root.startswith("/tmp/") for root in _install_roots()):
+        if _libc.mount(b"none", b"/tmp", None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None) != 0:
+            raise OSError(ctypes.get_errno(), "remount /tmp read-only")
+        scratch = "/dev/shm"
+    else:
+        if _libc.mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, b"size=512m") != 0:
+            raise OSError(ctypes.get_errno(), "mount tmpfs /tmp")
+        scratch = "/tmp"
     if _libc.mount(b"proc", b"/proc", b"proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None) != 0:
         raise OSError(ctypes.get_errno(), "mount proc")
-    for folder in ("/tmp/home", "/tmp/mpl"):
-        os.makedirs(folder, exist_ok=True)
+    for name, folder in (("HOME", "home"), ("MPLCONFIGDIR", "mpl"), ("TMPDIR", "tmp")):
+        path = os.path.join(scratch, folder)
+        os.makedirs(path, exist_ok=True)
+        os.environ[name] = path
+    import tempfile
+
+    tempfile.tempdir = None  # tempfile reads TMPDIR again
 
 
 def _drop_capabilities() -> None:

@@ -45,14 +45,14 @@ def test_a_run_has_no_capabilities_its_own_pid_namespace_and_a_fresh_tmp(zygote)
     probe = ("import os\n"
              "status = dict(l.split(':', 1) for l in open('/proc/self/status') if ':' in l)\n"
              "print(os.getpid(), status['CapEff'].strip(), status['CapBnd'].strip(), sorted(p for p in os.listdir('/proc') if p.isdigit()))\n"
-             "open('/tmp/left-behind', 'w').write('x')\n"
+             "import tempfile\nopen(os.path.join(tempfile.gettempdir(), 'left-behind'), 'w').write('x')\n"
              "print(sorted(os.listdir('/submission')))")
     first, _, _, _ = run(zygote, probe)
     pid, cap_eff, cap_bnd, pids = text(first[0]).splitlines()[0].split(" ", 3)
     assert pid == "1" and int(cap_eff, 16) == 0 and int(cap_bnd, 16) == 0
     assert pids == "['1']"  # neither the zygote nor bubblewrap is visible
     assert len(json.loads(text(first[0]).splitlines()[1].replace("'", '"'))) == 1  # only this run's folder
-    second, _, _, _ = run(zygote, "import os\nprint(os.path.exists('/tmp/left-behind'))")
+    second, _, _, _ = run(zygote, "import os, tempfile\nprint(os.path.exists(os.path.join(tempfile.gettempdir(), 'left-behind')))")
     assert text(second[0]) == "False\n"
 
 
