@@ -47,7 +47,7 @@ def main(ids: list[str]) -> int:
     root = find_root()
     ids = ids or manifest.available(root)
     over = []
-    print(f"{'notebook':<52} {'seconds':>8} {'peak MB':>8}   (one core, default parameters)")
+    print(f"{'notebook':<60} {'seconds':>8} {'peak MB':>8}   (one core, default parameters)")
     for aid in ids:
         m = manifest.load(aid, root)
         params = json.dumps(m.parameters[0].values)
@@ -57,14 +57,14 @@ def main(ids: list[str]) -> int:
                 [sys.executable, __file__, "--one", str(path), params], capture_output=True, text=True, check=False
             )
             if done.returncode != 0:
-                print(f"{aid + '/' + entry.file:<52} FAILED: {done.stderr.strip().splitlines()[-1:]}")
+                print(f"{aid + '/' + entry.file:<60} FAILED: {done.stderr.strip().splitlines()[-1:]}")
                 over.append(entry.file)
                 continue
             r = json.loads(done.stdout.strip().splitlines()[-1])
             flag = "" if r["seconds"] < BUDGET_SECONDS and r["kernel_mb"] < BUDGET_MB else "  OVER BUDGET"
             if flag:
                 over.append(entry.file)
-            print(f"{aid + '/' + entry.file:<52} {r['seconds']:8.1f} {r['kernel_mb']:8.0f}{flag}")
+            print(f"{aid + '/' + entry.file:<60} {r['seconds']:8.1f} {r['kernel_mb']:8.0f}{flag}")
 
     print("\nAutograding the sample class of `course demo`:")
     with tempfile.TemporaryDirectory() as tmp:
