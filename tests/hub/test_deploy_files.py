@@ -45,3 +45,37 @@ def test_formgrader_frames_relaxes_only_the_formgraders_pages_framed_by_the_same
     assert not frames.may_frame("/user/teacher/formgrader", base, {**own, "Sec-Fetch-Dest": "document"})
     assert not frames.may_frame("/user/teacher/formgrader", base, {"Referer": own["Referer"]})
     assert frames.relaxed_policy("frame-ancestors 'none'; report-uri /x") == "frame-ancestors 'self'; report-uri /x"
+
+
+def test_kubernetes_pods_get_a_uid_per_user_so_the_shared_exchange_keeps_students_apart():
+    values = yaml.safe_load((DEPLOY / "kubernetes" / "values.yaml").read_text())
+    hook_source = values["hub"]["extraConfig"]["course-roles"]
+
+    class Config(dict):
+        def __getattr__(self, key):
+            return self.setdefault(key, Config())
+
+    c = Config()
+    namespace = {"c": c}
+    exec(hook_source, namespace)
+    hook = c.KubeSpawner.pre_spawn_hook
+
+    class Group:
+        def __init__(self, name):
+            self.name = name
+
+    class User:
+        def __init__(self, uid, groups):
+            self.id, self.groups = uid, [Group(g) for g in groups]
+
+    class Spawner:
+        def __init__(self, user):
+            self.user, self.environment = user, {}
+
+    pods = [Spawner(User(i, groups)) for i, groups in ((1, ["instructors"]), (2, []), (3, []))]
+    for pod in pods:
+        hook(pod)
+    uids = [pod.uid for pod in pods]
+    assert len(set(uids)) == 3 and all(uid >= 100000 for uid in uids)  # never root, never jovyan's 1000
+    assert {pod.gid for pod in pods} == {100} and {pod.fs_gid for pod in pods} == {100}
+    assert pods[0].environment["COURSE_ROLE"] == "instructor" and pods[1].environment["COURSE_ROLE"] == "student"
