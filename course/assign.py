@@ -80,17 +80,37 @@ def release(assignment_id: str, root: Path | None = None) -> Released:
     """
     root = find_root(root)
     with tempfile.TemporaryDirectory(prefix="course-release-") as tmp:
-        out = generate(assignment_id, Path(tmp) / "course", root)
-        target = root / "release" / assignment_id
-        target.mkdir(parents=True, exist_ok=True)
-        changed = _differences(out, target)
-        for stale in sorted(set(_files(target)) - set(_files(out))):
-            (target / stale).unlink()
-        for rel in _files(out):
-            (target / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(out / rel, target / rel)
-        files = tuple(target / rel for rel in _files(target))
+        return _install(assignment_id, generate(assignment_id, Path(tmp) / "course", root), root)
+
+
+def _install(assignment_id: str, out: Path, root: Path) -> Released:
+    """Make ``release/<assignment_id>/`` exactly the generated folder ``out``."""
+    target = root / "release" / assignment_id
+    target.mkdir(parents=True, exist_ok=True)
+    changed = _differences(out, target)
+    for stale in sorted(set(_files(target)) - set(_files(out))):
+        (target / stale).unlink()
+    for rel in _files(out):
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(out / rel, target / rel)
+    files = tuple(target / rel for rel in _files(target))
     return Released(assignment_id, files, tuple(target / c for c in changed))
+
+
+def release_and_publish(assignment_id: str, root: Path | None = None,
+                        workspace: Workspace | None = None) -> tuple[Released, Path]:
+    """`course release ID --to-exchange`: generate once, update ``release/``, and release to the exchange."""
+    root = find_root(root)
+    manifest = manifests.load(assignment_id, root)
+    manifests.check_notebooks(manifest, root)
+    check_source_clean(manifest, root)
+    ws = workspace or Workspace(repo=root, timeout=manifest.timeout, sandboxed=False)
+    ws.sync(manifest)
+    out = ws.generate(manifest)
+    check_no_leaks(out)
+    released = _install(assignment_id, out, root)
+    ws.release_to_exchange(manifest.id)
+    return released, ws.exchange_root / ws.course_id / "outbound" / manifest.id
 
 
 def publish(assignment_id: str, root: Path | None = None, workspace: Workspace | None = None) -> Path:

@@ -56,8 +56,9 @@ def release_cmd(ctx, assignment_id, check, to_exchange):
     """Regenerate release/ID from source/ID with nbgrader (every assignment if no ID) and check it."""
     for aid in _ids(ctx.obj["root"], assignment_id):
         if to_exchange:
-            click.echo(assign.release(aid, ctx.obj["root"]).summary())
-            click.echo(f"{aid}: released to students through the exchange: {assign.publish(aid, ctx.obj['root'])}")
+            released, outbound = assign.release_and_publish(aid, ctx.obj["root"])
+            click.echo(released.summary())
+            click.echo(f"{aid}: released to students through the exchange: {outbound}")
         elif check:
             assign.check_release(aid, ctx.obj["root"])
             click.echo(f"{aid}: release/ is what nbgrader generates from source/, with no solution or hidden test.")

@@ -143,6 +143,19 @@ def test_release_to_exchange_puts_the_student_version_where_students_fetch_it(to
         assert gb.find_assignment("00-toy").duedate is not None
 
 
+def test_release_to_exchange_generates_once_and_leaves_release_exactly_as_course_release_makes_it(toy_root, tmp_path):
+    from course.workspace import Workspace
+
+    assign.release("00-toy", toy_root)
+    target = toy_root / "release" / "00-toy" / "00-toy-lab.ipynb"
+    target.write_text(target.read_text().replace("Set `total`", "Set `totals`"))  # stale release/
+    ws = Workspace(tmp_path / "course", repo=toy_root)
+    released, outbound = assign.release_and_publish("00-toy", toy_root, workspace=ws)
+    assert target in released.changed
+    assign.check_release("00-toy", toy_root)  # release/ now equals a fresh generate_assignment
+    assert (outbound / "00-toy-lab.ipynb").read_bytes() == target.read_bytes()
+
+
 def test_grading_again_resumes_keeps_unchanged_work_and_backs_up_the_gradebook(toy_demo):
     root, run, _ = toy_demo
     ws = run.workspace
