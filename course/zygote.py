@@ -238,6 +238,9 @@ def make_shell():
         display_pub_class = Publisher
         displayhook_class = Hook
 
+        def enable_gui(self, gui=None):
+            pass  # no event loop here: figures are drawn inline, into the outputs
+
         def showtraceback(self, *args, **kwargs):
             signal.setitimer(signal.ITIMER_REAL, 0, 0)  # the cell is over: stop re-raising the time limit
             return super().showtraceback(*args, **kwargs)
@@ -250,7 +253,7 @@ def make_shell():
     config = Config()
     config.HistoryManager.enabled = False
     config.InteractiveShell.colors = "NoColor"
-    shell = Shell(config=config)
+    shell = Shell.instance(config=config)  # the singleton: display() and get_ipython() find it
     try:
         shell.enable_matplotlib("inline")
     except Exception:  # no matplotlib: figures simply are not shown

@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(not HAVE_SANDBOX, reason="no 
 
 @pytest.fixture(scope="module")
 def zygote():
-    z = engine.Zygote("student", ["numpy", "pandas"], Limits())
+    z = engine.Zygote("student", ["numpy", "pandas", "matplotlib.pyplot"], Limits())
     yield z
     z.close()
 
@@ -110,3 +110,10 @@ def test_imports_of_reads_a_notebooks_imports_without_running_it():
                              new_code_cell("from course.datasets import load_x\nimport os.path")])
     names = engine.imports_of(nb)
     assert {"seaborn", "sklearn.linear_model", "course.datasets", "os.path", "pandas"} <= set(names)
+
+
+def test_figures_and_rich_displays_reach_the_feedback_as_in_a_kernel(zygote):
+    outs, _, _, _ = run(zygote, "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.title('t');",
+                        "from IPython.display import Markdown, display\ndisplay(Markdown('**hi**'))\nprint(get_ipython() is not None)")
+    assert [o["output_type"] for o in outs[0]] == ["display_data"] and "image/png" in outs[0][0]["data"]
+    assert outs[1][0]["data"]["text/markdown"] == "**hi**" and text(outs[1]) == "True\n"
