@@ -203,8 +203,13 @@ def _json_safe(data: dict) -> dict:
     return out
 
 
-def make_shell():
-    """An IPython shell whose displays, results and tracebacks become notebook outputs (no kernel, no history file)."""
+def make_shell(figures: bool = True):
+    """An IPython shell whose displays, results and tracebacks become notebook outputs (no kernel, no history file).
+
+    ``figures``: draw matplotlib figures into the outputs (a student's run: they go to the
+    feedback). The test run's outputs outside its test cells are never shown, so there figures
+    are only closed, which saves drawing each one.
+    """
     from IPython.core.displayhook import DisplayHook
     from IPython.core.displaypub import DisplayPublisher
     from IPython.core.interactiveshell import InteractiveShell
@@ -254,10 +259,18 @@ def make_shell():
     config.HistoryManager.enabled = False
     config.InteractiveShell.colors = "NoColor"
     shell = Shell.instance(config=config)  # the singleton: display() and get_ipython() find it
-    try:
-        shell.enable_matplotlib("inline")
-    except Exception:  # no matplotlib: figures simply are not shown
-        pass
+    if figures:
+        try:
+            shell.enable_matplotlib("inline")
+        except Exception:  # no matplotlib: figures simply are not shown
+            pass
+    else:
+        def close_figures(*args):
+            pyplot = sys.modules.get("matplotlib.pyplot")
+            if pyplot is not None:
+                pyplot.close("all")
+
+        shell.events.register("post_run_cell", close_figures)
     return shell, Publisher
 
 
@@ -412,7 +425,7 @@ def main(argv: list[str]) -> int:
     proto_out = os.fdopen(os.dup(1), "w")
     os.dup2(2, 1)  # a stray print in an import cannot corrupt the protocol
     preload(modules)
-    shell, publisher = make_shell()
+    shell, publisher = make_shell(figures=mode == "student")
     _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # no process of the same user may trace or read this one
     isolate = mode == "student"
     ok = can_isolate() if isolate else True
