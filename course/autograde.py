@@ -51,30 +51,27 @@ def _is_parameters(cell) -> bool:
     return "parameters" in tags or "injected-parameters" in tags
 
 
-def questions_of(source_nb) -> dict[str, list[str]]:
-    """For each test cell of the instructor's notebook: the answer variables declared since the previous test cell."""
+def _per_question(source_nb, names_in) -> dict[str, list[str]]:
+    """For each test cell: ``names_in(source)`` over the answer cells since the previous test cell."""
     out: dict[str, list[str]] = {}
     pending: list[str] = []
     for cell in source_nb.cells:
         if is_answer_cell(cell):
-            pending += answers.declared_names(cell.source)
+            pending += names_in(cell.source)
         elif is_test_cell(cell):
             out[_nbg(cell)["grade_id"]] = list(dict.fromkeys(pending))
             pending = []
     return out
+
+
+def questions_of(source_nb) -> dict[str, list[str]]:
+    """For each test cell of the instructor's notebook: the answer variables declared since the previous test cell."""
+    return _per_question(source_nb, answers.declared_names)
 
 
 def functions_of(source_nb) -> dict[str, list[str]]:
     """For each test cell: the answers of its question that the solution defines as functions."""
-    out: dict[str, list[str]] = {}
-    pending: list[str] = []
-    for cell in source_nb.cells:
-        if is_answer_cell(cell):
-            pending += answers.function_names(cell.source)
-        elif is_test_cell(cell):
-            out[_nbg(cell)["grade_id"]] = list(dict.fromkeys(pending))
-            pending = []
-    return out
+    return _per_question(source_nb, answers.function_names)
 
 
 _PROBES: dict[str, dict] = {}
@@ -97,9 +94,7 @@ def probes_for(source_nb, limits: Limits, parameters_cell=None) -> dict:
     for cell in probe.cells:
         if cell.cell_type != "code":
             continue
-        cells.append(cell)
-        if _is_parameters(cell) and parameters_cell is not None and "injected-parameters" not in cell.metadata.get("tags", []):
-            cells.append(parameters_cell)
+        cells += _then_parameters(cell, parameters_cell)
         if is_answer_cell(cell) and answers.function_names(cell.source):
             cells.append(_internal(answers.record_cell(answers.function_names(cell.source))))
     cells.append(_internal(answers.SAVE_CALLS))
@@ -187,9 +182,7 @@ def grade_notebook(nb, source_nb, limits: Limits, parameters_cell=None) -> tuple
         if is_test_cell(cell):
             gid = _nbg(cell)["grade_id"]
             cells.append(_internal(answers.inject_cell(gid, names.get(gid, []), reason)))
-        cells.append(cell)
-        if _is_parameters(cell) and parameters_cell is not None and "injected-parameters" not in cell.metadata.get("tags", []):
-            cells.append(parameters_cell)
+        cells += _then_parameters(cell, parameters_cell)
     trusted.cells = cells
     t_exec, t_report, t_outcome, _ = _run(trusted, source_nb, limits, "trusted", captured)
     test_outputs = {}
@@ -224,6 +217,13 @@ def grade_notebook(nb, source_nb, limits: Limits, parameters_cell=None) -> tuple
             cell.outputs = twin.get("outputs", [])
             cell.execution_count = twin.get("execution_count")
     return nb, notes
+
+
+def _then_parameters(cell, parameters_cell) -> list:
+    """``cell``, followed by the grader's ``parameters_cell`` when ``cell`` is the notebook's own parameters cell."""
+    if _is_parameters(cell) and parameters_cell is not None and "injected-parameters" not in cell.metadata.get("tags", []):
+        return [cell, parameters_cell]
+    return [cell]
 
 
 def _internal(source: str) -> nbformat.NotebookNode:

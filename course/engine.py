@@ -150,22 +150,7 @@ class LocalEngine(FreshEngine):
 
     def _launch(self, folder: Path, limits: Limits) -> Outcome:
         env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0")
-        posix = os.name == "posix"
-        started = time.perf_counter()
-        proc = subprocess.Popen(self._command(str(folder.resolve()), limits), cwd=folder, env=env,
-                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                start_new_session=posix)
-        timed_out = False
-        try:
-            _, err = proc.communicate(timeout=limits.wall_seconds)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            if posix:
-                os.killpg(proc.pid, signal.SIGKILL)
-            else:
-                proc.kill()
-            _, err = proc.communicate()
-        return Outcome(proc.returncode, time.perf_counter() - started, timed_out, (err or b"")[-4000:].decode("utf-8", "replace"))
+        return sandbox.run_for(self._command(str(folder.resolve()), limits), limits.wall_seconds, cwd=folder, env=env)
 
 
 class ZygoteUnavailable(RuntimeError):

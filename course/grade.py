@@ -335,15 +335,11 @@ def grade_all(
             results.append(SubmissionResult(s.id, MISSING, reason="no submission"))
         elif s.id in skipped:
             results.append(SubmissionResult(s.id, SKIPPED, reason="not graded in this run (only some students were)"))
-        elif s.id in rows:
+        elif s.id in done:
+            scores, late, penalty = read_scores(ws, manifest, s.id)
+            results.append(SubmissionResult(s.id, GRADED, scores, late, reason="unchanged since last grading", penalty=penalty))
+        else:
+            if s.id not in rows:  # unreadable: grade_submission reports why
+                grade_one(s.id)
             results.append(rows[s.id])
-        else:  # graded before and unchanged, or unreadable (reported by grade_submission's checks below)
-            if s.id in done:
-                scores, late, penalty = read_scores(ws, manifest, s.id)
-                results.append(SubmissionResult(s.id, GRADED, scores, late, reason="unchanged since last grading", penalty=penalty))
-            else:
-                row = grade_submission(ws, manifest, s.id)
-                if row.status == FAILED:
-                    notices.append(f"{s.id}: {row.reason.rstrip('.')}; graded as zero, and the batch went on.")
-                results.append(row)
     return GradeRun(manifest, ws, results, notices, list(students))

@@ -258,19 +258,29 @@ def run(command: list[str], workdir: Path, limits: Limits = Limits()) -> Outcome
     bwrap = check_available()
     argv = bwrap_argv(Path(workdir).resolve(), command, bwrap)
     cgroup = _PidsCgroup(limits)
+    try:
+        return run_for(argv, limits.wall_seconds, preexec_fn=_set_limits(limits, cgroup))
+    finally:
+        cgroup.close()
+
+
+def run_for(argv: list[str], wall_seconds: float, *, cwd=None, env=None, preexec_fn=None) -> Outcome:
+    """Run ``argv`` in a session of its own; after ``wall_seconds`` kill it and everything it started."""
+    posix = os.name == "posix"
     started = time.perf_counter()
     with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
-                                preexec_fn=_set_limits(limits, cgroup), start_new_session=True)
+        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
+                                preexec_fn=preexec_fn, start_new_session=posix)
         timed_out = False
         try:
-            proc.wait(timeout=limits.wall_seconds)
+            proc.wait(timeout=wall_seconds)
         except subprocess.TimeoutExpired:
             timed_out = True
-            os.killpg(proc.pid, signal.SIGKILL)
+            if posix:
+                os.killpg(proc.pid, signal.SIGKILL)
+            else:
+                proc.kill()
             proc.wait()
-        finally:
-            cgroup.close()
         err.seek(max(0, err.seek(0, os.SEEK_END) - 4000))
         stderr = err.read().decode("utf-8", "replace")
     return Outcome(proc.returncode, time.perf_counter() - started, timed_out, stderr)
