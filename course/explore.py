@@ -434,7 +434,45 @@ def draw_npv(summary: NPVSummary, show: bool = True):
     )
 
 
-class NPVSimulator(widgets.VBox):
+def _slider_maker(label_width: str):
+    """A slider factory for the simulators: same width, label width and update-on-release behaviour."""
+    style, layout = {"description_width": label_width}, widgets.Layout(width="520px")
+
+    def slider(kind, value, low, high, step, description, fmt):
+        return kind(value=value, min=low, max=high, step=step, description=description,
+                    readout_format=fmt, style=style, layout=layout, continuous_update=False)
+
+    return slider
+
+
+class _Simulator(widgets.VBox):
+    """Sliders over a model's parameters, with a summary line and a figure that follow them.
+
+    A subclass makes its sliders, then calls ``_start(controls)``; it defines ``parameters()``,
+    ``_summarize()`` (the model's summary for the sliders' values) and ``_draw_figure(summary)``.
+    """
+
+    _escape = True  # the summary's text is plain text, shown in HTML
+
+    def _start(self, controls: list) -> None:
+        self.summary_html = widgets.HTML()
+        self.figure = widgets.Image(format="png", layout=widgets.Layout(max_width="800px"))  # see _render
+        super().__init__([*controls, self.summary_html, self.figure])
+        for control in controls:
+            control.observe(self._update, names="value")
+        self._update()
+
+    def _update(self, change: dict | None = None) -> None:
+        self.summary = self._summarize()
+        line = self.summary.text()
+        text = f"<p>{html.escape(line) if self._escape else line}</p>"
+        if self._draw:
+            self.figure.value, alt = _render(self._draw_figure(self.summary))
+            text += _caption(alt)
+        self.summary_html.value = text
+
+
+class NPVSimulator(_Simulator):
     """Sliders for the discount rate, adoption and unit costs; an NPV line and a figure that follow them.
 
     Attributes:
@@ -445,32 +483,23 @@ class NPVSimulator(widgets.VBox):
         summary: the latest NPVSummary.
     """
 
+    _escape = False  # the NPV line holds its own HTML
+
     def __init__(self, draw: bool = True, **parameters: float) -> None:
         self._fixed = {**NPV_DEFAULTS, **parameters}
         npv_summary(**self._fixed)  # fail early on a bad parameter
         self._draw = draw
         f = self._fixed
-        style = {"description_width": "190px"}
-        layout = widgets.Layout(width="520px")
-
-        def slider(kind, value, low, high, step, description, fmt):
-            return kind(value=value, min=low, max=high, step=step, description=description,
-                        readout_format=fmt, style=style, layout=layout, continuous_update=False)
-
+        slider = _slider_maker("190px")
         self.discount_rate = slider(widgets.FloatSlider, f["discount_rate"], 0.0, 0.10, 0.005, "Discount rate", ".1%")
         self.adoption = slider(widgets.FloatSlider, f["adoption"], 0.0, 1.0, 0.05, "Adoption (share of cases)", ".0%")
         self.resident_value = slider(widgets.IntSlider, int(f["resident_value_per_hour"]), 0, 5000, 100, "Resident time (yen/hour)", ",d")
         self.staff_cost = slider(widgets.IntSlider, int(f["staff_cost_per_hour"]), 0, 10000, 250, "Staff cost (yen/hour)", ",d")
         self.system_cost = slider(widgets.FloatSlider, f["system_cost"] / 1e6, 0.0, 100.0, 1.0, "System cost (million yen)", ".0f")
         self.running_cost = slider(widgets.FloatSlider, f["running_cost"] / 1e6, 0.0, 20.0, 0.5, "Running cost (million yen/year)", ".1f")
-        self.summary_html = widgets.HTML()
-        self.figure = widgets.Image(format="png", layout=widgets.Layout(max_width="800px"))  # see _render
         self.summary: NPVSummary | None = None
-        controls = [self.discount_rate, self.adoption, self.resident_value, self.staff_cost, self.system_cost, self.running_cost]
-        super().__init__([*controls, self.summary_html, self.figure])
-        for control in controls:
-            control.observe(self._update, names="value")
-        self._update()
+        self._start([self.discount_rate, self.adoption, self.resident_value, self.staff_cost, self.system_cost,
+                     self.running_cost])
 
     def parameters(self) -> dict:
         """The parameters the sliders show now, in npv_summary()'s units."""
@@ -484,13 +513,11 @@ class NPVSimulator(widgets.VBox):
             "running_cost": self.running_cost.value * 1e6,
         }
 
-    def _update(self, change: dict | None = None) -> None:
-        self.summary = npv_summary(**self.parameters())
-        text = f"<p>{self.summary.text()}</p>"
-        if self._draw:
-            self.figure.value, alt = _render(draw_npv(self.summary, show=False))
-            text += _caption(alt)
-        self.summary_html.value = text
+    def _summarize(self):
+        return npv_summary(**self.parameters())
+
+    def _draw_figure(self, summary):
+        return draw_npv(summary, show=False)
 
 
 def explore_npv(**parameters: float) -> NPVSimulator:
@@ -926,7 +953,7 @@ def draw_venture(summary: VentureSummary, show: bool = True):
     )
 
 
-class VentureSimulator(widgets.VBox):
+class VentureSimulator(_Simulator):
     """Sliders for the funnel, prices and costs; a unit-economics line and a cash curve that follow them.
 
     Attributes:
@@ -942,13 +969,7 @@ class VentureSimulator(widgets.VBox):
         venture_summary(**self._fixed)  # fail early on a bad parameter
         self._draw = plots._in_notebook() if draw is None else draw  # noqa: SLF001
         f = self._fixed
-        style = {"description_width": "200px"}
-        layout = widgets.Layout(width="520px")
-
-        def slider(kind, value, low, high, step, description, fmt):
-            return kind(value=value, min=low, max=high, step=step, description=description,
-                        readout_format=fmt, style=style, layout=layout, continuous_update=False)
-
+        slider = _slider_maker("200px")
         self.pilots_per_year = slider(widgets.IntSlider, int(f["pilots_per_year"]), 0, 50, 1, "Pilots a year", "d")
         self.conversion = slider(widgets.FloatSlider, f["conversion"], 0.0, 1.0, 0.05, "Pilot → paying (share)", ".0%")
         self.churn = slider(widgets.FloatSlider, f["churn"], 0.0, 0.5, 0.01, "Churn (share a year)", ".0%")
@@ -956,15 +977,9 @@ class VentureSimulator(widgets.VBox):
         self.cost_to_serve = slider(widgets.FloatSlider, f["cost_to_serve"] / 1e6, 0.0, 5.0, 0.05, "Cost to serve (million yen/year)", ".2f")
         self.pilot_cost = slider(widgets.FloatSlider, f["pilot_cost"] / 1e6, 0.0, 10.0, 0.1, "Pilot cost (million yen)", ".1f")
         self.fixed_cost = slider(widgets.FloatSlider, f["fixed_cost"] / 1e6, 0.0, 100.0, 1.0, "Fixed cost (million yen/year)", ".0f")
-        self.summary_html = widgets.HTML()
-        self.figure = widgets.Image(format="png", layout=widgets.Layout(max_width="800px"))  # see _render
         self.summary: VentureSummary | None = None
-        controls = [self.pilots_per_year, self.conversion, self.churn, self.price, self.cost_to_serve,
-                    self.pilot_cost, self.fixed_cost]
-        super().__init__([*controls, self.summary_html, self.figure])
-        for control in controls:
-            control.observe(self._update, names="value")
-        self._update()
+        self._start([self.pilots_per_year, self.conversion, self.churn, self.price, self.cost_to_serve,
+                     self.pilot_cost, self.fixed_cost])
 
     def parameters(self) -> dict:
         """The parameters the sliders show now, in venture_summary()'s units."""
@@ -979,13 +994,11 @@ class VentureSimulator(widgets.VBox):
             "fixed_cost": self.fixed_cost.value * 1e6,
         }
 
-    def _update(self, change: dict | None = None) -> None:
-        self.summary = venture_summary(**self.parameters())
-        text = f"<p>{html.escape(self.summary.text())}</p>"
-        if self._draw:
-            self.figure.value, alt = _render(draw_venture(self.summary, show=False))
-            text += _caption(alt)
-        self.summary_html.value = text
+    def _summarize(self):
+        return venture_summary(**self.parameters())
+
+    def _draw_figure(self, summary):
+        return draw_venture(summary, show=False)
 
 
 def explore_venture(**parameters: float) -> VentureSimulator:
