@@ -26,8 +26,8 @@ from pathlib import Path
 
 
 def build_class(manifest, ws, n: int, dest: Path):
-    from course import sample
-    from course.workspace import Student
+    from course.authoring import sample
+    from course.grading.workspace import Student
 
     release = ws.generate(manifest)
     students = []
@@ -42,8 +42,8 @@ def build_class(manifest, ws, n: int, dest: Path):
 
 def timed_grade(aid, root, students, subs, work: Path, sandboxed: bool, workers: int):
     from course import manifest as manifests
-    from course.grade import grade_all
-    from course.workspace import Workspace
+    from course.grading.grade import grade_all
+    from course.grading.workspace import Workspace
 
     m = manifests.load(aid, root)
     ws = Workspace.for_manifest(m, work, repo=root, sandboxed=sandboxed)
@@ -59,8 +59,8 @@ def plain_nbgrader(m, root: Path, students, subs: Path, work: Path):
     import subprocess
     import sys
 
-    from course.grade import import_submissions, read_scores
-    from course.workspace import Workspace
+    from course.grading.grade import import_submissions
+    from course.grading.workspace import Workspace
 
     ws = Workspace(work, repo=root, sandboxed=False)
     ws.sync(m, students)
@@ -73,15 +73,15 @@ def plain_nbgrader(m, root: Path, students, subs: Path, work: Path):
         subprocess.run(nbgrader + [step, m.id, "--force"], cwd=root, env=env, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     seconds = time.perf_counter() - started
-    return seconds, {s.id: read_scores(ws, m, s.id)[0] for s in students}
+    return seconds, {s.id: ws.read_scores(m, s.id)[0] for s in students}
 
 
 def main() -> None:
     warnings.filterwarnings("ignore")
     from course import manifest as manifests
-    from course.parallel import DEFAULT_WORKERS
+    from course.grading.grade import DEFAULT_WORKERS
     from course.paths import find_root
-    from course.workspace import Workspace
+    from course.grading.workspace import Workspace
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=100)

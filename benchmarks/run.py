@@ -28,7 +28,7 @@ def one(notebook: str, parameters: str) -> None:
     """Run one notebook in this process (the kernel is our child) and print JSON measurements."""
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
-    from course.execute import run_notebook
+    from course.authoring.execute import run_notebook
 
     with tempfile.TemporaryDirectory() as tmp:
         started = time.perf_counter()
@@ -41,7 +41,7 @@ def one(notebook: str, parameters: str) -> None:
 def main(ids: list[str]) -> int:
     warnings.filterwarnings("ignore")  # nbgrader's SQLAlchemy warnings are not ours to fix
     from course import manifest
-    from course.demo import run_demo
+    from course.authoring.demo import run_demo
     from course.paths import find_root
 
     root = find_root()

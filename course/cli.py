@@ -1,4 +1,4 @@
-"""The instructor's command line: a thin face over course.assign, course.validate, course.grade and course.demo."""
+"""The instructor's command line: a thin face over the authoring tools (course.authoring) and the grader (course.grading)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,12 @@ from pathlib import Path
 
 import click
 
-from course import assign, demo, grade, manifest, report, validate
+from course import manifest
+from course.authoring import demo, validate
+from course.authoring import release as releasing
 from course.errors import CourseError
+from course.grading import grade, report
+from course.grading.engine import ENGINES
 
 _DEBUG = False
 
@@ -56,14 +60,14 @@ def release_cmd(ctx, assignment_id, check, to_exchange):
     """Regenerate release/ID from source/ID with nbgrader (every assignment if no ID) and check it."""
     for aid in _ids(ctx.obj["root"], assignment_id):
         if to_exchange:
-            released, outbound = assign.release_and_publish(aid, ctx.obj["root"])
+            released, outbound = releasing.release_and_publish(aid, ctx.obj["root"])
             click.echo(released.summary())
             click.echo(f"{aid}: released to students through the exchange: {outbound}")
         elif check:
-            assign.check_release(aid, ctx.obj["root"])
+            releasing.check_release(aid, ctx.obj["root"])
             click.echo(f"{aid}: release/ is what nbgrader generates from source/, with no solution or hidden test.")
         else:
-            click.echo(assign.release(aid, ctx.obj["root"]).summary())
+            click.echo(releasing.release(aid, ctx.obj["root"]).summary())
 
 
 @cli.command("validate")
@@ -81,7 +85,7 @@ def validate_cmd(ctx, assignment_id, no_round_trip):
 @click.pass_context
 def syllabus_cmd(ctx, check):
     """Write docs/SYLLABUS.md from assignments/*.yml (objectives, time, points of every module)."""
-    from course import syllabus
+    from course.authoring import syllabus
 
     if check:
         click.echo(f"{syllabus.check(ctx.obj['root'])} is what the manifests generate.")
@@ -116,17 +120,20 @@ def demo_cmd(ctx, assignment_id, output):
 @click.option("--student", "only", multiple=True, help="Grade only this student (repeat for more); others are untouched.")
 @click.option("--unsandboxed", is_flag=True,
               help="Grade WITHOUT a sandbox: students' code runs with your rights. Only for trusted submissions.")
+@click.option("--engine", type=click.Choice([e for e in ENGINES if e != "local"]), default="zygote", show_default=True,
+              envvar="COURSE_ENGINE", show_envvar=True,
+              help="How sandboxed runs start: pre-loaded zygotes (fast), or a fresh sandbox and kernel per run.")
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for grades, report and feedback [default: .work/grades/ID].")
 @click.pass_context
-def grade_cmd(ctx, assignment_id, roster, submissions, no_collect, workers, regrade, only, unsandboxed, output):
+def grade_cmd(ctx, assignment_id, roster, submissions, no_collect, workers, regrade, only, unsandboxed, engine, output):
     """Collect, autograde, write feedback and export grades for a real class."""
     from course.paths import find_root, work_dir
 
     if unsandboxed:
         click.echo("WARNING: grading unsandboxed: every submission runs with your rights.", err=True)
     run = grade.grade_all(assignment_id, roster=roster, submissions=submissions, collect=not no_collect,
-                          sandboxed=not unsandboxed, workers=workers, regrade=regrade, only=list(only) or None,
+                          sandboxed=not unsandboxed, engine=engine, workers=workers, regrade=regrade, only=list(only) or None,
                           root=ctx.obj["root"], progress=_progress)
     out = output or work_dir(find_root(ctx.obj["root"])) / "grades" / assignment_id
     _print_run(run, report.write_report(run, out))
@@ -137,7 +144,7 @@ def grade_cmd(ctx, assignment_id, roster, submissions, no_collect, workers, regr
 @click.pass_context
 def check_cmd(ctx, notebook):
     """Grade your own notebook on this machine, hidden tests included: a score per question, no test code shown."""
-    from course.learn import selfcheck
+    from course.grading import selfcheck
 
     click.echo(selfcheck.self_check(notebook, root=ctx.obj["root"], progress=_progress).summary())
 

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from course import notebooks as nbs
+from course.limits import Limits
 from course.errors import AssignmentNotFound, CourseError, ManifestError
 from course.paths import find_root
 
@@ -72,7 +73,7 @@ class Manifest:
     minutes: int
     learning_objectives: tuple[str, ...]
     notebooks: tuple[NotebookEntry, ...]
-    timeout: int
+    timeout: int  # seconds for any one cell when the notebook runs (course.limits)
     parameters: tuple[ParameterSet, ...]
     questions: tuple[Question, ...]
     datasets: tuple[str, ...] = ()
@@ -249,8 +250,8 @@ def parse(data: Any, path: Path = Path("<manifest>"), expected_id: str | None = 
     limits = data.get("limits") or {}
     if not isinstance(limits, dict):
         raise fail("limits must be a mapping such as {memory_mb: 2048, wall_seconds: 300}.")
-    from course.sandbox import Limits
-
+    if "cell_seconds" in limits:
+        raise fail("limits sets cell_seconds: the time per cell is the manifest's timeout. Move the value to timeout.")
     try:
         Limits().merged(limits)
     except CourseError as exc:
@@ -279,6 +280,28 @@ def parse(data: Any, path: Path = Path("<manifest>"), expected_id: str | None = 
         late_policy=dict(late),
         per_student_seed=bool(data.get("per_student_seed", False)),
         path=path,
+    )
+
+
+def assignment_of_notebook(path: Path, root: Path) -> tuple[Manifest, str]:
+    """The assignment and notebook entry a learner's notebook belongs to, by its file name, else its folder.
+
+    Raises:
+        CourseError: no assignment lists such a notebook.
+    """
+    path = Path(path)
+    manifests_ = load_all(root)
+    for m in manifests_:
+        for entry in m.notebooks:
+            if entry.file == path.name:
+                return m, entry.file
+    for m in manifests_:
+        graded = m.graded_notebooks
+        if m.id == path.parent.name and len(graded) == 1:
+            return m, graded[0].file
+    names = ", ".join(e.file for m in manifests_ for e in m.graded_notebooks)
+    raise AssignmentNotFound(
+        f"{path.name} is not a notebook of any assignment: keep the name it was released with ({names})."
     )
 
 

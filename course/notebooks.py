@@ -1,21 +1,41 @@
-"""Read notebooks safely and find their nbgrader cells."""
+"""Notebooks as the course reads them: safe loading, nbgrader's cell metadata, and the one parser of its markers.
+
+Every module that needs to know which cell is an answer or a test, where a solution or a
+hidden-test block begins and ends, or which variables an answer cell asks for, asks this
+module. The markers follow nbgrader's own rule (``ClearSolutions``, ``ClearHiddenTests``): a
+line *containing* the begin delimiter opens a block, a line containing the end delimiter
+closes it, blocks do not nest, and a cell may hold any number of them.
+"""
 
 from __future__ import annotations
 
 import json
 import re
 from pathlib import Path
+from typing import Callable
 
 import nbformat
 from nbformat import NotebookNode
 
 from course.errors import NotebookError
 
-BEGIN_SOLUTION = "### BEGIN SOLUTION"
-END_SOLUTION = "### END SOLUTION"
-_SOLUTION_BLOCK = re.compile(
-    r"^([ \t]*)### BEGIN SOLUTION[^\n]*\n(.*?)^[ \t]*### END SOLUTION[^\n]*$", re.DOTALL | re.MULTILINE
-)
+# nbgrader's default delimiters (ClearSolutions.begin_solution_delimeter and friends; a unit
+# test checks they agree with the installed nbgrader). Kept as text so that importing this
+# module, as the lessons do, never imports nbgrader.
+BEGIN_SOLUTION = "BEGIN SOLUTION"
+END_SOLUTION = "END SOLUTION"
+BEGIN_HIDDEN = "BEGIN HIDDEN TESTS"
+END_HIDDEN = "END HIDDEN TESTS"
+#: What must never reach a student: any line holding one of these.
+MARKERS = (BEGIN_SOLUTION, END_SOLUTION, BEGIN_HIDDEN, END_HIDDEN)
+#: What feedback shows where a hidden-test block was.
+HIDDEN_NOTE = "# (hidden tests ran here; their code is not shown)"
+
+#: `name = ...` lines before the solution block declare what a question's answer is.
+_DECLARED = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*\.\.\.", re.MULTILINE)
+
+
+# ---------------------------------------------------------------- files
 
 
 def read(path: Path | str) -> NotebookNode:
@@ -50,43 +70,58 @@ def write(nb: NotebookNode, path: Path | str) -> None:
     nbformat.write(nb, str(path))
 
 
-def _meta(cell: NotebookNode) -> dict:
+def copy(nb: NotebookNode) -> NotebookNode:
+    """A deep copy of a notebook (plain JSON round trip: no shared objects)."""
+    return nbformat.from_dict(json.loads(json.dumps(nb)))
+
+
+# ---------------------------------------------------------------- nbgrader's cell metadata
+
+
+def meta(cell) -> dict:
+    """A cell's nbgrader metadata (empty for a plain cell)."""
     return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def grade_id(cell) -> str | None:
+    return meta(cell).get("grade_id")
+
+
+def is_test_cell(cell) -> bool:
+    """An autograder test cell: graded code that is not itself an answer."""
+    m = meta(cell)
+    return cell.get("cell_type") == "code" and bool(m.get("grade")) and not m.get("solution")
+
+
+def is_answer_cell(cell) -> bool:
+    """A code cell the student writes in (nbgrader's ``solution: true``)."""
+    return cell.get("cell_type") == "code" and bool(meta(cell).get("solution"))
+
+
+def tags(cell) -> list[str]:
+    return list(cell.get("metadata", {}).get("tags", []) or [])
+
+
+def is_parameters_cell(cell) -> bool:
+    """papermill's ``parameters`` cell, or the ``injected-parameters`` cell papermill (or the grader) adds."""
+    return bool({"parameters", "injected-parameters"} & set(tags(cell)))
 
 
 def graded_cells(nb: NotebookNode) -> dict[str, float]:
     """Return ``{grade_id: points}`` for every graded cell, in notebook order."""
-    return {_meta(c)["grade_id"]: float(_meta(c).get("points", 0)) for c in nb.cells if _meta(c).get("grade")}
+    return {meta(c)["grade_id"]: float(meta(c).get("points", 0)) for c in nb.cells if meta(c).get("grade")}
 
 
 def solution_cells(nb: NotebookNode) -> list[str]:
     """Return the grade_ids of every solution (answer) cell, in notebook order."""
-    return [_meta(c)["grade_id"] for c in nb.cells if _meta(c).get("solution")]
+    return [meta(c)["grade_id"] for c in nb.cells if meta(c).get("solution")]
 
 
 def find_cell(nb: NotebookNode, grade_id: str) -> NotebookNode:
     for cell in nb.cells:
-        if _meta(cell).get("grade_id") == grade_id:
+        if meta(cell).get("grade_id") == grade_id:
             return cell
     raise NotebookError(f'no cell with grade_id "{grade_id}" in the notebook.')
-
-
-def replace_solution(nb: NotebookNode, grade_id: str, code: str) -> NotebookNode:
-    """Return a copy of ``nb`` whose answer cell ``grade_id`` has ``code`` in place of its solution block.
-
-    Used to build plausible student submissions (a wrong answer, another right answer).
-    """
-    nb = nbformat.from_dict(json.loads(json.dumps(nb)))
-    cell = find_cell(nb, grade_id)
-    if not _SOLUTION_BLOCK.search(cell.source):
-        raise NotebookError(f'cell "{grade_id}" has no {BEGIN_SOLUTION} ... {END_SOLUTION} block to replace.')
-
-    def sub(match: re.Match) -> str:
-        indent = match.group(1)
-        return "\n".join(indent + line if line else line for line in code.rstrip("\n").splitlines())
-
-    cell.source = _SOLUTION_BLOCK.sub(sub, cell.source, count=1)
-    return nb
 
 
 def code_cells_with_errors(nb: NotebookNode) -> list[int]:
@@ -96,3 +131,125 @@ def code_cells_with_errors(nb: NotebookNode) -> list[int]:
         for i, c in enumerate(nb.cells)
         if c.cell_type == "code" and any(o.get("output_type") == "error" for o in c.get("outputs", []))
     ]
+
+
+# ---------------------------------------------------------------- markers
+
+
+def _rewrite_blocks(source: str, begin: str, end: str, replace: Callable[[str, str], str | None], count: int = 0) -> str:
+    """``source`` with each ``begin`` … ``end`` block (marker lines included) replaced by ``replace(indent, body)``.
+
+    ``replace`` returns the text to put in place of the block (``None``: leave the block as it
+    is). ``count`` > 0 rewrites only the first ``count`` blocks.
+
+    Raises:
+        NotebookError: a block is never closed, or one opens inside another (nbgrader refuses both).
+    """
+    out: list[str] = []
+    body: list[str] | None = None
+    opener, done = "", 0
+    for line in source.split("\n"):
+        if body is None:
+            if begin in line and (count <= 0 or done < count):
+                body, opener = [], line
+            elif end in line and (count <= 0 or done < count):
+                raise NotebookError(f'"{end}" without a "{begin}" before it. Fix the markers in the instructor\'s notebook.')
+            else:
+                out.append(line)
+        elif begin in line:
+            raise NotebookError(f'a "{begin}" block opens inside another one. Close the first with "{end}".')
+        elif end in line:
+            indent = opener[: len(opener) - len(opener.lstrip())]
+            new = replace(indent, "\n".join(body))
+            if new is None:
+                out += [opener, *body, line]
+            elif new != "":
+                out.append(new)
+            body, done = None, done + 1
+        else:
+            body.append(line)
+    if body is not None:
+        raise NotebookError(f'a "{begin}" block is never closed. Add a "{end}" line after it.')
+    return "\n".join(out)
+
+
+def blocks(source: str, begin: str = BEGIN_HIDDEN, end: str = END_HIDDEN) -> list[str]:
+    """The bodies of every ``begin`` … ``end`` block of a cell's source, in order (hidden tests by default)."""
+    found: list[str] = []
+
+    def keep(indent: str, body: str) -> None:
+        found.append(body)
+        return None
+
+    _rewrite_blocks(source, begin, end, keep)
+    return found
+
+
+def strip_hidden(source: str, note: str | None = HIDDEN_NOTE) -> str:
+    """A test cell's code with EVERY hidden-test block removed (for feedback and for learners).
+
+    Args:
+        note: a line put where each block was (indented like it); ``None`` leaves nothing.
+    """
+    if BEGIN_HIDDEN not in source and END_HIDDEN not in source:
+        return source
+    return _rewrite_blocks(source, BEGIN_HIDDEN, END_HIDDEN, lambda indent, body: indent + note if note else "")
+
+
+def rewrite_hidden(source: str, replace: Callable[[str, str], str]) -> str:
+    """A test cell's code with each hidden-test block replaced by ``replace(indent, body)`` (e.g. guarded for a learner)."""
+    return _rewrite_blocks(source, BEGIN_HIDDEN, END_HIDDEN, replace)
+
+
+def solution_text(source: str) -> str:
+    """The text inside a cell's first solution block, without the marker lines.
+
+    Raises:
+        NotebookError: the cell has no solution block.
+    """
+    found = blocks(source, BEGIN_SOLUTION, END_SOLUTION)
+    if not found:
+        raise NotebookError(f'the cell has no "### {BEGIN_SOLUTION}" ... "### {END_SOLUTION}" block.')
+    return found[0]
+
+
+def replace_solution(nb: NotebookNode, grade_id: str, code: str) -> NotebookNode:
+    """Return a copy of ``nb`` whose answer cell ``grade_id`` has ``code`` in place of its (first) solution block.
+
+    Used to build plausible student submissions (a wrong answer, another right answer).
+    """
+    nb = copy(nb)
+    cell = find_cell(nb, grade_id)
+    if BEGIN_SOLUTION not in cell.source:
+        raise NotebookError(f'cell "{grade_id}" has no ### {BEGIN_SOLUTION} ... ### {END_SOLUTION} block to replace.')
+
+    def sub(indent: str, body: str) -> str:
+        return "\n".join(indent + line if line else line for line in code.rstrip("\n").splitlines())
+
+    cell.source = _rewrite_blocks(cell.source, BEGIN_SOLUTION, END_SOLUTION, sub, count=1)
+    return nb
+
+
+def leaked_marker(source: str) -> str | None:
+    """The first line of ``source`` holding a solution or hidden-test marker, stripped, or None.
+
+    What a released cell must never hold (nbgrader's rule: a marker anywhere on a line counts).
+    """
+    return next((line.strip()[:80] for line in source.split("\n") if any(m in line for m in MARKERS)), None)
+
+
+# ---------------------------------------------------------------- what an answer cell asks for
+
+
+def declared_names(answer_source: str) -> list[str]:
+    """The variables an instructor's answer cell asks for: the ``name = ...`` lines before its solution block."""
+    head = answer_source.split("\n")
+    upto = next((i for i, line in enumerate(head) if BEGIN_SOLUTION in line), len(head))
+    return list(dict.fromkeys(_DECLARED.findall("\n".join(head[:upto]))))
+
+
+def function_names(answer_source: str) -> list[str]:
+    """The declared answers that the solution defines as functions (``def name(`` in a solution block)."""
+    declared = declared_names(answer_source)
+    body = "\n".join(blocks(answer_source, BEGIN_SOLUTION, END_SOLUTION)) if BEGIN_SOLUTION in answer_source else ""
+    return [n for n in declared if re.search(rf"^\s*def\s+{re.escape(n)}\s*\(", body, re.MULTILINE)]

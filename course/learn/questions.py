@@ -7,14 +7,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from course import answers
 from course import manifest as manifests
 from course import notebooks as nbs
 from course.errors import CourseError
 from course.paths import find_root
-
-HIDDEN_BLOCK = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.DOTALL | re.MULTILINE)
-
 
 @dataclass(frozen=True)
 class Exercise:
@@ -37,7 +33,7 @@ def normalise_id(question: object) -> str:
 
 def visible_part(test_source: str) -> str:
     """A test cell's code without any hidden-test block (release/ has none; this is a second guard)."""
-    return HIDDEN_BLOCK.sub("", test_source)
+    return nbs.strip_hidden(test_source, note=None)
 
 
 def released_notebook(manifest: manifests.Manifest, notebook: str, root: Path) -> Path:
@@ -65,13 +61,13 @@ def exercises(assignment_id: str, root: Path | None = None) -> dict[str, Exercis
     for entry in manifest.graded_notebooks:
         nb = nbs.read(released_notebook(manifest, entry.file, root))
         cells[entry.file] = {
-            (c.get("metadata", {}).get("nbgrader") or {}).get("grade_id", ""): c.source for c in nb.cells
+            nbs.grade_id(c) or "": c.source for c in nb.cells
         }
     out = {}
     for q in manifest.questions:
         found = cells.get(q.notebook, {})
         tests = visible_part(found.get(f"{q.id}-tests", "")) if q.kind == "auto" else ""
-        names = tuple(answers.declared_names(found.get(q.answer_cell, ""))) if q.kind == "auto" else ()
+        names = tuple(nbs.declared_names(found.get(q.answer_cell, ""))) if q.kind == "auto" else ()
         out[q.id] = Exercise(q.id, q.kind, q.points, q.notebook, q.hints, tests, names)
     return out
 
@@ -80,28 +76,6 @@ def unknown_question(question: str, known: list[str]) -> str:
     close = difflib.get_close_matches(question, known, n=1)
     maybe = f' Did you mean "{close[0]}"?' if close else ""
     return f'no question "{question}" here.{maybe} The questions are {", ".join(known)}.'
-
-
-def assignment_of_notebook(path: Path, root: Path) -> tuple[manifests.Manifest, str]:
-    """The assignment and notebook entry a learner's notebook belongs to, by its file name, else its folder.
-
-    Raises:
-        CourseError: no assignment lists such a notebook.
-    """
-    path = Path(path)
-    manifests_ = manifests.load_all(root)
-    for m in manifests_:
-        for entry in m.notebooks:
-            if entry.file == path.name:
-                return m, entry.file
-    for m in manifests_:
-        graded = m.graded_notebooks
-        if m.id == path.parent.name and len(graded) == 1:
-            return m, graded[0].file
-    names = ", ".join(e.file for m in manifests_ for e in m.graded_notebooks)
-    raise CourseError(
-        f"{path.name} is not a notebook of any assignment: keep the name it was released with ({names})."
-    )
 
 
 def guess_assignment(cwd: Path, root: Path, session_path: str | None = None) -> str | None:

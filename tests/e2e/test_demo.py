@@ -6,8 +6,8 @@ import sys
 import pytest
 
 from course import manifest
-from course.demo import DEFAULT_ASSIGNMENT
-from course.grade import FAILED, GRADED
+from course.authoring.demo import DEFAULT_ASSIGNMENT
+from course.grading.grade import FAILED, GRADED
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow
@@ -36,9 +36,9 @@ def test_course_demo_runs_the_whole_cycle_from_the_command_line(tmp_path):
     assert str(tmp_path / "out") in out
 
 
-@pytest.mark.skipif(not __import__("course.sandbox").sandbox.bwrap_path(), reason="no bubblewrap on this machine")
+@pytest.mark.skipif(not __import__("course.grading.sandbox").grading.sandbox.bwrap_path(), reason="no bubblewrap on this machine")
 def test_sandboxed_grades_equal_unsandboxed_grades_on_the_sample_class(tmp_path):
-    from course.demo import run_demo
+    from course.authoring.demo import run_demo
 
     sandboxed, _ = run_demo(output=tmp_path / "a", root=REPO, sandboxed=True, progress=None)
     plain, _ = run_demo(output=tmp_path / "b", root=REPO, sandboxed=False, progress=None)

@@ -5,8 +5,8 @@ import json
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from course import engine, sandbox
-from course.sandbox import Limits
+from course.grading import engine, sandbox
+from course.limits import Limits
 
 try:
     sandbox.check_available()

@@ -9,8 +9,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from course import autograde, sandbox
-from course.sandbox import Limits
+from course.grading import autograde, sandbox
+from course.grading import engine as engines
+from course.limits import Limits
 
 try:
     sandbox.check_available()
@@ -19,6 +20,9 @@ except sandbox.SandboxUnavailable:
     HAVE_SANDBOX = False
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not HAVE_SANDBOX, reason="no bubblewrap sandbox on this machine")]
+
+#: One engine for this module, as one grading worker has: its zygotes start once.
+ENGINE = engines.make("zygote")
 
 SOLUTION = '''def redact(text, mark="[PHONE]"):
     if not isinstance(text, str):
@@ -63,7 +67,7 @@ def submission(answer_code, source=None):
 
 
 def scores(nb, source=None):
-    graded, notes = autograde.grade_notebook(nb, source or source_notebook(), Limits(cell_seconds=5, wall_seconds=90))
+    graded, notes = autograde.grade_notebook(nb, source or source_notebook(), Limits(cell_seconds=5, wall_seconds=90), ENGINE)
     out = {}
     for cell in graded.cells:
         gid = cell.metadata.get("nbgrader", {}).get("grade_id", "")

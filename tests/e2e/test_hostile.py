@@ -12,11 +12,12 @@ import threading
 import pytest
 import yaml
 
-from course import grade, manifest, sandbox
+from course import manifest
+from course.grading import grade, sandbox
 from course import notebooks as nbs
-from course.grade import FAILED, GRADED
-from course.sample import build_submission
-from course.workspace import Student, Workspace
+from course.grading.grade import FAILED, GRADED
+from course.authoring.sample import build_submission
+from course.grading.workspace import Student, Workspace
 
 pytestmark = pytest.mark.slow
 

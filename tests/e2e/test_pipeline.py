@@ -5,10 +5,12 @@ import json
 
 import pytest
 
-from course import assign, grade, validate
-from course.demo import run_demo
+from course.authoring import release as releasing
+from course.authoring import validate
+from course.grading import grade
+from course.authoring.demo import run_demo
 from course.errors import ReleaseError, ValidationError
-from course.grade import FAILED, GRADED, MISSING
+from course.grading.grade import FAILED, GRADED, MISSING
 
 pytestmark = pytest.mark.slow
 
@@ -43,22 +45,22 @@ def test_validate_names_a_solution_that_fails_its_hidden_test(toy_root):
 
 
 def test_release_writes_what_nbgrader_generates_and_nothing_secret(toy_root):
-    assign.release("00-toy", toy_root)
+    releasing.release("00-toy", toy_root)
     released = (toy_root / "release" / "00-toy" / "00-toy-lab.ipynb").read_text()
     assert "BEGIN SOLUTION" not in released and "HIDDEN" not in released
     assert "sum(range(1, 11))" not in released and "total == 55" not in released
     assert "# YOUR CODE HERE" in released
-    assign.check_release("00-toy", toy_root)  # up to date: no error
+    releasing.check_release("00-toy", toy_root)  # up to date: no error
     path = toy_root / "release" / "00-toy" / "00-toy-lab.ipynb"
     path.write_text(released.replace("Set `total`", "Set `totals`"))
     with pytest.raises(ReleaseError, match="Run: course release 00-toy"):
-        assign.check_release("00-toy", toy_root)
+        releasing.check_release("00-toy", toy_root)
 
 
 def test_leak_check_catches_a_solution_left_in_a_student_notebook(tmp_path, toy_root):
     (tmp_path / "lab.ipynb").write_text((toy_root / "source" / "00-toy" / "00-toy-lab.ipynb").read_text())
     with pytest.raises(ReleaseError, match="still contains '### BEGIN SOLUTION'"):
-        assign.check_no_leaks(tmp_path)
+        releasing.check_no_leaks(tmp_path)
 
 
 @pytest.fixture
@@ -108,14 +110,14 @@ def test_regrading_keeps_manual_grades_and_says_so(toy_demo):
 
 
 def _students():
-    from course.sample import sample_roster
+    from course.authoring.sample import sample_roster
 
     return sample_roster()
 
 
 def test_grade_imports_a_submissions_folder_and_skips_unknown_students(toy_root, tmp_path):
-    from course.sample import build_submission
-    from course.workspace import Student, Workspace
+    from course.authoring.sample import build_submission
+    from course.grading.workspace import Student, Workspace
     from course import manifest
 
     m = manifest.load("00-toy", toy_root)
@@ -133,10 +135,10 @@ def test_grade_imports_a_submissions_folder_and_skips_unknown_students(toy_root,
 
 
 def test_release_to_exchange_puts_the_student_version_where_students_fetch_it(toy_root, tmp_path):
-    from course.workspace import Workspace
+    from course.grading.workspace import Workspace
 
     ws = Workspace(tmp_path / "course", repo=toy_root)
-    outbound = assign.publish("00-toy", toy_root, workspace=ws)
+    outbound = releasing.publish("00-toy", toy_root, workspace=ws)
     text = (outbound / "00-toy-lab.ipynb").read_text()
     assert "# YOUR CODE HERE" in text and "BEGIN SOLUTION" not in text
     with ws.gradebook() as gb:
@@ -144,15 +146,15 @@ def test_release_to_exchange_puts_the_student_version_where_students_fetch_it(to
 
 
 def test_release_to_exchange_generates_once_and_leaves_release_exactly_as_course_release_makes_it(toy_root, tmp_path):
-    from course.workspace import Workspace
+    from course.grading.workspace import Workspace
 
-    assign.release("00-toy", toy_root)
+    releasing.release("00-toy", toy_root)
     target = toy_root / "release" / "00-toy" / "00-toy-lab.ipynb"
     target.write_text(target.read_text().replace("Set `total`", "Set `totals`"))  # stale release/
     ws = Workspace(tmp_path / "course", repo=toy_root)
-    released, outbound = assign.release_and_publish("00-toy", toy_root, workspace=ws)
+    released, outbound = releasing.release_and_publish("00-toy", toy_root, workspace=ws)
     assert target in released.changed
-    assign.check_release("00-toy", toy_root)  # release/ now equals a fresh generate_assignment
+    releasing.check_release("00-toy", toy_root)  # release/ now equals a fresh generate_assignment
     assert (outbound / "00-toy-lab.ipynb").read_bytes() == target.read_bytes()
 
 
@@ -187,14 +189,14 @@ def test_late_policy_from_the_manifest_is_applied_and_shown(toy_root, tmp_path):
     assert "Late submission penalty" in feedback and "-0.6" in feedback
 
 
-@pytest.mark.skipif(not __import__("course.sandbox").sandbox.bwrap_path(), reason="no bubblewrap on this machine")
+@pytest.mark.skipif(not __import__("course.grading.sandbox").grading.sandbox.bwrap_path(), reason="no bubblewrap on this machine")
 def test_per_student_seeds_make_copied_numbers_fail(toy_root, tmp_path):
     import yaml
 
     from course import manifest
-    from course.sample import build_submission
+    from course.authoring.sample import build_submission
     from course.seeds import student_seed
-    from course.workspace import Student, Workspace
+    from course.grading.workspace import Student, Workspace
     from course import notebooks as nbs
 
     path = toy_root / "assignments" / "00-toy.yml"

@@ -10,10 +10,11 @@ import time
 
 import pytest
 
-from course import grade, manifest, sandbox
-from course.grade import GRADED
-from course.sample import build_submission
-from course.workspace import Student, Workspace
+from course import manifest
+from course.grading import grade, sandbox
+from course.grading.grade import GRADED
+from course.authoring.sample import build_submission
+from course.grading.workspace import Student, Workspace
 
 try:
     sandbox.check_available()

@@ -9,9 +9,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course import assign
+from course.authoring import release as releasing
 from course.cli import main
-from course.learn import selfcheck
+from course.grading import selfcheck
 
 pytestmark = pytest.mark.slow
 
@@ -29,7 +29,7 @@ def toy(tmp_path_factory) -> Path:
     shutil.copy(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
     source = root / "source" / "00-toy" / "00-toy-lab.ipynb"
     source.write_text(source.read_text().replace("total is not the sum of 1 to 10.", SECRET))
-    assign.release("00-toy", root)
+    releasing.release("00-toy", root)
     return root
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from course import manifest as manifests
-from course.sample import SOLUTION, build_submission, partial_answers
+from course.authoring.sample import SOLUTION, build_submission, partial_answers
 from tests.hub import hubctl
 from tests.hub.conftest import INSTRUCTOR, STUDENTS
 

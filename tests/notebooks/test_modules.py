@@ -2,7 +2,9 @@
 
 import pytest
 
-from course import assign, manifest, validate
+from course import manifest
+from course.authoring import release as releasing
+from course.authoring import validate
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.slow
@@ -11,12 +13,12 @@ ASSIGNMENTS = manifest.available(REPO)
 
 @pytest.mark.parametrize("aid", ASSIGNMENTS)
 def test_release_is_exactly_what_nbgrader_generates_from_source(aid):
-    assign.check_release(aid, REPO)  # raises ReleaseError naming the files that differ
+    releasing.check_release(aid, REPO)  # raises ReleaseError naming the files that differ
 
 
 @pytest.mark.parametrize("aid", ASSIGNMENTS)
 def test_release_holds_no_solution_hidden_test_or_output(aid):
-    assign.check_no_leaks(REPO / "release" / aid)
+    releasing.check_no_leaks(REPO / "release" / aid)
 
 
 @pytest.mark.parametrize("aid", ASSIGNMENTS)

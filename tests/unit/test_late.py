@@ -5,7 +5,7 @@ import yaml
 
 from course import manifest
 from course.errors import ManifestError
-from course.late import penalty
+from course.grading.steps import late_penalty as penalty
 
 DAY = 86400
 

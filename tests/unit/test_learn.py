@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from course import assign
+from course.authoring import release as releasing
 from course import manifest as manifests
 from course import notebooks as nbs
 from course.errors import CourseError
@@ -30,7 +30,7 @@ def toy(tmp_path_factory) -> Path:
     shutil.copy(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
     path = root / "assignments" / "00-toy.yml"
     path.write_text(path.read_text().replace("    points: 2\n    wrong: |\n      total", "    points: 2\n" + HINTS + "    wrong: |\n      total", 1))
-    assign.release("00-toy", root)
+    releasing.release("00-toy", root)
     return root
 
 

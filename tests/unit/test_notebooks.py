@@ -49,7 +49,7 @@ def test_nbgraders_metadata_check_still_rejects_bad_metadata_with_the_cached_sch
     from nbformat.v4 import new_code_cell
     from nbgrader.nbgraderformat import ValidationError, v3
 
-    from course.workspace import _CachedSchemaValidation, _check_metadata_with_cached_schema
+    from course.grading.workspace import _CachedSchemaValidation, _check_metadata_with_cached_schema
 
     _check_metadata_with_cached_schema()
     from nbgrader.nbgraderformat import common

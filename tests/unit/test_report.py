@@ -5,9 +5,9 @@ import csv
 import pytest
 
 from course import manifest
-from course.grade import FAILED, GRADED, MISSING, GradeRun, SubmissionResult
-from course.report import item_analysis, table_text, write_canvas_csv, write_csv, write_moodle_csv
-from course.workspace import Student
+from course.grading.grade import FAILED, GRADED, MISSING, GradeRun, SubmissionResult
+from course.grading.report import item_analysis, table_text, write_canvas_csv, write_csv, write_moodle_csv
+from course.grading.workspace import Student
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@
 
 import pytest
 
-from course import roster
+from course.grading import roster
 from course.errors import RosterError
 
 

@@ -4,8 +4,9 @@ import sys
 
 import pytest
 
-from course import sandbox
-from course.sandbox import INSIDE, Limits
+from course.grading import sandbox
+from course.grading.inside.contract import INSIDE
+from course.limits import Limits
 from tests.conftest import REPO
 
 try:
@@ -59,7 +60,7 @@ def test_the_course_package_imports_where_resource_does_not_exist():
     import subprocess
 
     code = ("import sys; sys.modules['resource'] = None\n"
-            "import course.cli, course.learn, course.manifest, course.sandbox, course.execute, course.engine\n"
+            "import course.cli, course.learn, course.manifest, course.grading.sandbox, course.authoring.execute, course.grading.engine\n"
             "course.manifest.load('01-problem-framing')\nprint('ok')")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=str(REPO))
     assert done.stdout.strip() == "ok", done.stderr[-1500:]

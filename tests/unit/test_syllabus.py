@@ -5,7 +5,8 @@ import shutil
 import pytest
 import yaml
 
-from course import manifest, syllabus
+from course import manifest
+from course.authoring import syllabus
 from course.cli import main
 
 

@@ -8,7 +8,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from course.grade import GRADED, GradeRun
+from course.grading.grade import GRADED, GradeRun
 
 LATE_GRACE_SECONDS = 0
 
@@ -158,9 +158,7 @@ def plot_scores(run: GradeRun, path: Path) -> Path | None:
     import pandas as pd
     import seaborn as sns
 
-    from course import plots
-
-    plots.set_theme()
+    _theme(sns)
     data = pd.DataFrame(
         [
             {"question": q.id, "share": r.scores.get(q.id, 0.0) / q.points, "kind": q.kind}
@@ -186,6 +184,13 @@ def plot_scores(run: GradeRun, path: Path) -> Path | None:
     return path
 
 
+def _theme(sns) -> None:
+    # The instructor's report, not a lesson: the same readable, colour-blind-safe look as the
+    # course's figures, set here so that the grading wing needs nothing of the lesson code.
+    sns.set_theme(context="notebook", style="whitegrid", palette="colorblind",
+                  rc={"axes.titleweight": "bold", "axes.titlesize": 13})
+
+
 def plot_totals(run: GradeRun, path: Path) -> Path | None:
     """Save a seaborn histogram of total autograded scores, graded submissions only."""
     graded = [r for r in run.results if r.status == GRADED]
@@ -197,9 +202,7 @@ def plot_totals(run: GradeRun, path: Path) -> Path | None:
     import matplotlib.pyplot as plt
     import seaborn as sns
 
-    from course import plots
-
-    plots.set_theme()
+    _theme(sns)
     fig, ax = plt.subplots(figsize=(6, 3.5))
     sns.histplot([r.total for r in graded], bins=min(20, max(5, len(graded) // 3)), ax=ax)
     ax.set(title=f"{run.manifest.id}: total scores ({len(graded)} graded submissions)",

@@ -7,15 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from course import assign
 from course import manifest as manifests
 from course import notebooks as nbs
-from course import sample
+from course.authoring import release, sample
+from course.authoring.execute import Run, run_notebook
 from course.errors import CourseError, NotebookError, ValidationError
-from course.execute import Run, run_notebook
-from course.grade import read_scores
+from course.grading.workspace import Student, Workspace, configured_limits, last_line, load_config
+from course.limits import Limits
 from course.paths import find_root
-from course.workspace import Student, Workspace, last_line
 
 
 @dataclass
@@ -74,13 +73,17 @@ def validate(
     root = find_root(root)
     manifest = manifests.load(assignment_id, root)
     manifests.check_notebooks(manifest, root)
-    assign.check_source_clean(manifest, root)
+    release.check_source_clean(manifest, root)
     result = Validation(manifest.id)
     with tempfile.TemporaryDirectory(prefix="course-validate-") as tmp:
         tmp = Path(tmp)
         _run_all(manifest, root, tmp / "runs", result, progress)
         if round_trip:
-            _round_trip(manifest, root, tmp / "course", result, progress)
+            ws = Workspace.for_manifest(manifest, tmp / "course", repo=root)
+            try:
+                _round_trip(manifest, ws, result, progress)
+            finally:
+                ws.close()
     if result.problems:
         raise ValidationError(f"{manifest.id}: " + " | ".join(result.problems))
     return result
@@ -88,6 +91,7 @@ def validate(
 
 def _run_all(manifest, root, out: Path, result: Validation, progress) -> None:
     out.mkdir(parents=True)
+    limits = Limits.for_manifest(manifest, configured_limits(load_config(root)))
     for entry in manifest.notebooks:
         for pset in manifest.parameters:
             _say(progress, f"running {entry.file} with {pset.name} {pset.values}")
@@ -96,7 +100,7 @@ def _run_all(manifest, root, out: Path, result: Validation, progress) -> None:
                     manifest.source_dir(root) / entry.file,
                     out / f"{entry.stem}-{pset.name}.ipynb",
                     pset.values,
-                    timeout=max(manifest.timeout, 60),
+                    timeout=limits.cell_seconds,
                 )
                 result.runs.append(Run(entry.file, pset.name, secs, True))
             except NotebookError as exc:
@@ -113,8 +117,7 @@ def _parameterized(folder: Path, values: dict) -> None:
         nbs.write(nb, path)
 
 
-def _round_trip(manifest, root, course_dir: Path, result: Validation, progress) -> None:
-    ws = Workspace.for_manifest(manifest, course_dir, repo=root)
+def _round_trip(manifest, ws: Workspace, result: Validation, progress) -> None:
     plans = []  # (student id, submission kind, parameter set)
     for i, pset in enumerate(manifest.parameters):
         kinds = [sample.SOLUTION, sample.BLANK] + ([sample.WRONG, sample.ALTERNATIVE] if i == 0 else [])
@@ -130,7 +133,7 @@ def _round_trip(manifest, root, course_dir: Path, result: Validation, progress) 
         graded = ws.autograde(manifest.id, sid)
         if not graded.get("success"):
             raise CourseError(f"nbgrader could not autograde the {kind} notebook: {last_line(graded)}")
-        scores, _, _ = read_scores(ws, manifest, sid)
+        scores, _, _ = ws.read_scores(manifest, sid)
         scores = {q.id: scores[q.id] for q in autos}
         result.scores[(kind, pset.name)] = scores
         _judge(manifest, kind, pset.name, scores, result)

@@ -1,6 +1,6 @@
 """Inside a sandbox: a process that has imported pandas, scikit-learn and the rest once, and forks one child per notebook.
 
-Usage (by course.engine, never by hand): python -m course.zygote MODE PRELOAD_JSON
+Usage (by course.grading.engine, never by hand): python -m course.grading.inside.zygote MODE PRELOAD_JSON
 
 A fresh Jupyter kernel per submission spends seconds starting and importing what every
 submission imports; the notebooks' own compute is a fraction of a second. So each grading
@@ -20,7 +20,7 @@ the student-mode sandbox holds only the submission being run.
 
 Protocol: one JSON request per line on stdin, one JSON reply per line on stdout.
 The child writes ``progress.jsonl`` (one line per cell run: its outputs) and, if it
-finishes, ``result.json``; course.engine turns them into the executed notebook. Nothing is
+finishes, ``result.json``; course.grading.engine turns them into the executed notebook. Nothing is
 pickled.
 """
 
@@ -38,6 +38,9 @@ import struct
 import sys
 import time
 
+from course.grading.inside import contract
+from course.grading.inside.contract import INSIDE, PER_OUTPUT_BYTES
+
 CLONE_NEWNS, CLONE_NEWIPC, CLONE_NEWPID = 0x00020000, 0x08000000, 0x20000000
 MS_REC, MS_PRIVATE, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_RDONLY, MS_BIND, MS_REMOUNT = 0x4000, 0x40000, 0x2, 0x4, 0x8, 0x1, 0x1000, 0x20
 PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_SECUREBITS, PR_SET_NO_NEW_PRIVS, PR_CAP_AMBIENT = 4, 24, 28, 38, 47
@@ -46,8 +49,6 @@ SECURE_ALL_BITS, SECURE_ALL_LOCKS = 0x55, 0xAA  # noroot, no_setuid_fixup, keep_
 _LINUX_CAPABILITY_VERSION_3 = 0x20080522
 #: What the student-mode zygote keeps inside its sandbox (only to set up each run's namespaces).
 ZYGOTE_CAPS = ("CAP_SYS_ADMIN", "CAP_SETPCAP")
-INSIDE = "/submission"
-PER_OUTPUT_BYTES = 100_000
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -152,13 +153,13 @@ class _Outputs:
         self.total, self.max_total, self.truncated = 0, max_total, False
 
     def add(self, out: dict) -> None:
-        size = len(json.dumps(out))
-        if size > PER_OUTPUT_BYTES or self.total + size > self.max_total:
+        size = contract.output_size(out)
+        if not contract.keeps(size, self.total, self.max_total):
             self.truncated = True
-            note = f"[output of {size:,} bytes removed by the grader: print less]\n"
-            if self.cell and self.cell[-1].get("text") == note:
+            out = contract.cut_output(size)
+            if self.cell and self.cell[-1].get("text") == out["text"]:
                 return
-            out, size = {"output_type": "stream", "name": "stderr", "text": note}, len(note)
+            size = len(out["text"])
         self.total += size
         self.cell.append(out)
 
@@ -280,7 +281,7 @@ class CellTimeout(Exception):
 
 def _alarm(seconds: int):
     def handler(signum, frame):
-        raise TimeoutError(f"this cell was stopped after the time limit of {seconds} s per cell (an endless loop?)")
+        raise TimeoutError(contract.time_limit_message(seconds))
 
     return handler
 

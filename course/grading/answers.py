@@ -10,17 +10,6 @@ says True, a monkeypatched check or a fake "passed" print cannot cross that boun
 from __future__ import annotations
 
 import json
-import re
-
-#: `name = ...` lines before the solution block declare what a question's answer is.
-_DECLARED = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*\.\.\.", re.MULTILINE)
-
-
-def declared_names(answer_source: str) -> list[str]:
-    """The variables an instructor's answer cell asks for (the ``name = ...`` lines before ``### BEGIN SOLUTION``)."""
-    head = answer_source.split("### BEGIN SOLUTION", 1)[0]
-    return list(dict.fromkeys(_DECLARED.findall(head)))
-
 
 # Runs in every kernel (student's and trusted): values to plain JSON. In the student's kernel it
 # may be tampered with, which can only change the data written, and data is all the tests see.
@@ -283,9 +272,3 @@ def record_cell(names: list[str]) -> str:
 
 SAVE_CALLS = "__course_save_calls()"
 
-
-def function_names(answer_source: str) -> list[str]:
-    """The declared answers that the solution defines as functions (``def name(`` in the solution block)."""
-    declared = declared_names(answer_source)
-    body = answer_source.split("### BEGIN SOLUTION", 1)[-1]
-    return [n for n in declared if re.search(rf"^\s*def\s+{re.escape(n)}\s*\(", body, re.MULTILINE)]

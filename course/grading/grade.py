@@ -1,25 +1,34 @@
-"""Grade a class: collect -> autograde -> feedback, one submission at a time, never stopping the batch."""
+"""Grade a class, start to finish: sync, collect, run submissions in workers, write grades and feedback, resume.
+
+Worker processes run the sandboxed executions, each submission in a private nbgrader course
+(its own copy of the gradebook, taken before the batch), and keep the graded notebook. This
+process alone writes the real gradebook: it runs nbgrader's autograde for every student in
+turn, with the sandboxed Execute step replaying what the worker ran (``Workspace.replay_from``).
+A broken submission becomes a row with a reason; the batch never stops for one student.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
+import multiprocessing
+import os
 import shutil
-import sqlite3
+import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from course import manifest as manifests
-from course import parallel
 from course import notebooks as nbs
-from course import roster as rosters
 from course.errors import CourseError, NotebookError
-from course.parallel import DEFAULT_WORKERS
+from course.grading import roster as rosters
+from course.grading.workspace import Student, Workspace, last_line, sqlite_file
 from course.paths import find_root
-from course.workspace import Student, Workspace, last_line
+
+DEFAULT_WORKERS = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 GRADED = "graded"
 FAILED = "failed"
@@ -99,38 +108,13 @@ def _read_or_reason(path: Path) -> str:
     return ""
 
 
-def _existing_manual(ws: Workspace, aid: str, student: str) -> int:
-    """How many manual grades or comments the instructor has already given this submission."""
-    from nbgrader.api import MissingEntry
+def grade_submission(ws: Workspace, manifest: manifests.Manifest, student: str, replay: Path | None = None) -> SubmissionResult:
+    """Autograde one student's collected submission and write their feedback; never raises for their work.
 
-    with ws.gradebook() as gb:
-        try:
-            sub = gb.find_submission(aid, student)
-        except MissingEntry:
-            return 0
-        count = 0
-        for nb in sub.notebooks:
-            count += sum(1 for g in nb.grades if g.manual_score is not None or g.extra_credit)
-            count += sum(1 for c in nb.comments if c.manual_comment)
-        return count
-
-
-def read_scores(ws: Workspace, manifest: manifests.Manifest, student: str) -> tuple[dict[str, float], float, float]:
-    """Return ``({question id: score}, seconds late, late penalty)`` for a graded submission, from the gradebook."""
-    with ws.gradebook() as gb:
-        sub = gb.find_submission(manifest.id, student)
-        by_cell = {}
-        for nb in sub.notebooks:
-            for g in nb.grades:
-                by_cell[(nb.name, g.name)] = g.score
-        scores = {
-            q.id: float(by_cell.get((Path(q.notebook).stem, q.graded_cell), 0.0) or 0.0) for q in manifest.questions
-        }
-        return scores, float(sub.total_seconds_late or 0.0), float(sub.late_submission_penalty or 0.0)
-
-
-def grade_submission(ws: Workspace, manifest: manifests.Manifest, student: str) -> SubmissionResult:
-    """Autograde one student's collected submission and write their feedback; never raises for their work."""
+    Args:
+        replay: the folder where grading workers left this batch's runs (see ``Workspace.replay_from``),
+            whose feedback is used when its scores agree with the gradebook's.
+    """
     started = time.perf_counter()
     folder = ws.submitted_dir(manifest.id, student)
     for entry in manifest.graded_notebooks:
@@ -142,34 +126,31 @@ def grade_submission(ws: Workspace, manifest: manifests.Manifest, student: str) 
     if not any((folder / e.file).exists() for e in manifest.graded_notebooks):
         wanted = ", ".join(e.file for e in manifest.graded_notebooks)
         return SubmissionResult(student, FAILED, reason=f"no graded notebook in the submission (expected {wanted})")
-    kept = _existing_manual(ws, manifest.id, student)
+    kept = ws.manual_count(manifest.id, student)
     result = ws.autograde(manifest.id, student)
     if not result.get("success"):
         return SubmissionResult(student, FAILED, reason=f"autograding failed: {last_line(result)}", seconds=time.perf_counter() - started)
-    scores, late, penalty = read_scores(ws, manifest, student)
+    scores, late, penalty = ws.read_scores(manifest, student)
     try:
-        if not _feedback_from_worker(ws, manifest, student, scores):
+        if not _feedback_from_worker(ws, manifest, student, scores, replay):
             ws.feedback(manifest.id, student)
     except CourseError as exc:
         return SubmissionResult(student, FAILED, reason=str(exc), seconds=time.perf_counter() - started)
     notes = []
     if ws.sandboxed:
-        from course.autograde import SandboxedExecute
-
         for entry in manifest.graded_notebooks:
-            notes += SandboxedExecute.notes.pop((student, manifest.id, entry.stem), [])
+            notes += ws.grading_notes(manifest.id, student, entry.stem)
     _record_graded(ws, manifest, student)
     return SubmissionResult(student, GRADED, scores, late, reason="; ".join(notes),
                             seconds=time.perf_counter() - started, kept_manual=kept, penalty=penalty)
 
 
-def _feedback_from_worker(ws: Workspace, manifest: manifests.Manifest, student: str, scores: dict[str, float]) -> bool:
+def _feedback_from_worker(ws: Workspace, manifest: manifests.Manifest, student: str, scores: dict[str, float],
+                          replay: Path | None) -> bool:
     """Use the feedback a grading worker made, if it graded this student to the same scores; True if used."""
-    from course.autograde import SandboxedExecute
-
-    if SandboxedExecute.replay_dir is None:
+    if replay is None:
         return False
-    cache = Path(SandboxedExecute.replay_dir) / student
+    cache = Path(replay) / student
     try:
         same = json.loads((cache / "feedback-scores.json").read_text()) == json.loads(json.dumps(scores, sort_keys=True))
     except (OSError, ValueError):
@@ -183,22 +164,6 @@ def _feedback_from_worker(ws: Workspace, manifest: manifests.Manifest, student: 
     return True
 
 
-def backup_gradebook(ws: Workspace, aid: str, keep: int = 20) -> Path | None:
-    """Copy a sqlite gradebook to ``<course>/backups/`` before a batch; keep the newest ``keep`` copies."""
-    db = parallel._sqlite_file(ws.db_url)
-    if db is None or not db.is_file():
-        return None
-    folder = ws.root / "backups"
-    folder.mkdir(parents=True, exist_ok=True)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    dest = folder / f"gradebook-{aid}-{stamp}.db"
-    with sqlite3.connect(db) as source, sqlite3.connect(dest) as copy:
-        source.backup(copy)  # consistent even if another process is writing
-    for old in sorted(folder.glob("gradebook-*.db"))[:-keep]:
-        old.unlink()
-    return dest
-
-
 GRADED_RECORD = ".course-graded.json"
 
 
@@ -209,9 +174,15 @@ def _fingerprint(ws: Workspace, manifest: manifests.Manifest, student: str) -> d
 
 
 def _record_graded(ws: Workspace, manifest: manifests.Manifest, student: str) -> None:
-    """Written last, after grades and feedback: the proof that this exact submission was fully graded."""
+    """Written last, after grades and feedback: the proof that this exact submission was fully graded.
+
+    Written whole or not at all (a temporary file, then an atomic rename): a batch killed at
+    any instant leaves either no record or a complete one, so a record that exists is true.
+    """
     record = ws.autograded_dir(manifest.id, student) / GRADED_RECORD
-    record.write_text(json.dumps({"files": _fingerprint(ws, manifest, student)}, indent=1))
+    partial = record.with_name(f"{GRADED_RECORD}.{os.getpid()}.partial")
+    partial.write_text(json.dumps({"files": _fingerprint(ws, manifest, student)}, indent=1))
+    os.replace(partial, record)
 
 
 def already_graded(ws: Workspace, manifest: manifests.Manifest, student: str) -> bool:
@@ -230,6 +201,109 @@ def _readable(ws: Workspace, manifest: manifests.Manifest, student: str) -> bool
     return bool(present) and not any(_read_or_reason(p) for p in present)
 
 
+# ---------------------------------------------------------------- workers
+
+
+def _start_worker(engine_name: str) -> None:
+    """In a new worker process: make the engine it keeps for its whole life (its zygotes stay loaded across jobs)."""
+    from course.grading import engine as engines
+
+    _WORKER["engine"] = engine = engines.make(engine_name)
+    if hasattr(engine, "close_on_worker_exit"):
+        engine.close_on_worker_exit()
+
+
+#: What a worker process keeps between its jobs (only its engine); set once by _start_worker, in that process.
+_WORKER: dict[str, object] = {}
+
+
+def _work(job: dict) -> dict:
+    """In a worker process: autograde one student in a private course; save the graded notebook(s) to the cache."""
+    started = time.perf_counter()
+    student, aid = job["student"], job["assignment"]
+    with tempfile.TemporaryDirectory(prefix="course-worker-") as tmp:
+        tmp = Path(tmp)
+        db = tmp / "gradebook.db"
+        shutil.copy(job["snapshot"], db)
+        m = manifests.load(aid, Path(job["repo"]))
+        ws = Workspace.for_manifest(m, tmp / "course", repo=job["repo"], db_url=f"sqlite:///{db}", sandboxed=True,
+                                    engine=_WORKER["engine"])
+        shutil.copytree(job["source"], ws.source_dir(aid))
+        shutil.copytree(job["submitted"], ws.submitted_dir(aid, student))
+        result = ws.autograde(aid, student)
+        if not result.get("success"):
+            return {"student": student, "ok": False, "reason": last_line(result), "seconds": time.perf_counter() - started}
+        cache = Path(job["cache"]) / student
+        cache.mkdir(parents=True, exist_ok=True)
+        for nb in ws.autograded_dir(aid, student).glob("*.ipynb"):
+            shutil.copy(nb, cache / nb.name)  # its metadata carries the runs' notes
+        # Feedback from the private gradebook (a copy of the real one, with these grades): the parent
+        # uses it only if its own grades for this student come out the same, else makes its own.
+        try:
+            ws.feedback(aid, student)
+            shutil.copytree(ws.feedback_dir(aid, student), cache / "feedback")
+            (cache / "feedback-scores.json").write_text(json.dumps(ws.read_scores(m, student)[0], sort_keys=True))
+        except Exception:  # the parent writes the feedback itself
+            shutil.rmtree(cache / "feedback", ignore_errors=True)
+    return {"student": student, "ok": True, "reason": "", "seconds": time.perf_counter() - started}
+
+
+def _bar(done: int, total: int, started: float) -> str:
+    width = 24
+    filled = int(width * done / max(total, 1))
+    elapsed = time.perf_counter() - started
+    eta = elapsed / done * (total - done) if done else 0
+    return f"[{'#' * filled}{'-' * (width - filled)}] {done}/{total}  {elapsed:4.0f} s elapsed, ETA {eta:4.0f} s"
+
+
+def execute_stream(
+    ws: Workspace,
+    manifest: manifests.Manifest,
+    students: list[str],
+    cache: Path,
+    workers: int = DEFAULT_WORKERS,
+    progress: Callable[[str], None] | None = print,
+) -> Iterator[tuple[str, dict]]:
+    """Run the sandboxed executions of ``students`` in ``workers`` processes; yield each as it finishes.
+
+    Yields ``(student, {"ok": bool, "reason": str, "seconds": float})`` in the order the
+    executions finish, so that the caller can write each grade while the others still run.
+    The graded notebooks go to ``cache`` for the sandboxed Execute step to replay. A student whose
+    worker failed is simply graded by the caller afterwards, without the cache.
+    """
+    snapshot_src = sqlite_file(ws.db_url)
+    if not students or workers < 2 or snapshot_src is None or not ws.sandboxed:
+        return
+    cache.mkdir(parents=True, exist_ok=True)
+    snapshot = cache / "gradebook-snapshot.db"
+    shutil.copy(snapshot_src, snapshot)
+    jobs = [
+        {"student": s, "assignment": manifest.id, "repo": str(ws.repo), "snapshot": str(snapshot),
+         "source": str(ws.source_dir(manifest.id)), "submitted": str(ws.submitted_dir(manifest.id, s)),
+         "cache": str(cache)}
+        for s in students
+    ]
+    done = 0
+    started = time.perf_counter()
+    # fork: workers inherit the loaded packages, so each starts in milliseconds.
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=multiprocessing.get_context("fork"),
+                             initializer=_start_worker, initargs=(getattr(ws.engine, "name", "zygote"),)) as pool:
+        futures = {pool.submit(_work, job): job["student"] for job in jobs}
+        for future in as_completed(futures):
+            student = futures[future]
+            try:
+                result = future.result()
+            except Exception as exc:  # a worker that crashed: the caller grades this student itself
+                result = {"student": student, "ok": False, "reason": f"{type(exc).__name__}: {exc}", "seconds": 0.0}
+            done += 1
+            if progress is not None:
+                progress(f"{_bar(done, len(jobs), started)}  ({student})")
+            yield student, result
+
+
+# ---------------------------------------------------------------- the batch
+
+
 def grade_all(
     assignment_id: str,
     *,
@@ -238,6 +312,7 @@ def grade_all(
     submissions: Path | str | None = None,
     collect: bool = True,
     sandboxed: bool = True,
+    engine: str = "zygote",
     workers: int = DEFAULT_WORKERS,
     regrade: bool = False,
     only: list[str] | None = None,
@@ -255,6 +330,9 @@ def grade_all(
         collect: also collect submissions from the nbgrader exchange.
         sandboxed: run every submission in a sandbox; ``False`` grades with nbgrader's own
             Execute step, with the instructor's rights (only for trusted submissions).
+        engine: how sandboxed runs start (``course.grading.engine``): ``zygote`` (pre-loaded,
+            the default) or ``fresh`` (a new sandbox and kernel per run). Ignored when a
+            ``workspace`` is given (it has its own).
         workers: how many submissions to execute at once (sandboxed grading only).
         regrade: grade again submissions already graded (default: only new or changed
             ones, so that a batch stopped half-way resumes where it stopped).
@@ -272,7 +350,7 @@ def grade_all(
     manifest = manifests.load(assignment_id, root)
     manifests.check_notebooks(manifest, root)
     students = roster if isinstance(roster, list) else rosters.load(roster)
-    ws = workspace or Workspace.for_manifest(manifest, repo=root, sandboxed=sandboxed)
+    ws = workspace or Workspace.for_manifest(manifest, repo=root, sandboxed=sandboxed, engine=engine)
     notices: list[str] = []
 
     _say(progress, f"Preparing {manifest.id} for {len(students)} students in {ws.root}")
@@ -284,7 +362,7 @@ def grade_all(
         _say(progress, "Collecting submissions from the exchange")
         ws.collect(manifest.id)
 
-    backup = backup_gradebook(ws, manifest.id)
+    backup = ws.backup_gradebook(manifest.id)
     if backup is not None:
         _say(progress, f"Gradebook backed up to {backup}")
     submitted = [s for s in students if ws.submitted_dir(manifest.id, s.id).is_dir()]
@@ -299,16 +377,14 @@ def grade_all(
     if done:
         _say(progress, f"{len(done)} submissions already graded and unchanged: kept (use regrade to grade them again)")
     todo = [s.id for s in submitted if s.id not in done | skipped and _readable(ws, manifest, s.id)]
-    from course.autograde import SandboxedExecute
-
     replay = ws.root / "replay" / manifest.id
     if replay.exists():
         shutil.rmtree(replay)
-    SandboxedExecute.replay_dir = replay
+    ws.replay_from(replay)
     rows: dict[str, SubmissionResult] = {}
 
     def grade_one(sid: str, worker_seconds: float = 0.0) -> None:
-        row = grade_submission(ws, manifest, sid)
+        row = grade_submission(ws, manifest, sid, replay)
         row.seconds += worker_seconds  # the worker's share, when there was one
         if row.status == FAILED:
             notices.append(f"{sid}: {row.reason.rstrip('.')}; graded as zero, and the batch went on.")
@@ -322,7 +398,7 @@ def grade_all(
     if ws.sandboxed and workers > 1 and len(todo) > 1:
         _say(progress, f"Executing {len(todo)} submissions in sandboxes, {workers} at a time; grades are written as each one finishes")
         # This process alone writes the gradebook, one student at a time, while the workers run the next ones.
-        for sid, info in parallel.execute_stream(ws, manifest, todo, replay, workers=workers, progress=progress):
+        for sid, info in execute_stream(ws, manifest, todo, replay, workers=workers, progress=progress):
             grade_one(sid, info.get("seconds", 0.0))
     rest = [sid for sid in todo if sid not in rows]  # all of them when serial; a worker's failures otherwise
     for i, sid in enumerate(rest):
@@ -336,10 +412,13 @@ def grade_all(
         elif s.id in skipped:
             results.append(SubmissionResult(s.id, SKIPPED, reason="not graded in this run (only some students were)"))
         elif s.id in done:
-            scores, late, penalty = read_scores(ws, manifest, s.id)
+            scores, late, penalty = ws.read_scores(manifest, s.id)
             results.append(SubmissionResult(s.id, GRADED, scores, late, reason="unchanged since last grading", penalty=penalty))
         else:
             if s.id not in rows:  # unreadable: grade_submission reports why
                 grade_one(s.id)
             results.append(rows[s.id])
+    ws.replay_from(None)
+    if workspace is None:
+        ws.close()
     return GradeRun(manifest, ws, results, notices, list(students))

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from course.errors import RosterError
-from course.workspace import Student
+from course.grading.workspace import Student
 
 COLUMNS = ("id", "first_name", "last_name", "email")
 # nbgrader uses student ids in folder names and splits exchange file names on "+".

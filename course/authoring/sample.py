@@ -12,11 +12,10 @@ import nbformat
 from course import notebooks as nbs
 from course.errors import ManifestError, NotebookError
 from course.manifest import Manifest
-from course.workspace import Student
+from course.grading.workspace import Student
 
 CODE_STUB = "# YOUR CODE HERE"
 TEXT_STUB = "YOUR ANSWER HERE"
-_BLOCK = re.compile(r"### BEGIN SOLUTION[^\n]*\n(.*?)### END SOLUTION", re.DOTALL)
 _RUBRIC = re.compile(r"\n\s*(\*\*|#+ *)?Rubric", re.IGNORECASE)
 
 #: What an answer can be filled with.
@@ -25,10 +24,9 @@ SOLUTION, WRONG, ALTERNATIVE, BLANK = "solution", "wrong", "alternative", "blank
 
 def solution_text(source_cell: nbformat.NotebookNode) -> str:
     """The instructor's answer inside a cell's solution block (for a written answer: the model answer, without the rubric)."""
-    match = _BLOCK.search(source_cell.source)
-    if not match:
-        raise NotebookError(f'cell "{source_cell.metadata.nbgrader.grade_id}" has no solution block.')
-    text = match.group(1).rstrip("\n")
+    if nbs.BEGIN_SOLUTION not in source_cell.source:
+        raise NotebookError(f'cell "{nbs.grade_id(source_cell)}" has no solution block.')
+    text = nbs.solution_text(source_cell.source).rstrip("\n")
     if source_cell.cell_type == "markdown":
         text = _RUBRIC.split(text, maxsplit=1)[0].strip()
     return text

@@ -1,22 +1,25 @@
-"""How a notebook run reaches a sandbox: a pre-loaded zygote per process (fast), or a fresh sandbox and kernel per run.
+"""How a notebook run reaches a sandbox: pre-loaded zygotes (fast), a fresh sandbox and kernel per run, or none.
 
-``course.autograde`` asks :func:`current` for an engine and calls ``engine.run(nb, limits,
-mode, files)``; both engines return the same things: the executed notebook (or None), the
-runner's report (plain JSON), how the sandbox ended, and the ``answers/*.json`` files the
-run wrote. Only files cross, never objects.
+An engine is an object that whoever grades owns and passes down (the workspace for
+nbgrader's chain, ``course check`` for one notebook): nothing here is chosen by global state.
+``engine.run(nb, limits, mode, files, preload)`` returns, for every engine, the executed
+notebook (or None), the runner's report (plain JSON), how the sandbox ended, and the
+``answers/*.json`` files the run wrote. Only files cross, never objects.
 
 - :class:`ZygoteEngine` (default where it works): two long-lived bubblewrap sandboxes per
-  grading process, each with a zygote (``course.zygote``) that imported the notebook's
-  packages once; each run is a forked child, in ``student`` mode isolated in its own
-  namespaces. About 0.3 s of overhead per run instead of 2–3 s of kernel start and imports.
-- :class:`FreshEngine` (fallback): a new sandbox and a new Jupyter kernel per run
-  (``course.runner``), for machines where nested namespaces are not allowed.
+  engine, each with a zygote (``inside/zygote.py``) that imported the notebook's packages
+  once; each run is a forked child, in ``student`` mode isolated in its own namespaces.
+  About 0.3 s of overhead per run instead of 2–3 s of kernel start and imports. Where nested
+  namespaces are not allowed it falls back, for good, to fresh sandboxes.
+- :class:`FreshEngine`: a new sandbox and a new Jupyter kernel per run (``inside/runner.py``).
+- :class:`LocalEngine`: no sandbox, for ``course check`` of a learner's own notebook only.
 """
 
 from __future__ import annotations
 
 import ast
 import atexit
+import multiprocessing.util
 import json
 import os
 import select
@@ -30,8 +33,10 @@ from pathlib import Path
 
 import nbformat
 
-from course import sandbox
-from course.sandbox import INSIDE, Limits, Outcome
+from course.grading import sandbox
+from course.grading.inside.contract import INSIDE
+from course.grading.sandbox import Outcome
+from course.limits import Limits
 
 MAX_JSON_BYTES = 50 * 1024 * 1024
 BASE_MODULES = ("numpy", "pandas", "matplotlib", "matplotlib.pyplot", "IPython", "ipywidgets")
@@ -105,12 +110,30 @@ def _wipe(folder: Path) -> None:
                 pass
 
 
-class FreshEngine:
-    """A new bubblewrap sandbox and a new Jupyter kernel for every run (course.runner)."""
+class _Engine:
+    """What every engine shares: a memo for the grading core, and being a handle (copies share it)."""
+
+    name = "?"
+
+    def __init__(self):
+        #: Results the grading core computes once per notebook (the solution's probe inputs), kept for this engine's life.
+        self.memo: dict[str, object] = {}
+
+    def __deepcopy__(self, memo):
+        # nbgrader's configuration hands trait values to each step through deepcopy: an engine
+        # is a handle on processes, so every step must get this same one.
+        return self
+
+    def close(self) -> None:
+        pass
+
+
+class FreshEngine(_Engine):
+    """A new bubblewrap sandbox and a new Jupyter kernel for every run (inside/runner.py)."""
 
     name = "fresh"
 
-    def run(self, nb, limits: Limits, mode: str, files: dict[str, bytes] | None = None):
+    def run(self, nb, limits: Limits, mode: str, files: dict[str, bytes] | None = None, preload=()):
         with tempfile.TemporaryDirectory(prefix=f"course-{mode}-") as d:
             d = Path(d)
             _place(d, files or {})
@@ -128,22 +151,18 @@ class FreshEngine:
 
     @staticmethod
     def _command(folder: str, limits: Limits) -> list[str]:
-        return [sandbox.python_executable(), "-m", "course.runner", f"{folder}/in.ipynb", f"{folder}/out.ipynb",
+        return [sandbox.python_executable(), "-m", "course.grading.inside.runner", f"{folder}/in.ipynb", f"{folder}/out.ipynb",
                 f"{folder}/result.json", str(limits.cell_seconds), str(limits.output_mb * 1024 * 1024)]
 
     def _launch(self, folder: Path, limits: Limits) -> Outcome:
         return sandbox.run(self._command(INSIDE, limits), folder, limits)
-
-    def close(self) -> None:
-        pass
 
 
 class LocalEngine(FreshEngine):
     """No sandbox: a plain child process and kernel per run, with the wall-time limit only.
 
     Only for code its owner trusts: ``course check`` on a learner's own notebook, on a
-    machine where no sandbox can start (macOS, Windows, Binder). Chosen by
-    ``COURSE_ENGINE=local``; grading a class never uses it.
+    machine where no sandbox can start (macOS, Windows, Binder). Grading a class never uses it.
     """
 
     name = "local"
@@ -171,12 +190,12 @@ class Zygote:
     def _start(self) -> None:
         bwrap = sandbox.check_available()
         self.scratch.mkdir(parents=True, exist_ok=True)
-        command = [sandbox.python_executable(), "-m", "course.zygote", self.mode, json.dumps(self.modules)]
-        from course.zygote import ZYGOTE_CAPS
+        command = [sandbox.python_executable(), "-m", "course.grading.inside.zygote", self.mode, json.dumps(self.modules)]
+        from course.grading.inside.zygote import ZYGOTE_CAPS
 
         argv = sandbox.bwrap_argv(self.scratch, command, bwrap, ZYGOTE_CAPS if self.mode == "student" else ())
         # The zygote and its one running child share these limits; each child also has its own rlimits.
-        self.cgroup = sandbox._PidsCgroup(Limits(processes=self.limits.processes + 16, memory_mb=self.limits.memory_mb + 512))
+        self.cgroup = sandbox.PidsCgroup(Limits(processes=self.limits.processes + 16, memory_mb=self.limits.memory_mb + 512))
         self.proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                      preexec_fn=self._preexec, start_new_session=True)
         hello = self._readline(STARTUP_SECONDS)
@@ -190,7 +209,7 @@ class Zygote:
             import resource
 
             resource.setrlimit(resource.RLIMIT_NPROC,
-                               (self.limits.processes + 16 + sandbox._own_processes(), resource.RLIM_INFINITY))
+                               (self.limits.processes + 16 + sandbox.own_processes(), resource.RLIM_INFINITY))
 
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None and self.owner == os.getpid()
@@ -284,19 +303,36 @@ class Zygote:
         self.proc = None
 
 
-class ZygoteEngine:
-    """Two zygotes (students' runs, test runs) for one grading process, started on first use."""
+class ZygoteEngine(_Engine):
+    """Pre-loaded zygotes (one for students' runs, one for test runs, per set of imports), started on first use.
+
+    Where the machine does not let a zygote isolate its runs, every later run of this engine
+    gets a fresh sandbox instead (:class:`FreshEngine`).
+    """
 
     name = "zygote"
 
-    def __init__(self, modules: list[str], limits: Limits):
-        self.modules, self.limits = modules, limits
-        self.zygotes: dict[str, Zygote] = {}
+    def __init__(self):
+        super().__init__()
+        self.zygotes: dict[tuple, Zygote] = {}
+        self.fallback: FreshEngine | None = None
+        atexit.register(self.close)
 
-    def run(self, nb, limits: Limits, mode: str, files: dict[str, bytes] | None = None):
-        if mode not in self.zygotes:
-            self.zygotes[mode] = Zygote(mode, self.modules, self.limits)
-        return self.zygotes[mode].run(nb, limits, files)
+    def run(self, nb, limits: Limits, mode: str, files: dict[str, bytes] | None = None, preload=()):
+        if self.fallback is None:
+            modules = list(dict.fromkeys([*BASE_MODULES, *preload]))
+            key = (mode, tuple(modules), limits.processes, limits.memory_mb)
+            try:
+                if key not in self.zygotes:
+                    self.zygotes[key] = Zygote(mode, modules, limits)
+                return self.zygotes[key].run(nb, limits, files)
+            except ZygoteUnavailable:
+                self.fallback = FreshEngine()  # nested namespaces are not allowed here: a fresh sandbox per run
+        return self.fallback.run(nb, limits, mode, files)
+
+    def close_on_worker_exit(self) -> None:
+        """Stop the zygotes when a pool worker ends (it leaves through os._exit, past atexit)."""
+        multiprocessing.util.Finalize(None, self.close, exitpriority=10)
 
     def close(self) -> None:
         for z in self.zygotes.values():
@@ -304,42 +340,13 @@ class ZygoteEngine:
         self.zygotes.clear()
 
 
-_ENGINES: dict[tuple, object] = {}
-_BROKEN: set[int] = set()  # processes where zygotes could not start: use fresh sandboxes there
+#: The engines by name: what ``--engine`` and COURSE_ENGINE choose from (local only for course check).
+ENGINES = {"zygote": ZygoteEngine, "fresh": FreshEngine, "local": LocalEngine}
 
 
-def current(source_nb, limits: Limits, mode: str):
-    """The engine for this process and this notebook's imports: zygotes if they work here, else fresh sandboxes.
-
-    ``COURSE_ENGINE=fresh`` in the environment forces fresh sandboxes (a kernel per run);
-    ``COURSE_ENGINE=local`` runs without a sandbox (``course check`` only, see LocalEngine).
-    """
-    choice = os.environ.get("COURSE_ENGINE", "zygote")
-    if choice == "local":
-        return LocalEngine()
-    if choice == "fresh" or os.getpid() in _BROKEN:
-        return FreshEngine()
-    key = (os.getpid(), tuple(imports_of(source_nb)), limits.processes, limits.memory_mb)
-    engine = _ENGINES.get(key)
-    if engine is None:
-        engine = _ENGINES[key] = ZygoteEngine(list(key[1]), limits)
-        # A pool worker leaves through os._exit, past atexit: multiprocessing's finalizers still run.
-        import multiprocessing.util
-
-        multiprocessing.util.Finalize(None, shutdown, exitpriority=10)
-    return engine
-
-
-def mark_broken() -> None:
-    _BROKEN.add(os.getpid())
-
-
-def shutdown() -> None:
-    """Stop this process's zygotes (also done at exit)."""
-    for key, engine in list(_ENGINES.items()):
-        if key[0] == os.getpid():
-            engine.close()
-            del _ENGINES[key]
-
-
-atexit.register(shutdown)
+def make(name: str = "zygote") -> _Engine:
+    """A new engine by name (``zygote``, ``fresh`` or ``local``)."""
+    try:
+        return ENGINES[name]()
+    except KeyError:
+        raise ValueError(f"no engine {name!r}: choose one of {', '.join(ENGINES)}.") from None

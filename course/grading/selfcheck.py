@@ -1,7 +1,7 @@
 """`course check`: grade a learner's own notebook on their machine, hidden tests included, revealing none of them.
 
-The notebook goes through the course's grading engine (``course.autograde.grade_notebook``),
-in its sandbox where the machine has one. Only a score per question comes back, with the
+The notebook goes through the grading core (``course.grading.autograde.grade_notebook``),
+in its sandbox where the machine has one, else as the learner's own code (``LocalEngine``). Only a score per question comes back, with the
 message of a failed *visible* test: a failed hidden test is reported as such, never its code,
 its message or the solution.
 """
@@ -10,11 +10,8 @@ from __future__ import annotations
 
 import ast
 import copy
-import os
-import re
 import textwrap
 import time
-from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -24,14 +21,16 @@ import nbformat
 from course import manifest as manifests
 from course import notebooks as nbs
 from course.errors import CourseError, NotebookError
-from course.learn import questions as qs
+from course.grading import engine as engines
+from course.grading.autograde import grade_notebook
+from course.grading.workspace import configured_limits, load_config
+from course.limits import Limits
 from course.paths import find_root
 
 #: The error a test cell shows when a hidden test failed: its name only, never its message.
 HIDDEN_FAILED = "HiddenTestFailed"
 HIDDEN_MESSAGE = ("passes the visible tests, but a hidden test does not. Hidden tests check the exact value and "
                   "the edge cases: re-read the question (which rows? which statistic? rounding?).")
-_HIDDEN = re.compile(r"^([ \t]*)### BEGIN HIDDEN TESTS[^\n]*\n(.*?)^[ \t]*### END HIDDEN TESTS[^\n]*$", re.DOTALL | re.MULTILINE)
 
 PASSED, FAILED, BY_HAND = "passed", "failed", "by hand"
 
@@ -80,15 +79,6 @@ class SelfCheck:
         return "\n".join(lines)
 
 
-def _nbg(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {}) or {}
-
-
-def _is_test(cell) -> bool:
-    m = _nbg(cell)
-    return cell.cell_type == "code" and bool(m.get("grade")) and not m.get("solution")
-
-
 def guard_hidden(test_source: str) -> str:
     """The test cell with its hidden block wrapped so that a failure there shows only ``HiddenTestFailed``.
 
@@ -96,25 +86,22 @@ def guard_hidden(test_source: str) -> str:
     is replaced by one without its message, so nothing of the hidden tests reaches the learner.
     """
 
-    def wrap(match: re.Match) -> str:
-        indent, body = match.group(1), match.group(2)
+    def wrap(indent: str, body: str) -> str:
         return (
             f"{indent}class {HIDDEN_FAILED}(AssertionError):\n{indent}    pass\n"
             f"{indent}try:\n{indent}    exec({textwrap.dedent(body)!r}, globals())\n"
             f"{indent}except Exception:\n{indent}    raise {HIDDEN_FAILED}('') from None"
         )
 
-    return _HIDDEN.sub(wrap, test_source)
+    return nbs.rewrite_hidden(test_source, wrap)
 
 
 def _prepare(learner, source) -> nbformat.NotebookNode:
     """The learner's notebook as nbgrader would hand it to the grader: test cells and metadata restored from source."""
-    from course.autograde import strip_hidden
-
     nb = copy.deepcopy(learner)
-    originals = {_nbg(c)["grade_id"]: c for c in source.cells if _nbg(c).get("grade_id")}
+    originals = {nbs.grade_id(c): c for c in source.cells if nbs.grade_id(c)}
     for cell in nb.cells:
-        gid = _nbg(cell).get("grade_id")
+        gid = nbs.grade_id(cell)
         if gid is None:
             continue
         original = originals.get(gid)
@@ -122,8 +109,8 @@ def _prepare(learner, source) -> nbformat.NotebookNode:
             cell.metadata.pop("nbgrader", None)  # not a cell of this assignment: plain learner code
             continue
         cell.metadata["nbgrader"] = copy.deepcopy(original.metadata["nbgrader"])
-        if _is_test(original):
-            cell.source = strip_hidden(original.source)
+        if nbs.is_test_cell(original):
+            cell.source = nbs.strip_hidden(original.source)
     return nb
 
 
@@ -149,7 +136,7 @@ def _parameters(nb) -> dict[str, object]:
 def _sandbox_available() -> str:
     """'' if grading can use the sandbox here, else why not (one short phrase)."""
     try:
-        from course import sandbox
+        from course.grading import sandbox
 
         sandbox.check_available()
     except CourseError as exc:
@@ -157,19 +144,6 @@ def _sandbox_available() -> str:
     except ImportError as exc:  # the sandbox module needs POSIX (resource); Windows has none
         return f"this system has no {exc.name} module"
     return ""
-
-
-@contextmanager
-def _unsandboxed():
-    """Run the grading engine's two notebook runs as plain child processes of this machine.
-
-    ``course check`` grades the learner's own code on the learner's own machine, so where no
-    sandbox can start it runs without one (``course.engine.LocalEngine``).
-    """
-    from unittest import mock
-
-    with mock.patch.dict(os.environ, {"COURSE_ENGINE": "local"}):
-        yield
 
 
 def _verdict(cell) -> tuple[str, str]:
@@ -207,9 +181,6 @@ def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool
     Raises:
         CourseError: the path is not a notebook of an assignment, or the notebook is broken.
     """
-    from course.autograde import grade_notebook
-    from course.sandbox import Limits
-
     started = time.perf_counter()
     root = find_root(root)
     path = Path(path)
@@ -219,7 +190,7 @@ def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool
         raise CourseError(f"{path} is not a notebook: give the .ipynb file of your lab.")
     if not path.is_file():
         raise CourseError(f"no notebook at {path}: check the path (e.g. my-work/01-problem-framing/01-problem-framing-lab.ipynb).")
-    manifest, notebook = qs.assignment_of_notebook(path, root)
+    manifest, notebook = manifests.assignment_of_notebook(path, root)
     entry = next(e for e in manifest.notebooks if e.file == notebook)
     if not entry.graded:
         labs = ", ".join(e.file for e in manifest.graded_notebooks)
@@ -227,7 +198,7 @@ def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool
     learner = nbs.read(path)
     source = nbs.read(manifest.source_dir(root) / notebook)
     wanted = [q for q in manifest.questions if q.notebook == notebook]
-    present = {_nbg(c).get("grade_id") for c in learner.cells}
+    present = {nbs.grade_id(c) for c in learner.cells}
     if not any(q.graded_cell in present for q in wanted):
         raise NotebookError(f"{path.name} has none of the question cells of {manifest.id}: is it the right notebook? "
                             f"Start again from release/{manifest.id}/{notebook}.")
@@ -246,16 +217,20 @@ def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool
 
     guarded = copy.deepcopy(source)
     for cell in guarded.cells:
-        if _is_test(cell):
+        if nbs.is_test_cell(cell):
             cell.source = guard_hidden(cell.source)
-    limits = Limits(cell_seconds=manifest.timeout).merged(manifest.limits)
+    limits = Limits.for_manifest(manifest, configured_limits(load_config(root)))
     if progress:
         progress(f"running {path.name} twice (your answers, then the tests): about a minute on a laptop")
-    with nullcontext() if sandboxed else _unsandboxed():
-        graded, engine_notes = grade_notebook(_prepare(learner, source), guarded, limits, None)
+    # The learner's own code on the learner's own machine: where no sandbox can start, it runs without one.
+    engine = engines.make("zygote" if sandboxed else "local")
+    try:
+        graded, engine_notes = grade_notebook(_prepare(learner, source), guarded, limits, engine)
+    finally:
+        engine.close()
     notes += [n for n in engine_notes if n]
 
-    cells = {_nbg(c).get("grade_id"): c for c in graded.cells}
+    cells = {nbs.grade_id(c): c for c in graded.cells}
     rows = []
     for q in wanted:
         if q.kind == "manual":

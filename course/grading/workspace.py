@@ -1,18 +1,26 @@
-"""An nbgrader course directory driven through nbgrader's Python API (the one adapter to nbgrader)."""
+"""An nbgrader course directory driven through nbgrader's Python API: the one adapter to nbgrader.
+
+It owns nbgrader's configuration (which steps run, with which limits and engine), the
+gradebook's queries and backups, the course folders and the exchange, and the reading of
+nbgrader's result dicts. Nothing else in the course talks to nbgrader.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import shutil
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from traitlets.config import Config
 from traitlets.config.loader import PyFileConfigLoader
 
-from course import sandbox
 from course.errors import CourseError, GradingError
+from course.grading import engine as engines
+from course.grading import sandbox, steps
+from course.limits import Limits
 from course.manifest import Manifest
 from course.paths import find_root, use_this_environment
 
@@ -37,6 +45,18 @@ def load_config(repo: Path) -> Config:
     return PyFileConfigLoader(CONFIG_FILE, path=str(repo)).load_config()
 
 
+def configured_limits(config: Config) -> dict[str, int]:
+    """The run limits an instructor set in ``nbgrader_config.py`` (``c.SandboxedExecute.<name> = ...``)."""
+    section = config.SandboxedExecute if "SandboxedExecute" in config else {}
+    return {name: section[name] for name in Limits.fields() if name in section}
+
+
+def sqlite_file(db_url: str) -> Path | None:
+    """The file of a sqlite gradebook URL, or None for a database server."""
+    prefix = "sqlite:///"
+    return Path(db_url[len(prefix):]) if db_url.startswith(prefix) else None
+
+
 def _utc_naive(when: dt.datetime) -> dt.datetime:
     # nbgrader stores due dates and timestamps as naive UTC.
     return when.astimezone(dt.timezone.utc).replace(tzinfo=None)
@@ -52,10 +72,12 @@ class Workspace:
         exchange: the nbgrader exchange folder. Defaults to the configured one when
             ``root`` is the configured root, else ``<root>/exchange``.
         db_url: the gradebook. Defaults likewise (configured, or a sqlite file in ``root``).
-        timeout: seconds per cell while grading; defaults to the configured value.
-        sandboxed: run each submission in a sandbox (course.autograde) instead of nbgrader's
-            own Execute step. ``None`` (the default) sandboxes where a sandbox is available.
-        limits: sandbox limits overriding the configured ones (from a manifest's ``limits:``).
+        sandboxed: run each submission in a sandbox (``steps.SandboxedExecute``) instead of
+            nbgrader's own Execute step. ``None`` (the default) sandboxes where a sandbox is available.
+        engine: what runs the sandboxed notebooks: an engine name (``zygote``, ``fresh``) or an
+            engine object (``course.grading.engine``) shared with other workspaces. The
+            workspace closes only an engine it made.
+        limits: the limits of each run (``Limits.for_manifest``); default: the configured ones.
         late_policy: the manifest's ``late_policy`` (percent off per day late, days until zero).
 
     Raises:
@@ -69,9 +91,9 @@ class Workspace:
         repo: Path | str | None = None,
         exchange: Path | str | None = None,
         db_url: str | None = None,
-        timeout: int | None = None,
         sandboxed: bool | None = None,
-        limits: dict | None = None,
+        engine: str | object = "zygote",
+        limits: Limits | None = None,
         late_policy: dict | None = None,
     ):
         use_this_environment()
@@ -85,13 +107,12 @@ class Workspace:
             self.config.CourseDirectory.db_url = db_url or f"sqlite:///{self.root / 'gradebook.db'}"
         if exchange or custom:
             self.config.Exchange.root = str(exchange or self.root / "exchange")
-        if timeout is not None:
-            self.config.Execute.timeout = timeout
-            self.config.SandboxedExecute.cell_seconds = timeout
-        for key, value in (limits or {}).items():
+        self.limits = limits or Limits().merged(configured_limits(self.config), "configured limit (c.SandboxedExecute)")
+        self.config.Execute.timeout = self.limits.cell_seconds
+        for key, value in self.limits.as_dict().items():
             self.config.SandboxedExecute[key] = value
         if late_policy:
-            self.config.AssignLatePenalties.plugin_class = "course.late.ManifestLatePenalty"
+            self.config.AssignLatePenalties.plugin_class = "course.grading.steps.ManifestLatePenalty"
             for key, value in late_policy.items():
                 self.config.ManifestLatePenalty[key] = value
         if sandboxed is None:
@@ -103,8 +124,13 @@ class Workspace:
         elif sandboxed:
             sandbox.check_available()
         self.sandboxed = sandboxed
+        self.engine, self._owns_engine = None, False
         if sandboxed:
-            self._use_sandbox()
+            self.engine, self._owns_engine = (engines.make(engine), True) if isinstance(engine, str) else (engine, False)
+            self.config.Autograde.autograde_preprocessors = steps.autograde_preprocessors(
+                self.config.Autograde.get("autograde_preprocessors"))
+            self.config.SandboxedExecute.source_root = str(self.root / "source")
+            self.config.SandboxedExecute.engine = self.engine
         # nbgrader logs every step at INFO; the course tools print their own progress.
         self.config.NbGraderAPI.log_level = logging.WARNING
         self.root.mkdir(parents=True, exist_ok=True)
@@ -112,8 +138,10 @@ class Workspace:
 
     @classmethod
     def for_manifest(cls, manifest: Manifest, root: Path | str | None = None, **kwargs) -> "Workspace":
-        """A workspace that grades ``manifest``'s assignment with its time limit, sandbox limits and late policy."""
-        ws = cls(root, timeout=manifest.timeout, limits=manifest.limits, late_policy=manifest.late_policy, **kwargs)
+        """A workspace that grades ``manifest``'s assignment with its limits (``Limits.for_manifest``) and late policy."""
+        repo = find_root(kwargs.pop("repo", None))
+        limits = Limits.for_manifest(manifest, configured_limits(load_config(repo)))
+        ws = cls(root, repo=repo, limits=limits, late_policy=manifest.late_policy, **kwargs)
         if manifest.per_student_seed:
             if not ws.sandboxed:
                 raise CourseError(f"{manifest.id} gives each student their own numbers (per_student_seed), "
@@ -121,18 +149,15 @@ class Workspace:
             ws.config.SandboxedExecute.per_student_seed = True
         return ws
 
-    def _use_sandbox(self) -> None:
-        from nbconvert.preprocessors import ClearMetadataPreprocessor
-        from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades
+    def replay_from(self, folder: Path | None) -> None:
+        """Have the sandboxed Execute step use notebooks a grading worker already ran, from ``folder`` (None: run them)."""
+        self.config.SandboxedExecute.replay_dir = str(folder) if folder else ""
+        self._api = None  # nbgrader's API keeps the configuration it was made with
 
-        from course.autograde import SandboxedExecute
-
-        # nbgrader's own list with its Execute step swapped for ours: grades are still saved by nbgrader.
-        self.config.Autograde.autograde_preprocessors = [
-            SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
-            SaveAutoGrades, AssignLatePenalties, CheckCellMetadata,
-        ]
-        self.config.SandboxedExecute.source_root = str(self.root / "source")
+    def close(self) -> None:
+        """Stop the engine's sandboxes, if this workspace made the engine."""
+        if self._owns_engine and self.engine is not None:
+            self.engine.close()
 
     # -- paths ------------------------------------------------------------------
     @property
@@ -250,6 +275,55 @@ class Workspace:
     def feedback(self, aid: str, student: str) -> Path:
         self.check(self.api.generate_feedback(aid, student, force=True), f"feedback for {student}")
         return self.feedback_dir(aid, student)
+
+
+    # -- gradebook --------------------------------------------------------------
+    def read_scores(self, manifest: Manifest, student: str) -> tuple[dict[str, float], float, float]:
+        """Return ``({question id: score}, seconds late, late penalty)`` for a graded submission."""
+        with self.gradebook() as gb:
+            sub = gb.find_submission(manifest.id, student)
+            by_cell = {}
+            for nb in sub.notebooks:
+                for g in nb.grades:
+                    by_cell[(nb.name, g.name)] = g.score
+            scores = {
+                q.id: float(by_cell.get((Path(q.notebook).stem, q.graded_cell), 0.0) or 0.0) for q in manifest.questions
+            }
+            return scores, float(sub.total_seconds_late or 0.0), float(sub.late_submission_penalty or 0.0)
+
+    def manual_count(self, aid: str, student: str) -> int:
+        """How many manual grades or comments the instructor has already given this submission."""
+        from nbgrader.api import MissingEntry
+
+        with self.gradebook() as gb:
+            try:
+                sub = gb.find_submission(aid, student)
+            except MissingEntry:
+                return 0
+            count = 0
+            for nb in sub.notebooks:
+                count += sum(1 for g in nb.grades if g.manual_score is not None or g.extra_credit)
+                count += sum(1 for c in nb.comments if c.manual_comment)
+            return count
+
+    def backup_gradebook(self, aid: str, keep: int = 20) -> Path | None:
+        """Copy a sqlite gradebook to ``<course>/backups/`` before a batch; keep the newest ``keep`` copies."""
+        db = sqlite_file(self.db_url)
+        if db is None or not db.is_file():
+            return None
+        folder = self.root / "backups"
+        folder.mkdir(parents=True, exist_ok=True)
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+        dest = folder / f"gradebook-{aid}-{stamp}.db"
+        with sqlite3.connect(db) as source, sqlite3.connect(dest) as copy:
+            source.backup(copy)  # consistent even if another process is writing
+        for old in sorted(folder.glob("gradebook-*.db"))[:-keep]:
+            old.unlink()
+        return dest
+
+    def grading_notes(self, aid: str, student: str, notebook: str) -> list[str]:
+        """What the sandboxed runs of one graded notebook noted (a time limit, a crash), from its metadata."""
+        return steps.notes_of(self.autograded_dir(aid, student) / f"{notebook}.ipynb")
 
 
 class _CachedSchemaValidation:

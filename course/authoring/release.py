@@ -11,12 +11,8 @@ from pathlib import Path
 from course import manifest as manifests
 from course import notebooks as nbs
 from course.errors import NotebookError, ReleaseError
+from course.grading.workspace import Workspace
 from course.paths import find_root
-from course.workspace import Workspace
-
-#: Text that must never reach a student.
-LEAK_MARKERS = ("### BEGIN SOLUTION", "### END SOLUTION", "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS")
-
 
 @dataclass(frozen=True)
 class Released:
@@ -47,9 +43,9 @@ def check_no_leaks(folder: Path) -> None:
     for path in sorted(folder.glob("*.ipynb")):
         nb = nbs.read(path)
         for i, cell in enumerate(nb.cells):
-            for marker in LEAK_MARKERS:
-                if marker in cell.source:
-                    raise ReleaseError(f"{path.name}: cell {i + 1} still contains {marker!r}. Fix the markers in source/ and release again.")
+            marker = nbs.leaked_marker(cell.source)
+            if marker:
+                raise ReleaseError(f"{path.name}: cell {i + 1} still contains {marker!r}. Fix the markers in source/ and release again.")
             if cell.cell_type == "code" and cell.get("outputs"):
                 raise ReleaseError(f"{path.name}: cell {i + 1} has outputs. Clear outputs in source/ and release again.")
 
@@ -104,7 +100,7 @@ def release_and_publish(assignment_id: str, root: Path | None = None,
     manifest = manifests.load(assignment_id, root)
     manifests.check_notebooks(manifest, root)
     check_source_clean(manifest, root)
-    ws = workspace or Workspace(repo=root, timeout=manifest.timeout, sandboxed=False)
+    ws = workspace or Workspace(repo=root, sandboxed=False)
     ws.sync(manifest)
     out = ws.generate(manifest)
     check_no_leaks(out)
@@ -126,7 +122,7 @@ def publish(assignment_id: str, root: Path | None = None, workspace: Workspace |
     manifest = manifests.load(assignment_id, root)
     manifests.check_notebooks(manifest, root)
     check_source_clean(manifest, root)
-    ws = workspace or Workspace(repo=root, timeout=manifest.timeout, sandboxed=False)
+    ws = workspace or Workspace(repo=root, sandboxed=False)
     ws.sync(manifest)
     check_no_leaks(ws.generate(manifest))
     ws.release_to_exchange(manifest.id)

@@ -1,0 +1,142 @@
+"""The steps nbgrader runs for us: SandboxedExecute in place of its Execute step, the late-penalty plugin, and the list.
+
+nbgrader's ``autograde`` is an ordered list of preprocessors. The course changes exactly one
+entry, its ``Execute`` step, for :class:`SandboxedExecute`; the list itself is read from the
+installed nbgrader (or the instructor's own configuration), never copied, so it follows
+nbgrader's upgrades. Restoring test cells, saving grades and late penalties stay nbgrader's.
+
+Nothing passes between steps or batches through class attributes: everything a step needs
+is a configurable trait set by the workspace (the engine, the folder of already-run
+notebooks to replay), and what it reports travels in the graded notebook's metadata.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell
+from nbgrader.plugins import LateSubmissionPlugin
+from nbgrader.preprocessors import Execute
+from nbgrader.preprocessors.base import NbGraderPreprocessor
+from traitlets import Any, Bool, Float, Integer, Unicode
+
+from course import notebooks as nbs
+from course import seeds
+from course.errors import GradingError
+from course.grading.autograde import grade_notebook
+from course.limits import Limits
+
+#: The graded notebook's metadata key for the notes on how its runs ended (read by course.grading.grade).
+NOTES_KEY = "course_grading_notes"
+
+
+def autograde_preprocessors(configured: list | None = None) -> list:
+    """nbgrader's autograde list (the configured one, else nbgrader's default) with its Execute step swapped for ours.
+
+    Raises:
+        GradingError: the list has no Execute step, so there is nothing to sandbox.
+    """
+    from nbgrader.converters import Autograde
+
+    steps = list(configured) if configured else list(Autograde.class_traits()["autograde_preprocessors"].default())
+
+    def is_execute(step) -> bool:
+        name = step if isinstance(step, str) else f"{step.__module__}.{step.__qualname__}"
+        return step is Execute or name in ("nbgrader.preprocessors.Execute", "nbgrader.preprocessors.execute.Execute")
+
+    if not any(is_execute(step) for step in steps):
+        raise GradingError("Autograde.autograde_preprocessors has no Execute step to sandbox: "
+                           "restore nbgrader's Execute in nbgrader_config.py, or grade with --unsandboxed.")
+    return [SandboxedExecute if is_execute(step) else step for step in steps]
+
+
+def _seed_cell(seed: int) -> nbformat.NotebookNode:
+    cell = new_code_cell(f"# Parameters set by the grader: this student's own seed\nSEED = {seed}\n")
+    cell.metadata["tags"] = ["injected-parameters"]
+    return cell
+
+
+class SandboxedExecute(NbGraderPreprocessor):
+    """nbgrader preprocessor: execute a submission in two sandboxed runs (``course.grading.autograde``)."""
+
+    engine = Any(None, help="The engine that runs notebooks (course.grading.engine); set by the workspace.").tag(config=True)
+    per_student_seed = Bool(False, help="Set SEED to the student's own seed (course.seeds) in both runs.").tag(config=True)
+    source_root = Unicode("", help="Folder holding source/<assignment>/<notebook>.ipynb (the instructor's copy).").tag(config=True)
+    replay_dir = Unicode("", help="Folder of notebooks a grading worker already ran (<dir>/<student>/<notebook>.ipynb), "
+                                  "used instead of running again.").tag(config=True)
+    wall_seconds = Integer(Limits.wall_seconds, help="Seconds for a whole notebook run.").tag(config=True)
+    cell_seconds = Integer(Limits.cell_seconds, help="Seconds for any one cell (the manifest's timeout).").tag(config=True)
+    cpu_seconds = Integer(Limits.cpu_seconds, help="CPU seconds for each process.").tag(config=True)
+    memory_mb = Integer(Limits.memory_mb, help="Address space (MB) of each process.").tag(config=True)
+    processes = Integer(Limits.processes, help="Processes and threads in the sandbox.").tag(config=True)
+    output_mb = Integer(Limits.output_mb, help="MB of files written and of notebook output.").tag(config=True)
+
+    def _replay(self, info):
+        """The notebook a worker process already graded for this student, used once; None if there is none."""
+        if not self.replay_dir:
+            return None
+        graded = Path(self.replay_dir) / info["student"] / f"{info['notebook']}.ipynb"
+        if not graded.is_file():
+            return None
+        nb = nbformat.read(str(graded), as_version=4)
+        graded.unlink()
+        return nb
+
+    def limits(self) -> Limits:
+        return Limits(**{name: getattr(self, name) for name in Limits.fields()})
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        replayed = self._replay(info)
+        if replayed is not None:
+            return replayed, resources
+        if self.engine is None:
+            raise GradingError("SandboxedExecute has no engine: grade through course.grading.workspace.Workspace.")
+        source = Path(self.source_root) / info["assignment"] / f"{info['notebook']}.ipynb"
+        source_nb = nbformat.read(str(source), as_version=4)
+        params = next((c for c in nb.cells if "injected-parameters" in nbs.tags(c)), None)
+        if self.per_student_seed:
+            params = _seed_cell(seeds.student_seed(info["assignment"], info["student"]))
+            nb.cells = [c for c in nb.cells if "injected-parameters" not in nbs.tags(c)]
+            at = next((i + 1 for i, c in enumerate(nb.cells) if nbs.is_parameters_cell(c)), 0)
+            nb.cells.insert(at, params)
+        nb, notes = grade_notebook(nb, source_nb, self.limits(), self.engine, params)
+        nb.metadata[NOTES_KEY] = notes
+        return nb, resources
+
+
+def notes_of(graded_notebook: Path) -> list[str]:
+    """The notes SandboxedExecute left in a graded notebook (empty if none, or if it cannot be read)."""
+    try:
+        notes = json.loads(Path(graded_notebook).read_text(encoding="utf-8")).get("metadata", {}).get(NOTES_KEY, [])
+    except (OSError, ValueError, AttributeError):
+        return []
+    return [str(n) for n in notes] if isinstance(notes, list) else []
+
+
+class ManifestLatePenalty(LateSubmissionPlugin):
+    """Take ``per_day`` percent of the earned score off for each started day late; zero after ``max_days``.
+
+    Set from the manifest's ``late_policy: {per_day: 10, max_days: 5}``; with no policy, late
+    work is graded in full and its lateness is reported.
+    """
+
+    per_day = Float(0.0, help="Percent of the earned score taken off per started day late.").tag(config=True)
+    max_days = Integer(0, help="Days late after which the score is zero (0: no limit).").tag(config=True)
+
+    def late_submission_penalty(self, student_id: str, score: float, total_seconds_late: float):
+        if total_seconds_late <= 0 or (self.per_day <= 0 and self.max_days <= 0):
+            return None
+        days = math.ceil(total_seconds_late / 86400)
+        if self.max_days and days > self.max_days:
+            return score
+        return round(min(score, score * self.per_day / 100 * days), 4)
+
+
+def late_penalty(per_day: float, max_days: int, score: float, seconds_late: float) -> float:
+    """The same rule as a plain function (for reports and tests)."""
+    plugin = ManifestLatePenalty(per_day=per_day, max_days=max_days)
+    return plugin.late_submission_penalty("", score, seconds_late) or 0.0
