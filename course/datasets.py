@@ -36,6 +36,11 @@ __all__ = [
     "load_outreach_households",
     "load_population_age22",
     "load_service_desk_visits",
+    "load_egov_index",
+    "load_municipal_task_costs",
+    "load_municipalities_by_type",
+    "load_front_desk_faq",
+    "load_resident_inquiries",
 ]
 
 
@@ -74,6 +79,8 @@ class DatasetSpec:
     make_script: str | None = field(default=None)
 
 
+# The values a column may hold (Column.allowed), by the module whose data sets brought them in.
+# module 1 (01-problem-framing)
 BRANCHES = ("Central", "North", "East", "South", "West")
 PROCEDURES = ("moving", "childbirth", "bereavement", "my number card")
 AGE_GROUPS = ("18-29", "30-44", "45-64", "65-74", "75+")
@@ -82,9 +89,6 @@ MEASURES = (
     "spring exam",
     "full year incl. autumn track",
 )
-LIFE_EVENTS = ("moving", "childbirth", "bereavement", "long-term care")
-CHANNELS = ("counter", "mail", "one-stop desk", "online")
-APPLICANT_AGES = ("18-39", "40-64", "65-74", "75+")
 DIVISIONS = (
     "Agriculture Committee",
     "Child and Family",
@@ -100,12 +104,31 @@ DIVISIONS = (
     "Tax Collection",
     "Water and Sewerage",
 )
+# module 2 (02-ml-lab)
+LIFE_EVENTS = ("moving", "childbirth", "bereavement", "long-term care")
+CHANNELS = ("counter", "mail", "one-stop desk", "online")
+APPLICANT_AGES = ("18-39", "40-64", "65-74", "75+")
+# module 4 (04-ai-front-desk)
+FRONT_DESK_DEPARTMENTS = (
+    "Citizen Affairs",
+    "Tax",
+    "Health Insurance and Pension",
+    "Child and Family",
+    "Elderly and Long-term Care",
+    "Waste and Recycling",
+    "Water and Sewerage",
+    "Disaster Prevention",
+)
+FRONT_DESK_CITIES = ("City A", "City B")
+# module 5 (05-venture-leadership)
+MUNICIPALITY_TYPES = ("designated city", "core city", "other city", "special ward", "town", "village")
 
 # The one registry: file names, checksums and schemas. After regenerating a file on
 # purpose, update its sha256 here and in its DATASHEET.md (tests check they agree).
 REGISTRY: dict[str, DatasetSpec] = {
     spec.name: spec
     for spec in (
+        # module 1 (01-problem-framing)
         DatasetSpec(
             name="civil_service_applicants",
             file="civil_service_applicants.csv",
@@ -208,6 +231,35 @@ REGISTRY: dict[str, DatasetSpec] = {
                 Column("filled", "int", low=0, high=1),
             ),
         ),
+        # module 2 (02-ml-lab)
+        DatasetSpec(
+            name="application_returns",
+            file="application_returns_synthetic.csv",
+            sha256="21a9e37795cd0b718f68b1ddd7c879540afa810dda79a0791cf703c5ccea2490",
+            synthetic=True,
+            row_level=True,
+            description="SYNTHETIC life-event applications to a city, and whether each was returned to the resident for correction.",
+            make_script="course/data/application_returns/make_application_returns.py",
+            columns=(
+                Column("application_id", "str"),
+                Column("submitted_date", "date"),
+                Column("week_start", "date"),
+                Column("fiscal_year", "int", low=2000, high=2100),
+                Column("branch", "str", allowed=BRANCHES),
+                Column("procedure", "str", allowed=LIFE_EVENTS),
+                Column("channel", "str", allowed=CHANNELS),
+                Column("age_group", "str", allowed=APPLICANT_AGES),
+                Column("card_holder", "bool"),
+                Column("proxy_filing", "bool"),
+                Column("forms_in_bundle", "int", low=1, high=100),
+                Column("attachments", "int", low=0, high=100),
+                Column("blank_fields", "int", nullable=True, low=0, high=100),
+                Column("days_since_event", "int", nullable=True, low=0, high=3650),
+                Column("prior_returns", "int", low=0, high=100),
+                Column("documents_on_file", "int", low=0, high=200),
+                Column("returned", "int", low=0, high=1),
+            ),
+        ),
         # module 3 (03-policy-design)
         DatasetSpec(
             name="onestop_town_panel",
@@ -246,32 +298,92 @@ REGISTRY: dict[str, DatasetSpec] = {
                 Column("missed_claim", "int", low=0, high=1),
             ),
         ),
+        # module 4 (04-ai-front-desk)
         DatasetSpec(
-            name="application_returns",
-            file="application_returns_synthetic.csv",
-            sha256="21a9e37795cd0b718f68b1ddd7c879540afa810dda79a0791cf703c5ccea2490",
+            name="front_desk_faq",
+            file="front_desk_faq_synthetic.csv",
+            sha256="a7486de80b92bb08a43bd2960a2ff31b675e67972815051625ed6b50764d5428",
+            synthetic=True,
+            description="SYNTHETIC FAQ bases of two invented cities (English and Japanese), each entry with its department and page.",
+            make_script="course/data/front_desk_faq/make_front_desk_faq.py",
+            columns=(
+                Column("faq_id", "str"),
+                Column("city", "str", allowed=FRONT_DESK_CITIES),
+                Column("topic", "str"),
+                Column("department", "str", allowed=FRONT_DESK_DEPARTMENTS),
+                Column("scope", "str", allowed=("national rule", "city rule")),
+                Column("question_en", "str"),
+                Column("answer_en", "str"),
+                Column("question_ja", "str"),
+                Column("answer_ja", "str"),
+                Column("page", "str"),
+            ),
+        ),
+        DatasetSpec(
+            name="resident_inquiries",
+            file="resident_inquiries_synthetic.csv",
+            sha256="a564260b8c96329db1986437331d3e6885c82b6b6ef4ebd89dece5823384d7ba",
             synthetic=True,
             row_level=True,
-            description="SYNTHETIC life-event applications to a city, and whether each was returned to the resident for correction.",
-            make_script="course/data/application_returns/make_application_returns.py",
+            description="SYNTHETIC residents' questions to two cities' front desks (English and Japanese), labelled with department and FAQ topic.",
+            make_script="course/data/resident_inquiries/make_resident_inquiries.py",
             columns=(
-                Column("application_id", "str"),
-                Column("submitted_date", "date"),
-                Column("week_start", "date"),
-                Column("fiscal_year", "int", low=2000, high=2100),
-                Column("branch", "str", allowed=BRANCHES),
-                Column("procedure", "str", allowed=LIFE_EVENTS),
-                Column("channel", "str", allowed=CHANNELS),
-                Column("age_group", "str", allowed=APPLICANT_AGES),
-                Column("card_holder", "bool"),
-                Column("proxy_filing", "bool"),
-                Column("forms_in_bundle", "int", low=1, high=100),
-                Column("attachments", "int", low=0, high=100),
-                Column("blank_fields", "int", nullable=True, low=0, high=100),
-                Column("days_since_event", "int", nullable=True, low=0, high=3650),
-                Column("prior_returns", "int", low=0, high=100),
-                Column("documents_on_file", "int", low=0, high=200),
-                Column("returned", "int", low=0, high=1),
+                Column("inquiry_id", "str"),
+                Column("city", "str", allowed=FRONT_DESK_CITIES),
+                Column("language", "str", allowed=("en", "ja")),
+                Column("text", "str"),
+                Column("department", "str", allowed=FRONT_DESK_DEPARTMENTS),
+                Column("topic", "str", nullable=True),
+                Column("phrasing_id", "str"),
+                Column("personal_data", "str", nullable=True, allowed=("phone", "email", "my_number")),
+            ),
+        ),
+        # module 5 (05-venture-leadership)
+        DatasetSpec(
+            name="municipalities_by_type",
+            file="municipalities_by_type.csv",
+            sha256="9a50d3e499f0bdf333d6cd50cbb77b270cc0644e905b57840001aeff6fb95122",
+            synthetic=False,
+            description="Number of Japan's municipalities of each type, April 2021 (real, typed from named sources).",
+            columns=(
+                Column("municipality_type", "str", allowed=MUNICIPALITY_TYPES),
+                Column("count", "int", low=0),
+                Column("as_of", "date"),
+                Column("note", "str"),
+                Column("source", "str"),
+            ),
+        ),
+        DatasetSpec(
+            name="egov_index",
+            file="egov_index.csv",
+            sha256="aff3d96cc8f067ee613cfd6ef3f46268ac20055061b5e2e76ff18be0bf244c3a",
+            synthetic=False,
+            description="UN E-Government Development Index: the 2024 top 13, Japan since 2012, world averages (real).",
+            columns=(
+                Column("country", "str"),
+                Column("year", "int", low=2001, high=2100),
+                Column("egdi", "float", nullable=True, low=0, high=1),
+                Column("rank", "int", nullable=True, low=1, high=193),
+                Column("source", "str"),
+            ),
+        ),
+        DatasetSpec(
+            name="municipal_task_costs",
+            file="municipal_task_costs_synthetic.csv",
+            sha256="04379826b72aa76cc688e66b0a563aceed9b6aa7ce77e17fdf10dc6245b38f1e",
+            synthetic=True,
+            row_level=True,
+            description="SYNTHETIC municipalities of Japan and what the procedures after a death cost each one a year.",
+            make_script="course/data/municipal_task_costs/make_municipal_task_costs.py",
+            columns=(
+                Column("municipality_id", "str"),
+                Column("municipality_type", "str", allowed=MUNICIPALITY_TYPES),
+                Column("population", "int", low=1),
+                Column("cases_per_year", "int", low=0),
+                Column("staff_minutes_per_case", "float", low=0, high=24 * 60),
+                Column("staff_cost_per_hour", "int", low=0),
+                Column("annual_task_cost_yen", "int", low=0),
+                Column("has_one_stop_desk", "bool"),
             ),
         ),
     )
@@ -473,6 +585,9 @@ def load(name: str, **kwargs) -> pd.DataFrame:
     return globals()[f"load_{spec.name}"](**kwargs)
 
 
+# --- module 1 (01-problem-framing) ---------------------------------------------------
+
+
 def load_civil_service_applicants() -> pd.DataFrame:
     """Applicants to Japan's career-track (comprehensive, formerly Type I) national civil service exam.
 
@@ -577,6 +692,42 @@ def load_form_fill_log(sample_frac: float = 1.0, seed: int = 0) -> pd.DataFrame:
     return _load("form_fill_log", sample_frac, seed)
 
 
+# --- module 2 (02-ml-lab) ------------------------------------------------------------
+
+
+def load_application_returns(sample_frac: float = 1.0, seed: int = 0) -> pd.DataFrame:
+    """SYNTHETIC applications for life-event procedures, and whether each was returned for correction.
+
+    Invented data for a city like Miyakonojo, April 2022 to March 2025. Only the share of
+    applicants holding a My Number Card is calibrated to published figures (Miyakonojo
+    City's card share, as listed in the course's DATA-SOURCES.md). The data has the traps
+    of real administrative data on purpose: missing values, drift over time, groups of
+    different size and base rate, and one column recorded after the outcome. Read
+    DATASHEET.md (``datasheet("application_returns")``) before using a column.
+
+    Args:
+        sample_frac: share of the rows to keep, more than 0 and at most 1. With 1.0 (the
+            default) every row is returned in file order.
+        seed: random seed for the sample, so the same seed gives the same rows.
+
+    Returns:
+        One row per application: application_id, submitted_date and week_start (Monday of
+        its week; datetimes), fiscal_year, branch, procedure, channel, age_group,
+        card_holder and proxy_filing (bool), forms_in_bundle, attachments, blank_fields
+        (float, NaN when not recorded), days_since_event (float, NaN when not recorded),
+        prior_returns, documents_on_file, returned (1 if sent back for correction, else 0).
+
+    Raises:
+        DatasetError: sample_frac or seed is out of range, or the file is altered or does
+            not match its schema.
+    """
+    _check_sampling(sample_frac, seed)
+    return _load("application_returns", sample_frac, seed)
+
+
+# --- module 3 (03-policy-design) -----------------------------------------------------
+
+
 def load_onestop_town_panel() -> pd.DataFrame:
     """SYNTHETIC panel of 12 towns, quarter by quarter (FY2017-FY2021), around one city's one-stop desk.
 
@@ -620,210 +771,7 @@ def load_outreach_households(sample_frac: float = 1.0, seed: int = 0) -> pd.Data
     return _load("outreach_households", sample_frac, seed)
 
 
-def load_application_returns(sample_frac: float = 1.0, seed: int = 0) -> pd.DataFrame:
-    """SYNTHETIC applications for life-event procedures, and whether each was returned for correction.
-
-    Invented data for a city like Miyakonojo, April 2022 to March 2025. Only the share of
-    applicants holding a My Number Card is calibrated to published figures (Miyakonojo
-    City's card share, as listed in the course's DATA-SOURCES.md). The data has the traps
-    of real administrative data on purpose: missing values, drift over time, groups of
-    different size and base rate, and one column recorded after the outcome. Read
-    DATASHEET.md (``datasheet("application_returns")``) before using a column.
-
-    Args:
-        sample_frac: share of the rows to keep, more than 0 and at most 1. With 1.0 (the
-            default) every row is returned in file order.
-        seed: random seed for the sample, so the same seed gives the same rows.
-
-    Returns:
-        One row per application: application_id, submitted_date and week_start (Monday of
-        its week; datetimes), fiscal_year, branch, procedure, channel, age_group,
-        card_holder and proxy_filing (bool), forms_in_bundle, attachments, blank_fields
-        (float, NaN when not recorded), days_since_event (float, NaN when not recorded),
-        prior_returns, documents_on_file, returned (1 if sent back for correction, else 0).
-
-    Raises:
-        DatasetError: sample_frac or seed is out of range, or the file is altered or does
-            not match its schema.
-    """
-    _check_sampling(sample_frac, seed)
-    return _load("application_returns", sample_frac, seed)
-
-
-# --- module 5 (05-venture-leadership) -------------------------------------------------
-
-MUNICIPALITY_TYPES = ("designated city", "core city", "other city", "special ward", "town", "village")
-
-REGISTRY.update(
-    {
-        spec.name: spec
-        for spec in (
-            DatasetSpec(
-                name="municipalities_by_type",
-                file="municipalities_by_type.csv",
-                sha256="9a50d3e499f0bdf333d6cd50cbb77b270cc0644e905b57840001aeff6fb95122",
-                synthetic=False,
-                description="Number of Japan's municipalities of each type, April 2021 (real, typed from named sources).",
-                columns=(
-                    Column("municipality_type", "str", allowed=MUNICIPALITY_TYPES),
-                    Column("count", "int", low=0),
-                    Column("as_of", "date"),
-                    Column("note", "str"),
-                    Column("source", "str"),
-                ),
-            ),
-            DatasetSpec(
-                name="egov_index",
-                file="egov_index.csv",
-                sha256="aff3d96cc8f067ee613cfd6ef3f46268ac20055061b5e2e76ff18be0bf244c3a",
-                synthetic=False,
-                description="UN E-Government Development Index: the 2024 top 13, Japan since 2012, world averages (real).",
-                columns=(
-                    Column("country", "str"),
-                    Column("year", "int", low=2001, high=2100),
-                    Column("egdi", "float", nullable=True, low=0, high=1),
-                    Column("rank", "int", nullable=True, low=1, high=193),
-                    Column("source", "str"),
-                ),
-            ),
-            DatasetSpec(
-                name="municipal_task_costs",
-                file="municipal_task_costs_synthetic.csv",
-                sha256="04379826b72aa76cc688e66b0a563aceed9b6aa7ce77e17fdf10dc6245b38f1e",
-                synthetic=True,
-                row_level=True,
-                description="SYNTHETIC municipalities of Japan and what the procedures after a death cost each one a year.",
-                make_script="course/data/municipal_task_costs/make_municipal_task_costs.py",
-                columns=(
-                    Column("municipality_id", "str"),
-                    Column("municipality_type", "str", allowed=MUNICIPALITY_TYPES),
-                    Column("population", "int", low=1),
-                    Column("cases_per_year", "int", low=0),
-                    Column("staff_minutes_per_case", "float", low=0, high=24 * 60),
-                    Column("staff_cost_per_hour", "int", low=0),
-                    Column("annual_task_cost_yen", "int", low=0),
-                    Column("has_one_stop_desk", "bool"),
-                ),
-            ),
-        )
-    }
-)
-
-
-def load_municipalities_by_type() -> pd.DataFrame:
-    """How many municipalities Japan has of each type (April 2021): real counts typed from named sources.
-
-    Returns:
-        One row per type: municipality_type (designated city, core city, other city,
-        special ward, town, village), count, as_of (datetime), note, source.
-
-    Raises:
-        DatasetError: the file is altered or does not match its schema.
-    """
-    return _load("municipalities_by_type")
-
-
-def load_egov_index() -> pd.DataFrame:
-    """The UN E-Government Development Index (EGDI): the 2024 top 13, Japan's rank since 2012, world averages.
-
-    Real figures from UN DESA's E-Government Survey, as reported by the sources in the
-    ``source`` column. Not every row has a score: some reports give only the rank.
-
-    Returns:
-        Columns country, year, egdi (0 to 1, NaN where not reported), rank (float, NaN for
-        the world average), source.
-
-    Raises:
-        DatasetError: the file is altered or does not match its schema.
-    """
-    return _load("egov_index")
-
-
-def load_municipal_task_costs(sample_frac: float = 1.0, seed: int = 0) -> pd.DataFrame:
-    """SYNTHETIC municipalities of Japan, and what the procedures after a death cost each one a year.
-
-    Invented data: only the number of municipalities of each type and the total population
-    (2020 census) are real. Made for sizing the market of a one-stop bereavement product.
-    See DATASHEET.md.
-
-    Args:
-        sample_frac: share of the rows to keep, more than 0 and at most 1. With 1.0 (the
-            default) all 1,741 municipalities are returned in file order.
-        seed: random seed for the sample, so the same seed gives the same rows.
-
-    Returns:
-        One row per municipality: municipality_id, municipality_type, population,
-        cases_per_year, staff_minutes_per_case, staff_cost_per_hour (yen),
-        annual_task_cost_yen (yen a year), has_one_stop_desk (bool).
-
-    Raises:
-        DatasetError: sample_frac or seed is out of range, or the file is altered or does
-            not match its schema.
-    """
-    _check_sampling(sample_frac, seed)
-    return _load("municipal_task_costs", sample_frac, seed)
-
-
-__all__ += ["load_egov_index", "load_municipal_task_costs", "load_municipalities_by_type"]
-
-
-# module 4 (04-ai-front-desk): a resident-inquiry corpus for a retrieval assistant
-FRONT_DESK_DEPARTMENTS = (
-    "Citizen Affairs",
-    "Tax",
-    "Health Insurance and Pension",
-    "Child and Family",
-    "Elderly and Long-term Care",
-    "Waste and Recycling",
-    "Water and Sewerage",
-    "Disaster Prevention",
-)
-FRONT_DESK_CITIES = ("City A", "City B")
-
-for _front_desk_spec in (
-    DatasetSpec(
-        name="front_desk_faq",
-        file="front_desk_faq_synthetic.csv",
-        sha256="a7486de80b92bb08a43bd2960a2ff31b675e67972815051625ed6b50764d5428",
-        synthetic=True,
-        description="SYNTHETIC FAQ bases of two invented cities (English and Japanese), each entry with its department and page.",
-        make_script="course/data/front_desk_faq/make_front_desk_faq.py",
-        columns=(
-            Column("faq_id", "str"),
-            Column("city", "str", allowed=FRONT_DESK_CITIES),
-            Column("topic", "str"),
-            Column("department", "str", allowed=FRONT_DESK_DEPARTMENTS),
-            Column("scope", "str", allowed=("national rule", "city rule")),
-            Column("question_en", "str"),
-            Column("answer_en", "str"),
-            Column("question_ja", "str"),
-            Column("answer_ja", "str"),
-            Column("page", "str"),
-        ),
-    ),
-    DatasetSpec(
-        name="resident_inquiries",
-        file="resident_inquiries_synthetic.csv",
-        sha256="a564260b8c96329db1986437331d3e6885c82b6b6ef4ebd89dece5823384d7ba",
-        synthetic=True,
-        row_level=True,
-        description="SYNTHETIC residents' questions to two cities' front desks (English and Japanese), labelled with department and FAQ topic.",
-        make_script="course/data/resident_inquiries/make_resident_inquiries.py",
-        columns=(
-            Column("inquiry_id", "str"),
-            Column("city", "str", allowed=FRONT_DESK_CITIES),
-            Column("language", "str", allowed=("en", "ja")),
-            Column("text", "str"),
-            Column("department", "str", allowed=FRONT_DESK_DEPARTMENTS),
-            Column("topic", "str", nullable=True),
-            Column("phrasing_id", "str"),
-            Column("personal_data", "str", nullable=True, allowed=("phone", "email", "my_number")),
-        ),
-    ),
-):
-    REGISTRY[_front_desk_spec.name] = _front_desk_spec
-del _front_desk_spec
-__all__ += ["load_front_desk_faq", "load_resident_inquiries"]
+# --- module 4 (04-ai-front-desk): a resident-inquiry corpus for a retrieval assistant -
 
 
 def load_front_desk_faq(city: str | None = None) -> pd.DataFrame:
@@ -879,3 +827,60 @@ def load_resident_inquiries(sample_frac: float = 1.0, seed: int = 0) -> pd.DataF
     """
     _check_sampling(sample_frac, seed)
     return _load("resident_inquiries", sample_frac, seed)
+
+
+# --- module 5 (05-venture-leadership) -------------------------------------------------
+
+
+def load_municipalities_by_type() -> pd.DataFrame:
+    """How many municipalities Japan has of each type (April 2021): real counts typed from named sources.
+
+    Returns:
+        One row per type: municipality_type (designated city, core city, other city,
+        special ward, town, village), count, as_of (datetime), note, source.
+
+    Raises:
+        DatasetError: the file is altered or does not match its schema.
+    """
+    return _load("municipalities_by_type")
+
+
+def load_egov_index() -> pd.DataFrame:
+    """The UN E-Government Development Index (EGDI): the 2024 top 13, Japan's rank since 2012, world averages.
+
+    Real figures from UN DESA's E-Government Survey, as reported by the sources in the
+    ``source`` column. Not every row has a score: some reports give only the rank.
+
+    Returns:
+        Columns country, year, egdi (0 to 1, NaN where not reported), rank (float, NaN for
+        the world average), source.
+
+    Raises:
+        DatasetError: the file is altered or does not match its schema.
+    """
+    return _load("egov_index")
+
+
+def load_municipal_task_costs(sample_frac: float = 1.0, seed: int = 0) -> pd.DataFrame:
+    """SYNTHETIC municipalities of Japan, and what the procedures after a death cost each one a year.
+
+    Invented data: only the number of municipalities of each type and the total population
+    (2020 census) are real. Made for sizing the market of a one-stop bereavement product.
+    See DATASHEET.md.
+
+    Args:
+        sample_frac: share of the rows to keep, more than 0 and at most 1. With 1.0 (the
+            default) all 1,741 municipalities are returned in file order.
+        seed: random seed for the sample, so the same seed gives the same rows.
+
+    Returns:
+        One row per municipality: municipality_id, municipality_type, population,
+        cases_per_year, staff_minutes_per_case, staff_cost_per_hour (yen),
+        annual_task_cost_yen (yen a year), has_one_stop_desk (bool).
+
+    Raises:
+        DatasetError: sample_frac or seed is out of range, or the file is altered or does
+            not match its schema.
+    """
+    _check_sampling(sample_frac, seed)
+    return _load("municipal_task_costs", sample_frac, seed)

@@ -140,7 +140,7 @@ def _rewrite_blocks(source: str, begin: str, end: str, replace: Callable[[str, s
     """``source`` with each ``begin`` … ``end`` block (marker lines included) replaced by ``replace(indent, body)``.
 
     ``replace`` returns the text to put in place of the block (``None``: leave the block as it
-    is). ``count`` > 0 rewrites only the first ``count`` blocks.
+    is); ``indent`` is the indentation of the block's first line of code. ``count`` > 0 rewrites only the first ``count`` blocks.
 
     Raises:
         NotebookError: a block is never closed, or one opens inside another (nbgrader refuses both).
@@ -159,7 +159,9 @@ def _rewrite_blocks(source: str, begin: str, end: str, replace: Callable[[str, s
         elif begin in line:
             raise NotebookError(f'a "{begin}" block opens inside another one. Close the first with "{end}".')
         elif end in line:
-            indent = opener[: len(opener) - len(opener.lstrip())]
+            # The block's code decides its indentation (a marker line is only a comment to Python).
+            first = next((b for b in body if b.strip()), opener)
+            indent = first[: len(first) - len(first.lstrip())]
             new = replace(indent, "\n".join(body))
             if new is None:
                 out += [opener, *body, line]

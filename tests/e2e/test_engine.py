@@ -63,10 +63,17 @@ def test_a_process_left_running_by_one_run_is_gone_in_the_next(zygote):
 
 
 def test_a_run_cannot_mount_or_reach_the_network(zygote):
-    outs, _, _, _ = run(zygote, "import ctypes\nprint(ctypes.CDLL(None).mount(b'tmpfs', b'/submission', b'tmpfs', 0, None))",
-                        "import socket\ntry:\n    socket.create_connection(('1.1.1.1', 80), timeout=2)\n    print('net')\n"
-                        "except OSError:\n    print('no net')")
-    assert text(outs[0]) == "-1\n" and text(outs[1]) == "no net\n"
+    import socket
+
+    with socket.socket() as server:  # a listener on this machine's loopback: reachable with network access
+        server.bind(("127.0.0.1", 0))
+        server.listen(5)
+        port = server.getsockname()[1]
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()  # reachable from here
+        outs, _, _, _ = run(zygote, "import ctypes\nprint(ctypes.CDLL(None).mount(b'tmpfs', b'/submission', b'tmpfs', 0, None))",
+                            f"import socket\ntry:\n    socket.create_connection(('127.0.0.1', {port}), timeout=2)\n"
+                            "    print('net')\nexcept OSError as e:\n    print(type(e).__name__)")
+    assert text(outs[0]) == "-1\n" and text(outs[1]) == "ConnectionRefusedError\n"
 
 
 def test_endless_cells_are_stopped_and_the_notebook_goes_on(zygote):
@@ -103,13 +110,6 @@ def test_a_zygote_that_dies_is_restarted(zygote):
     zygote.proc.wait()
     outs, report, _, _ = run(zygote, "print('back')")
     assert text(outs[0]) == "back\n"
-
-
-def test_imports_of_reads_a_notebooks_imports_without_running_it():
-    nb = new_notebook(cells=[new_code_cell("import seaborn as sns\nfrom sklearn.linear_model import LogisticRegression\n%matplotlib inline"),
-                             new_code_cell("from course.datasets import load_x\nimport os.path")])
-    names = engine.imports_of(nb)
-    assert {"seaborn", "sklearn.linear_model", "course.datasets", "os.path", "pandas"} <= set(names)
 
 
 def test_figures_and_rich_displays_reach_the_feedback_as_in_a_kernel(zygote):

@@ -235,3 +235,33 @@ def test_regrading_one_student_leaves_the_others_untouched(toy_demo):
     assert again.result("aiko").reason == "unchanged since last grading"
     assert again.result("aiko").scores == run.result("aiko").scores
     assert (aiko.stat().st_mtime_ns, aiko.read_bytes()) == before
+
+
+@pytest.mark.skipif(not __import__("course.grading.sandbox").grading.sandbox.bwrap_path(), reason="no bubblewrap on this machine")
+def test_feedback_for_a_test_cell_with_two_hidden_blocks_shows_neither(toy_root, tmp_path):
+    from course import manifest
+    from course.authoring.sample import build_submission
+    from course.grading.workspace import Student, Workspace
+
+    _edit_cell(toy_root, "q1-tests", (
+        "assert total is not ..., 'total is still ...: replace ... with your answer.'\n"
+        "### BEGIN HIDDEN TESTS\nassert total == 55, 'FIRST-HIDDEN-BLOCK'\n### END HIDDEN TESTS\n"
+        "assert isinstance(total, int), 'total should be a whole number.'\n"
+        "### BEGIN HIDDEN TESTS\nassert total % 11 == 0, 'SECOND-HIDDEN-BLOCK'\n### END HIDDEN TESTS\n"))
+    m = manifest.load("00-toy", toy_root)
+    ws = Workspace.for_manifest(m, tmp_path / "course", repo=toy_root, sandboxed=True)
+    ws.sync(m)
+    release = ws.generate(m)
+    subs = tmp_path / "lms"
+    build_submission(m, ws.source_dir("00-toy"), release, subs / "right", "solution")
+    build_submission(m, ws.source_dir("00-toy"), release, subs / "wrong", {"q1": "wrong", "q2": "solution"})
+    try:
+        run = grade.grade_all("00-toy", roster=[Student("right"), Student("wrong")], workspace=ws, submissions=subs,
+                              collect=False, root=toy_root, workers=2, progress=None)
+    finally:
+        ws.close()
+    assert run.result("right").scores["q1"] == 2 and run.result("wrong").scores["q1"] == 0
+    for sid in ("right", "wrong"):
+        html = (ws.feedback_dir("00-toy", sid) / "00-toy-lab.html").read_text()
+        assert "total == 55" not in html and "total % 11" not in html and "HIDDEN TESTS" not in html
+        assert html.count("hidden tests ran here") == 3  # two in q1, one in q2

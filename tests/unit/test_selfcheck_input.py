@@ -1,0 +1,60 @@
+"""`course check` on bad input: one line that says what to do, before anything runs (no nbgrader, no sandbox)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from course.cli import main
+from tests.conftest import REPO
+
+
+def run(capsys, *args):
+    with pytest.raises(SystemExit) as exit_:
+        main(list(args))
+    out = capsys.readouterr()
+    return exit_.value.code, out.out, out.err
+
+
+def _file(name: str, text: str | None):
+    def make(folder: Path) -> Path:
+        path = folder / name
+        if text is not None:
+            path.write_text(text)
+        return path
+
+    return make
+
+
+@pytest.mark.parametrize(
+    "make, needle",
+    [
+        (_file("00-toy-lab.ipynb", '{"cells": [}'), "not a valid notebook (broken JSON"),
+        (_file("nothing-here.ipynb", None), "no notebook at"),
+        (lambda folder: folder, "is a folder"),
+        (_file("notes.txt", "hi"), "is not a notebook"),
+        (_file("other-lab.ipynb", "{}"), "is not a notebook of any assignment"),
+    ],
+    ids=["broken-json", "missing", "folder", "not-ipynb", "unknown-notebook"],
+)
+def test_bad_input_is_one_line_that_says_what_to_do(toy_root, tmp_path, capsys, make, needle):
+    code, _, err = run(capsys, "--root", str(toy_root), "check", str(make(tmp_path)))
+    assert code == 1 and len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert needle in err
+
+
+def test_a_notebook_of_another_kind_is_refused(toy_root, tmp_path, capsys):
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    path = tmp_path / "00-toy" / "00-toy-lab.ipynb"
+    path.parent.mkdir()
+    nbformat.write(nb, path)
+    code, _, err = run(capsys, "--root", str(toy_root), "check", str(path))
+    assert code == 1 and "has none of the question cells of 00-toy" in err
+
+
+def test_a_teaching_notebook_is_refused_with_the_lab_to_check_instead(capsys):
+    path = REPO / "release" / "01-problem-framing" / "01-problem-framing-teaching.ipynb"
+    code, _, err = run(capsys, "--root", str(REPO), "check", str(path))
+    assert code == 1 and "is a teaching notebook" in err and "01-problem-framing-lab.ipynb" in err
