@@ -26,7 +26,9 @@ c.CourseDirectory.db_url = os.environ.get("COURSE_DB_URL", f"sqlite:///{WORK / '
 c.Exchange.root = os.environ.get("COURSE_EXCHANGE", str(REPO / ".work" / "exchange"))
 c.Exchange.timezone = "UTC"
 
-# Seconds a single cell may run while grading; a notebook's budget is 60 s in all.
+# Seconds a single cell may run under plain `nbgrader autograde` run from this folder. The course
+# tools take it from each manifest's `timeout` instead, and the other limits of a sandboxed run
+# from c.SandboxedExecute.<wall_seconds|cpu_seconds|memory_mb|processes|output_mb> (course/limits.py).
 c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
 

@@ -36,7 +36,7 @@ def fill(release_cell: nbformat.NotebookNode, text: str) -> None:
     """Put ``text`` where the released cell says YOUR CODE HERE / YOUR ANSWER HERE, as a student would."""
     stub = CODE_STUB if release_cell.cell_type == "code" else TEXT_STUB
     if stub not in release_cell.source:
-        raise NotebookError(f'released cell "{release_cell.metadata.nbgrader.grade_id}" has no "{stub}" to replace.')
+        raise NotebookError(f'released cell "{nbs.grade_id(release_cell)}" has no "{stub}" to replace.')
     release_cell.source = release_cell.source.replace(stub, text, 1)
 
 
