@@ -177,7 +177,7 @@ class ZygoteUnavailable(RuntimeError):
 
 
 class Zygote:
-    """One bubblewrap sandbox holding a ``course.zygote`` process; runs jobs one at a time."""
+    """One bubblewrap sandbox holding a pre-loaded ``inside/zygote.py`` process; runs jobs one at a time."""
 
     def __init__(self, mode: str, modules: list[str], limits: Limits):
         self.mode, self.modules, self.limits = mode, modules, limits

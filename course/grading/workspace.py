@@ -127,6 +127,9 @@ class Workspace:
         self.engine, self._owns_engine = None, False
         if sandboxed:
             self.engine, self._owns_engine = (engines.make(engine), True) if isinstance(engine, str) else (engine, False)
+            if isinstance(self.engine, engines.LocalEngine):
+                raise CourseError("the local engine runs students' code without a sandbox: grade with the zygote or "
+                                  "fresh engine, or pass --unsandboxed for submissions you trust.")
             self.config.Autograde.autograde_preprocessors = steps.autograde_preprocessors(
                 self.config.Autograde.get("autograde_preprocessors"))
             self.config.SandboxedExecute.source_root = str(self.root / "source")

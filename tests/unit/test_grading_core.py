@@ -291,3 +291,15 @@ def test_notes_travel_in_the_graded_notebooks_metadata(tmp_path):
     nbformat.write(nb, tmp_path / "lab.ipynb")
     assert steps.notes_of(tmp_path / "lab.ipynb") == nb.metadata[steps.NOTES_KEY]
     assert steps.notes_of(tmp_path / "missing.ipynb") == []
+
+
+def test_a_class_is_never_graded_with_the_unsandboxed_local_engine(toy_root):
+    from course.grading import sandbox
+    from course.grading.workspace import Workspace
+
+    try:
+        sandbox.check_available()
+    except sandbox.SandboxUnavailable:
+        pytest.skip("no sandbox here: sandboxed=True is refused before the engine is chosen")
+    with pytest.raises(CourseError, match="local engine runs students' code without a sandbox"):
+        Workspace(toy_root / ".work" / "c", repo=toy_root, sandboxed=True, engine="local")
