@@ -48,8 +48,11 @@ def timed_grade(aid, root, students, subs, work: Path, sandboxed: bool, workers:
     m = manifests.load(aid, root)
     ws = Workspace.for_manifest(m, work, repo=root, sandboxed=sandboxed)
     started = time.perf_counter()
-    run = grade_all(aid, roster=students, workspace=ws, submissions=subs, collect=False, root=root,
-                    sandboxed=sandboxed, workers=workers, progress=None)
+    try:
+        run = grade_all(aid, roster=students, workspace=ws, submissions=subs, collect=False, root=root,
+                        sandboxed=sandboxed, workers=workers, progress=None)
+    finally:
+        ws.close()
     return time.perf_counter() - started, run
 
 
