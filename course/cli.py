@@ -48,6 +48,11 @@ def list_cmd(ctx):
         auto = sum(1 for q in m.questions if q.kind == "auto")
         click.echo(f"{m.id:<28} {m.title}  ({m.points:g} points: {auto} autograded, "
                    f"{len(m.questions) - auto} by hand; {m.minutes} min; due {m.due:%Y-%m-%d})")
+    unread = manifest.unread_files(ctx.obj["root"])
+    for line in unread:
+        click.echo(f"error: {line}", err=True)
+    if unread:
+        sys.exit(1)
 
 
 @cli.command("release")

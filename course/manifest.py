@@ -117,6 +117,18 @@ def available(root: Path | None = None) -> list[str]:
     return sorted(p.stem for p in (root / "assignments").glob("*.yml") if ID_PATTERN.match(p.stem))
 
 
+def unread_files(root: Path | None = None) -> list[str]:
+    """Files in ``assignments/`` that are not read as manifests, each with why and what to do (never skipped silently)."""
+    root = find_root(root)
+    out = []
+    for p in sorted((root / "assignments").iterdir()) if (root / "assignments").is_dir() else []:
+        if p.suffix in (".yml", ".yaml") and not (p.suffix == ".yml" and ID_PATTERN.match(p.stem)):
+            why = ("its name is not an assignment id like 01-problem-framing" if p.suffix == ".yml"
+                   else "manifests end in .yml")
+            out.append(f"assignments/{p.name}: not read as a manifest: {why}. Rename it (and its id) to be listed.")
+    return out
+
+
 def load(assignment_id: str, root: Path | None = None) -> Manifest:
     """Read and validate ``assignments/<assignment_id>.yml``.
 
@@ -284,21 +296,31 @@ def parse(data: Any, path: Path = Path("<manifest>"), expected_id: str | None = 
 
 
 def assignment_of_notebook(path: Path, root: Path) -> tuple[Manifest, str]:
-    """The assignment and notebook entry a learner's notebook belongs to, by its file name, else its folder.
+    """The assignment and notebook entry a learner's notebook belongs to: by its folder first, then by its file name.
+
+    ``my-work/ps2/problem1.ipynb`` belongs to ``ps2`` even when ``ps1`` also has a
+    ``problem1.ipynb``. Outside an assignment's folder, a file name that one assignment alone
+    lists decides; a name several assignments list is an error that names them.
 
     Raises:
-        CourseError: no assignment lists such a notebook.
+        AssignmentNotFound: no assignment lists such a notebook, or several do and the folder does not say which.
     """
     path = Path(path)
     manifests_ = load_all(root)
+    folder = path.parent.name
     for m in manifests_:
-        for entry in m.notebooks:
-            if entry.file == path.name:
-                return m, entry.file
-    for m in manifests_:
-        graded = m.graded_notebooks
-        if m.id == path.parent.name and len(graded) == 1:
-            return m, graded[0].file
+        if m.id == folder:
+            if any(entry.file == path.name for entry in m.notebooks):
+                return m, path.name
+            if len(m.graded_notebooks) == 1:
+                return m, m.graded_notebooks[0].file
+    owners = [m for m in manifests_ if any(entry.file == path.name for entry in m.notebooks)]
+    if len(owners) == 1:
+        return owners[0], path.name
+    if owners:
+        ids = ", ".join(m.id for m in owners)
+        raise AssignmentNotFound(f"{path.name} belongs to several assignments ({ids}): keep it in a folder named after "
+                                 f"its assignment, e.g. my-work/{owners[0].id}/{path.name}.")
     names = ", ".join(e.file for m in manifests_ for e in m.graded_notebooks)
     raise AssignmentNotFound(
         f"{path.name} is not a notebook of any assignment: keep the name it was released with ({names})."

@@ -53,7 +53,7 @@ def read(path: Path | str) -> NotebookNode:
         raise NotebookError(
             f"{path}: not a valid notebook (broken JSON at line {exc.lineno}). Open it in JupyterLab, save it again, and resubmit."
         ) from None
-    if not isinstance(data, dict) or "cells" not in data:
+    if not isinstance(data, dict) or ("cells" not in data and "worksheets" not in data):  # v3 keeps cells in worksheets
         raise NotebookError(f"{path}: valid JSON but not a notebook (no cells). Submit the .ipynb file saved by Jupyter.")
     try:
         nb = nbformat.reads(text, as_version=4)
@@ -62,6 +62,20 @@ def read(path: Path | str) -> NotebookNode:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise NotebookError(f"{path}: not a valid notebook ({first[:120]}). Open it in JupyterLab, save it again, and resubmit.") from None
     return nb
+
+
+def upgrade_in_place(path: Path | str) -> bool:
+    """Rewrite an older notebook (nbformat 3) as nbformat 4, as nbgrader does when it reads one; True if it did.
+
+    Raises:
+        NotebookError: the file is not a notebook (see :func:`read`).
+    """
+    path = Path(path)
+    nb = read(path)  # nbformat upgrades it while reading
+    if json.loads(path.read_text(encoding="utf-8")).get("nbformat", 4) >= 4:
+        return False
+    write(nb, path)
+    return True
 
 
 def write(nb: NotebookNode, path: Path | str) -> None:

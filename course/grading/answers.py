@@ -25,6 +25,15 @@ def __course_enc(v, depth=0):
     if t is int: return {"t": "int", "v": str(v)}
     if t is float: return {"t": "float", "v": repr(v)}
     if t is str: return {"t": "str", "v": v}
+    if t is complex: return {"t": "complex", "v": [repr(v.real), repr(v.imag)]}
+    if t is bytes: return {"t": "bytes", "v": v.hex()}
+    mod = getattr(t, "__module__", "") or ""
+    if mod == "datetime" and t.__name__ in ("datetime", "date", "time", "timedelta"):
+        if t.__name__ == "timedelta": return {"t": "timedelta", "v": [v.days, v.seconds, v.microseconds]}
+        if getattr(v, "tzinfo", None) is not None: return {"t": "unsupported", "why": "a date-time with a time zone"}
+        return {"t": t.__name__, "v": v.isoformat()}
+    if mod == "decimal" and t.__name__ == "Decimal": return {"t": "decimal", "v": str(v)}
+    if mod == "fractions" and t.__name__ == "Fraction": return {"t": "fraction", "v": [str(v.numerator), str(v.denominator)]}
     if t in (list, tuple, set, frozenset):
         return {"t": t.__name__, "v": [__course_enc(x, depth + 1) for x in v]}
     if t is dict:
@@ -183,6 +192,20 @@ def __course_dec(d):
     if t == "int": return int(d["v"])
     if t == "float": return float(d["v"])
     if t == "str": return str(d["v"])
+    if t == "complex": return complex(float(d["v"][0]), float(d["v"][1]))
+    if t == "bytes": return bytes.fromhex(d["v"])
+    if t in ("datetime", "date", "time"):
+        import datetime as _dt
+        return getattr(_dt, t).fromisoformat(d["v"])
+    if t == "timedelta":
+        import datetime as _dt
+        return _dt.timedelta(days=d["v"][0], seconds=d["v"][1], microseconds=d["v"][2])
+    if t == "decimal":
+        import decimal as _decimal
+        return _decimal.Decimal(d["v"])
+    if t == "fraction":
+        import fractions as _fractions
+        return _fractions.Fraction(int(d["v"][0]), int(d["v"][1]))
     if t in ("list", "tuple", "set", "frozenset"):
         items = [__course_dec(x) for x in d["v"]]
         return {"list": list, "tuple": tuple, "set": set, "frozenset": frozenset}[t](items)

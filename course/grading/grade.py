@@ -25,7 +25,7 @@ from course import manifest as manifests
 from course import notebooks as nbs
 from course.errors import CourseError, NotebookError
 from course.grading import roster as rosters
-from course.grading.workspace import Student, Workspace, last_line, sqlite_file
+from course.grading.workspace import Student, Workspace, keep_links_only, last_line, links_in, sqlite_file
 from course.paths import find_root
 
 DEFAULT_WORKERS = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
@@ -94,10 +94,21 @@ def import_submissions(ws: Workspace, aid: str, folder: Path, students: list[Stu
         # Accept both <student>/<files> and <student>/<assignment>/<files>.
         src = sub / aid if (sub / aid).is_dir() else sub
         dest = ws.submitted_dir(aid, sub.name)
+        if links_in(src) or sub.is_symlink():
+            # Never follow a link out of a submission: copy the links as links; grading reports them.
+            keep_links_only(sub if sub.is_symlink() else src, dest)
+            continue
         if dest.exists():
             shutil.rmtree(dest)
         shutil.copytree(src, dest)
     return notices
+
+
+def link_reason(links: list[str]) -> str:
+    """Why a submission holding symbolic links is not graded (what the student is told to do)."""
+    shown = ", ".join("the folder itself" if link == "." else link for link in links[:3])
+    return (f"the submission holds a symbolic link ({shown}), which the grader never follows: "
+            "hand in the notebook file itself, not a link to it")
 
 
 def _read_or_reason(path: Path) -> str:
@@ -117,6 +128,9 @@ def grade_submission(ws: Workspace, manifest: manifests.Manifest, student: str, 
     """
     started = time.perf_counter()
     folder = ws.submitted_dir(manifest.id, student)
+    links = links_in(folder)
+    if links:
+        return SubmissionResult(student, FAILED, reason=link_reason(links))
     for entry in manifest.graded_notebooks:
         path = folder / entry.file
         if path.exists():
@@ -126,6 +140,9 @@ def grade_submission(ws: Workspace, manifest: manifests.Manifest, student: str, 
     if not any((folder / e.file).exists() for e in manifest.graded_notebooks):
         wanted = ", ".join(e.file for e in manifest.graded_notebooks)
         return SubmissionResult(student, FAILED, reason=f"no graded notebook in the submission (expected {wanted})")
+    for entry in manifest.graded_notebooks:
+        if (folder / entry.file).exists():
+            nbs.upgrade_in_place(folder / entry.file)  # an nbformat 3 notebook is graded, as nbgrader grades it
     kept = ws.manual_count(manifest.id, student)
     result = ws.autograde(manifest.id, student)
     if not result.get("success"):
@@ -170,7 +187,8 @@ GRADED_RECORD = ".course-graded.json"
 def _fingerprint(ws: Workspace, manifest: manifests.Manifest, student: str) -> dict[str, str]:
     """SHA-256 of each file the student handed in (what makes a submission the same one)."""
     folder = ws.submitted_dir(manifest.id, student)
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir()) if p.is_file()}
+    return {p.name: "link" if p.is_symlink() else hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.iterdir()) if p.is_symlink() or p.is_file()}
 
 
 def _record_graded(ws: Workspace, manifest: manifests.Manifest, student: str) -> None:
@@ -197,6 +215,8 @@ def already_graded(ws: Workspace, manifest: manifests.Manifest, student: str) ->
 
 def _readable(ws: Workspace, manifest: manifests.Manifest, student: str) -> bool:
     folder = ws.submitted_dir(manifest.id, student)
+    if links_in(folder):
+        return False  # grade_submission reports it, reading nothing through the link
     present = [folder / e.file for e in manifest.graded_notebooks if (folder / e.file).exists()]
     return bool(present) and not any(_read_or_reason(p) for p in present)
 
@@ -360,7 +380,7 @@ def grade_all(
         notices += import_submissions(ws, manifest.id, Path(submissions), students)
     if collect and (ws.exchange_root / ws.course_id / "inbound").is_dir():
         _say(progress, "Collecting submissions from the exchange")
-        ws.collect(manifest.id)
+        ws.collect(manifest.id)  # a submission holding a link keeps only the link: grading reports it
 
     backup = ws.backup_gradebook(manifest.id)
     if backup is not None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import re
 import shutil
 import sqlite3
 from dataclasses import dataclass
@@ -55,6 +57,35 @@ def sqlite_file(db_url: str) -> Path | None:
     """The file of a sqlite gradebook URL, or None for a database server."""
     prefix = "sqlite:///"
     return Path(db_url[len(prefix):]) if db_url.startswith(prefix) else None
+
+
+def links_in(folder: Path) -> list[str]:
+    """The symbolic links in a submission folder (relative paths; "." if the folder itself is one), never followed."""
+    folder = Path(folder)
+    if folder.is_symlink():
+        return ["."]
+    found = []
+    for here, dirs, files in os.walk(folder, followlinks=False):
+        for name in dirs + files:
+            path = Path(here) / name
+            if path.is_symlink():
+                found.append(str(path.relative_to(folder)))
+    return sorted(found)
+
+
+def keep_links_only(src: Path, dest: Path) -> None:
+    """Make ``dest`` hold only the links found in ``src`` (as links, never their targets' contents)."""
+    if dest.is_symlink() or dest.is_file():
+        dest.unlink()
+    elif dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    if Path(src).is_symlink():
+        os.symlink(os.readlink(src), dest / Path(src).name)
+        return
+    for rel in links_in(src):
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(os.readlink(Path(src) / rel), dest / rel)
 
 
 def _utc_naive(when: dt.datetime) -> dt.datetime:
@@ -268,8 +299,28 @@ class Workspace:
             for path in inbound.glob(f"{student}+{aid}+*"):
                 (path / "timestamp.txt").write_text(stamp)
 
-    def collect(self, aid: str) -> None:
+    def collect(self, aid: str) -> list[str]:
+        """``nbgrader collect``, never following a symbolic link out of a student's submission.
+
+        nbgrader's collect copies the files a link points to. So the exchange is read first: a
+        student whose latest submission holds a link gets, in ``submitted/``, that link and
+        nothing else (grading then reports it as that student's problem; nothing is read
+        through it).
+
+        Returns:
+            The students whose submission held a link.
+        """
+        latest: dict[str, Path] = {}
+        inbound = self.exchange_root / self.course_id / "inbound"
+        for entry in sorted(inbound.glob(f"*+{aid}+*")) if inbound.is_dir() else []:
+            student, _, stamp = entry.name.partition(f"+{aid}+")
+            if student not in latest or stamp > latest[student].name.partition(f"+{aid}+")[2]:
+                latest[student] = entry
+        linked = {student: entry for student, entry in latest.items() if links_in(entry)}
         self.check(self.api.collect(aid, update=True), f"collecting {aid}")
+        for student, entry in linked.items():
+            keep_links_only(entry, self.submitted_dir(aid, student))
+        return sorted(linked)
 
     def autograde(self, aid: str, student: str) -> dict:
         """``nbgrader autograde`` for one student; returns nbgrader's result dict (never raises for the student's work)."""
@@ -362,10 +413,20 @@ def _check_metadata_with_cached_schema() -> None:
 
 
 def last_line(result: dict) -> str:
-    """The most telling line of a failed nbgrader result: its last error or exception line."""
+    """The most telling line of a failed nbgrader result: the real cause, never "see the above traceback".
+
+    nbgrader's log often ends with "Please see the above traceback" while the traceback
+    itself is in the result's ``error``: its exception line is the cause.
+    """
     text = (result.get("error") or "") + "\n" + (result.get("log") or "")
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    for line in reversed(lines):
-        if line.startswith("[ERROR]") or line.startswith("[CRITICAL]"):
-            return line.split("]", 1)[1].strip()
-    return lines[-1] if lines else "no message from nbgrader"
+    errors = [line.split("]", 1)[1].strip() for line in lines if line.startswith(("[ERROR]", "[CRITICAL]"))]
+    errors = [e for e in errors if "above traceback" not in e.lower()]
+    exception = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt|Warning)\b:?")
+    causes = [line for line in lines if exception.match(line)]
+    if causes:
+        return causes[-1] if not errors else f"{errors[-1]} ({causes[-1]})"
+    if errors:
+        return errors[-1]
+    meaningful = [line for line in lines if "above traceback" not in line.lower()]
+    return meaningful[-1] if meaningful else "nbgrader failed without saying why: run nbgrader with --debug to see it"

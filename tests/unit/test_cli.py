@@ -84,3 +84,10 @@ def test_missing_required_argument_is_a_usage_error(capsys):
 def test_list_shows_points(toy_root, capsys):
     main(["--root", str(toy_root), "list"])
     assert "5 points: 2 autograded, 1 by hand" in capsys.readouterr().out
+
+
+def test_list_names_a_manifest_it_cannot_read_and_exits_non_zero(toy_root, capsys):
+    (toy_root / "assignments" / "ps1.yml").write_text((toy_root / "assignments" / "00-toy.yml").read_text())
+    code, out, err = run(capsys, "--root", str(toy_root), "list")
+    assert code == 1 and "00-toy" in out
+    assert "assignments/ps1.yml: not read as a manifest: its name is not an assignment id" in err

@@ -117,6 +117,11 @@ def _kernel(setup: str) -> dict:
     pd.Series([1.0, 2.0], index=["x", "y"], name="share"),
     pd.DataFrame({"city": ["A", "B"], "n": [1, 2]}).set_index("city"),
     pd.Timestamp("2026-12-03"),
+    complex(1.5, -2.0), [complex(0, 1), complex(0, -1)], b"\x00bytes\xff",
+    __import__("datetime").datetime(2026, 12, 3, 9, 30), __import__("datetime").date(2026, 4, 1),
+    __import__("datetime").timedelta(days=2, seconds=5), __import__("decimal").Decimal("0.10"),
+    __import__("fractions").Fraction(1, 3), np.array([1 + 2j, 3 - 1j]), np.complex128(2 - 3j),
+    np.array(["2026-01-01", "2026-02-01"], dtype="datetime64[ns]"),
 ])
 def test_answers_cross_as_json_and_come_back_equal(value):
     student, grader = _kernel(answers.CAPTURE_SETUP), _kernel(answers.INJECT_SETUP)
@@ -303,3 +308,16 @@ def test_a_class_is_never_graded_with_the_unsandboxed_local_engine(toy_root):
         pytest.skip("no sandbox here: sandboxed=True is refused before the engine is chosen")
     with pytest.raises(CourseError, match="local engine runs students' code without a sandbox"):
         Workspace(toy_root / ".work" / "c", repo=toy_root, sandboxed=True, engine="local")
+
+
+def test_a_failed_nbgrader_step_is_reported_by_its_real_cause_not_by_see_the_above_traceback():
+    from course.grading.workspace import last_line
+
+    result = {"success": False,
+              "error": "Traceback (most recent call last):\n  File \"x.py\", line 1, in <module>\n"
+                       "KeyError: 'no grade cell q1-tests in the gradebook'\n",
+              "log": "[INFO] Autograding\n[ERROR] There was an error processing assignment: ps1\n"
+                     "[ERROR] Please see the above traceback for details on the specific errors on the above failures.\n"}
+    line = last_line(result)
+    assert "KeyError: 'no grade cell q1-tests in the gradebook'" in line and "above traceback" not in line
+    assert last_line({"log": "[ERROR] Please see the above traceback\n"}) != "Please see the above traceback"

@@ -58,3 +58,22 @@ def test_a_teaching_notebook_is_refused_with_the_lab_to_check_instead(capsys):
     path = REPO / "release" / "01-problem-framing" / "01-problem-framing-teaching.ipynb"
     code, _, err = run(capsys, "--root", str(REPO), "check", str(path))
     assert code == 1 and "is a teaching notebook" in err and "01-problem-framing-lab.ipynb" in err
+
+
+def test_the_assignment_is_found_by_the_notebooks_folder_before_its_file_name(toy_root, tmp_path):
+    import shutil
+
+    import yaml
+
+    from course import manifest
+    from course.errors import AssignmentNotFound
+
+    data = yaml.safe_load((toy_root / "assignments" / "00-toy.yml").read_text())
+    data["id"] = "00-toy2"
+    (toy_root / "assignments" / "00-toy2.yml").write_text(yaml.safe_dump(data))
+    shutil.copytree(toy_root / "source" / "00-toy", toy_root / "source" / "00-toy2")
+    mine = tmp_path / "my-work" / "00-toy2" / "00-toy-lab.ipynb"  # same file name as in 00-toy
+    assert manifest.assignment_of_notebook(mine, toy_root)[0].id == "00-toy2"
+    assert manifest.assignment_of_notebook(tmp_path / "00-toy" / "00-toy-lab.ipynb", toy_root)[0].id == "00-toy"
+    with pytest.raises(AssignmentNotFound, match=r"belongs to several assignments \(00-toy, 00-toy2\)"):
+        manifest.assignment_of_notebook(tmp_path / "downloads" / "00-toy-lab.ipynb", toy_root)
