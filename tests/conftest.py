@@ -21,3 +21,19 @@ def toy_root(tmp_path: Path) -> Path:
     shutil.copytree(TOY, root)
     shutil.copy(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
     return root
+
+
+def _have_sandbox() -> bool:
+    from course.grading import sandbox
+
+    try:
+        sandbox.check_available()
+    except sandbox.SandboxUnavailable:
+        return False
+    return True
+
+
+#: True where bubblewrap can make a sandbox on this machine.
+HAVE_SANDBOX = _have_sandbox()
+#: Mark a test (or a module, via pytestmark) that needs the sandbox.
+needs_sandbox = pytest.mark.skipif(not HAVE_SANDBOX, reason="no bubblewrap sandbox on this machine")

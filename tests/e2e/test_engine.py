@@ -5,16 +5,12 @@ import json
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from course.grading import engine, sandbox
+from course.grading import engine
 from course.limits import Limits
+from tests.conftest import needs_sandbox
 
-try:
-    sandbox.check_available()
-    HAVE_SANDBOX = True
-except sandbox.SandboxUnavailable:
-    HAVE_SANDBOX = False
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not HAVE_SANDBOX, reason="no bubblewrap sandbox on this machine")]
+pytestmark = [pytest.mark.slow, needs_sandbox]
 
 
 @pytest.fixture(scope="module")

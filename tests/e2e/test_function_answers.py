@@ -9,17 +9,13 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from course.grading import autograde, sandbox
+from course.grading import autograde
 from course.grading import engine as engines
 from course.limits import Limits
+from tests.conftest import needs_sandbox
 
-try:
-    sandbox.check_available()
-    HAVE_SANDBOX = True
-except sandbox.SandboxUnavailable:
-    HAVE_SANDBOX = False
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not HAVE_SANDBOX, reason="no bubblewrap sandbox on this machine")]
+pytestmark = [pytest.mark.slow, needs_sandbox]
 
 #: One engine for this module, as one grading worker has: its zygotes start once.
 ENGINE = engines.make("zygote")

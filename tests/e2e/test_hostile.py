@@ -13,19 +13,14 @@ import pytest
 import yaml
 
 from course import manifest
-from course.grading import grade, sandbox
+from course.grading import grade
 from course import notebooks as nbs
 from course.grading.grade import FAILED, GRADED
 from course.authoring.sample import build_submission
 from course.grading.workspace import Student, Workspace
+from tests.conftest import needs_sandbox
 
 pytestmark = pytest.mark.slow
-
-try:
-    sandbox.check_available()
-    HAVE_SANDBOX = True
-except sandbox.SandboxUnavailable:
-    HAVE_SANDBOX = False
 
 
 def _process_limit_enforced() -> bool:
@@ -130,7 +125,7 @@ def batch(tmp_path_factory, listener):
     return run, ws, before
 
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not HAVE_SANDBOX, reason="no bubblewrap sandbox on this machine")]
+pytestmark = [pytest.mark.slow, needs_sandbox]
 
 
 def test_honest_students_in_a_hostile_batch_get_full_marks(batch):

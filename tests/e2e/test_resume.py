@@ -11,18 +11,14 @@ import time
 import pytest
 
 from course import manifest
-from course.grading import grade, sandbox
+from course.grading import grade
 from course.grading.grade import GRADED
 from course.authoring.sample import build_submission
 from course.grading.workspace import Student, Workspace
+from tests.conftest import needs_sandbox
 
-try:
-    sandbox.check_available()
-    HAVE_SANDBOX = True
-except sandbox.SandboxUnavailable:
-    HAVE_SANDBOX = False
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not HAVE_SANDBOX, reason="no bubblewrap sandbox on this machine")]
+pytestmark = [pytest.mark.slow, needs_sandbox]
 
 STUDENTS = [f"s{i:02d}" for i in range(16)]
 

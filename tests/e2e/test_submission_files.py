@@ -11,17 +11,13 @@ import pytest
 
 from course import manifest
 from course.authoring.sample import build_submission
-from course.grading import grade, sandbox
+from course.grading import grade
 from course.grading.grade import FAILED, GRADED
 from course.grading.workspace import Student, Workspace
+from tests.conftest import needs_sandbox
 
-try:
-    sandbox.check_available()
-    HAVE_SANDBOX = True
-except sandbox.SandboxUnavailable:
-    HAVE_SANDBOX = False
 
-pytestmark = [pytest.mark.slow, pytest.mark.skipif(not HAVE_SANDBOX, reason="no bubblewrap sandbox on this machine")]
+pytestmark = [pytest.mark.slow, needs_sandbox]
 
 LAB = "00-toy-lab.ipynb"
 

@@ -2,20 +2,14 @@
 
 import sys
 
-import pytest
 
 from course.grading import sandbox
 from course.grading.inside.contract import INSIDE
 from course.limits import Limits
-from tests.conftest import REPO
+from tests.conftest import REPO, needs_sandbox
 
-try:
-    sandbox.check_available()
-    HAVE = True
-except sandbox.SandboxUnavailable:
-    HAVE = False
 
-pytestmark = pytest.mark.skipif(not HAVE, reason="no bubblewrap sandbox on this machine")
+pytestmark = needs_sandbox
 
 
 def _run(tmp_path, code, **limits):
