@@ -49,6 +49,11 @@ class Limits:
         return dataclasses.replace(self, **dict(overrides))
 
     @classmethod
+    def configured(cls, configured: Mapping[str, Any] | None = None) -> "Limits":
+        """The defaults with the limits set in ``nbgrader_config.py`` applied (steps 1 and 2 of the rule)."""
+        return cls().merged(configured, "configured limit (c.SandboxedExecute)")
+
+    @classmethod
     def for_manifest(cls, manifest: "Manifest", configured: Mapping[str, Any] | None = None) -> "Limits":
         """The limits for grading ``manifest``'s notebooks (the rule in the module docstring).
 
@@ -56,8 +61,7 @@ class Limits:
             manifest: the assignment; its ``timeout`` is the time per cell, its ``limits`` override the rest.
             configured: limits set in ``nbgrader_config.py`` (see ``course.grading.workspace.configured_limits``).
         """
-        base = cls().merged(configured, "configured limit (c.SandboxedExecute)")
-        return dataclasses.replace(base, cell_seconds=manifest.timeout).merged(manifest.limits)
+        return dataclasses.replace(cls.configured(configured), cell_seconds=manifest.timeout).merged(manifest.limits)
 
     def as_dict(self) -> dict[str, int]:
         return dataclasses.asdict(self)

@@ -93,9 +93,12 @@ def _install(assignment_id: str, out: Path, root: Path) -> Released:
     return Released(assignment_id, files, tuple(target / c for c in changed))
 
 
-def release_and_publish(assignment_id: str, root: Path | None = None,
-                        workspace: Workspace | None = None) -> tuple[Released, Path]:
-    """`course release ID --to-exchange`: generate once, update ``release/``, and release to the exchange."""
+def _generate_in_workspace(assignment_id: str, root: Path | None, workspace: Workspace | None):
+    """Check the source, sync it into the grading workspace and generate the student version there, checked for leaks.
+
+    Returns:
+        ``(root, manifest, workspace, folder of the generated student version)``.
+    """
     root = find_root(root)
     manifest = manifests.load(assignment_id, root)
     manifests.check_notebooks(manifest, root)
@@ -104,6 +107,13 @@ def release_and_publish(assignment_id: str, root: Path | None = None,
     ws.sync(manifest)
     out = ws.generate(manifest)
     check_no_leaks(out)
+    return root, manifest, ws, out
+
+
+def release_and_publish(assignment_id: str, root: Path | None = None,
+                        workspace: Workspace | None = None) -> tuple[Released, Path]:
+    """`course release ID --to-exchange`: generate once, update ``release/``, and release to the exchange."""
+    root, manifest, ws, out = _generate_in_workspace(assignment_id, root, workspace)
     released = _install(assignment_id, out, root)
     ws.release_to_exchange(manifest.id)
     return released, ws.exchange_root / ws.course_id / "outbound" / manifest.id
@@ -118,13 +128,7 @@ def publish(assignment_id: str, root: Path | None = None, workspace: Workspace |
     Returns:
         The exchange folder students fetch from.
     """
-    root = find_root(root)
-    manifest = manifests.load(assignment_id, root)
-    manifests.check_notebooks(manifest, root)
-    check_source_clean(manifest, root)
-    ws = workspace or Workspace(repo=root, sandboxed=False)
-    ws.sync(manifest)
-    check_no_leaks(ws.generate(manifest))
+    _, manifest, ws, _ = _generate_in_workspace(assignment_id, root, workspace)
     ws.release_to_exchange(manifest.id)
     return ws.exchange_root / ws.course_id / "outbound" / manifest.id
 

@@ -127,6 +127,10 @@ class _Engine:
     def close(self) -> None:
         pass
 
+    def close_on_worker_exit(self) -> None:
+        """Close this engine when a pool worker ends (it leaves through os._exit, past atexit)."""
+        multiprocessing.util.Finalize(None, self.close, exitpriority=10)
+
 
 class FreshEngine(_Engine):
     """A new bubblewrap sandbox and a new Jupyter kernel for every run (inside/runner.py)."""
@@ -329,10 +333,6 @@ class ZygoteEngine(_Engine):
             except ZygoteUnavailable:
                 self.fallback = FreshEngine()  # nested namespaces are not allowed here: a fresh sandbox per run
         return self.fallback.run(nb, limits, mode, files)
-
-    def close_on_worker_exit(self) -> None:
-        """Stop the zygotes when a pool worker ends (it leaves through os._exit, past atexit)."""
-        multiprocessing.util.Finalize(None, self.close, exitpriority=10)
 
     def close(self) -> None:
         for z in self.zygotes.values():

@@ -91,12 +91,15 @@ def import_submissions(ws: Workspace, aid: str, folder: Path, students: list[Stu
         if sub.name not in known:
             notices.append(f"{sub.name}: a submission folder for a student who is not on the roster; skipped. Add them to the roster to grade it.")
             continue
+        dest = ws.submitted_dir(aid, sub.name)
+        if sub.is_symlink():  # checked before anything looks inside: a linked folder is never entered
+            keep_links_only(sub, dest)
+            continue
         # Accept both <student>/<files> and <student>/<assignment>/<files>.
         src = sub / aid if (sub / aid).is_dir() else sub
-        dest = ws.submitted_dir(aid, sub.name)
-        if links_in(src) or sub.is_symlink():
+        if links_in(src):
             # Never follow a link out of a submission: copy the links as links; grading reports them.
-            keep_links_only(sub if sub.is_symlink() else src, dest)
+            keep_links_only(src, dest)
             continue
         if dest.exists():
             shutil.rmtree(dest)
@@ -229,8 +232,7 @@ def _start_worker(engine_name: str) -> None:
     from course.grading import engine as engines
 
     _WORKER["engine"] = engine = engines.make(engine_name)
-    if hasattr(engine, "close_on_worker_exit"):
-        engine.close_on_worker_exit()
+    engine.close_on_worker_exit()
 
 
 #: What a worker process keeps between its jobs (only its engine); set once by _start_worker, in that process.
@@ -307,7 +309,7 @@ def execute_stream(
     started = time.perf_counter()
     # fork: workers inherit the loaded packages, so each starts in milliseconds.
     with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=multiprocessing.get_context("fork"),
-                             initializer=_start_worker, initargs=(getattr(ws.engine, "name", "zygote"),)) as pool:
+                             initializer=_start_worker, initargs=(ws.engine.name,)) as pool:
         futures = {pool.submit(_work, job): job["student"] for job in jobs}
         for future in as_completed(futures):
             student = futures[future]

@@ -138,10 +138,7 @@ class Workspace:
             self.config.CourseDirectory.db_url = db_url or f"sqlite:///{self.root / 'gradebook.db'}"
         if exchange or custom:
             self.config.Exchange.root = str(exchange or self.root / "exchange")
-        self.limits = limits or Limits().merged(configured_limits(self.config), "configured limit (c.SandboxedExecute)")
-        self.config.Execute.timeout = self.limits.cell_seconds
-        for key, value in self.limits.as_dict().items():
-            self.config.SandboxedExecute[key] = value
+        self._use_limits(limits or Limits.configured(configured_limits(self.config)))
         if late_policy:
             self.config.AssignLatePenalties.plugin_class = "course.grading.steps.ManifestLatePenalty"
             for key, value in late_policy.items():
@@ -173,15 +170,21 @@ class Workspace:
     @classmethod
     def for_manifest(cls, manifest: Manifest, root: Path | str | None = None, **kwargs) -> "Workspace":
         """A workspace that grades ``manifest``'s assignment with its limits (``Limits.for_manifest``) and late policy."""
-        repo = find_root(kwargs.pop("repo", None))
-        limits = Limits.for_manifest(manifest, configured_limits(load_config(repo)))
-        ws = cls(root, repo=repo, limits=limits, late_policy=manifest.late_policy, **kwargs)
+        ws = cls(root, late_policy=manifest.late_policy, **kwargs)
+        ws._use_limits(Limits.for_manifest(manifest, configured_limits(ws.config)))
         if manifest.per_student_seed:
             if not ws.sandboxed:
                 raise CourseError(f"{manifest.id} gives each student their own numbers (per_student_seed), "
                                   "which only the sandboxed grader applies. Grade it with a sandbox.")
             ws.config.SandboxedExecute.per_student_seed = True
         return ws
+
+    def _use_limits(self, limits: Limits) -> None:
+        """Run every notebook under ``limits``: nbgrader's own Execute step and the sandboxed one alike."""
+        self.limits = limits
+        self.config.Execute.timeout = limits.cell_seconds
+        for key, value in limits.as_dict().items():
+            self.config.SandboxedExecute[key] = value
 
     def replay_from(self, folder: Path | None) -> None:
         """Have the sandboxed Execute step use notebooks a grading worker already ran, from ``folder`` (None: run them)."""
@@ -299,16 +302,13 @@ class Workspace:
             for path in inbound.glob(f"{student}+{aid}+*"):
                 (path / "timestamp.txt").write_text(stamp)
 
-    def collect(self, aid: str) -> list[str]:
+    def collect(self, aid: str) -> None:
         """``nbgrader collect``, never following a symbolic link out of a student's submission.
 
         nbgrader's collect copies the files a link points to. So the exchange is read first: a
         student whose latest submission holds a link gets, in ``submitted/``, that link and
         nothing else (grading then reports it as that student's problem; nothing is read
         through it).
-
-        Returns:
-            The students whose submission held a link.
         """
         latest: dict[str, Path] = {}
         inbound = self.exchange_root / self.course_id / "inbound"
@@ -320,7 +320,6 @@ class Workspace:
         self.check(self.api.collect(aid, update=True), f"collecting {aid}")
         for student, entry in linked.items():
             keep_links_only(entry, self.submitted_dir(aid, student))
-        return sorted(linked)
 
     def autograde(self, aid: str, student: str) -> dict:
         """``nbgrader autograde`` for one student; returns nbgrader's result dict (never raises for the student's work)."""
