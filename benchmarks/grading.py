@@ -1,6 +1,7 @@
 """Benchmark: grade one generated class with plain nbgrader and with `course grade`, and compare.
 
 Usage: python benchmarks/grading.py [--students 100] [--assignment 01-problem-framing] [--workers N]
+       python benchmarks/grading.py --ps1 [--students 100] [--workers N]
 
 The class is made from the assignment's own solutions: every third student complete, every
 third with the manifest's plausible mistakes, every third blank. Both runs grade the same
@@ -11,6 +12,12 @@ submissions in fresh course folders, autograde and feedback included:
   per notebook, students' code with the grader's rights (what nbgrader does out of the box);
 - course grade: every submission in bubblewrap sandboxes (a student run isolated in its own
   namespaces, then a test run), N workers at a time, the gradebook written by one process.
+
+With ``--ps1`` the class is nbgrader's own documentation course (``ps1``, read from the
+installed nbgrader package): students made in turn from its two example submissions
+(bitdiddle, hacker), the instructor's solution and the blank release, graded by plain
+``nbgrader autograde`` + ``generate_feedback`` and by ``course autograde`` + ``course feedback``
+in two copies of the course.
 
 It prints seconds per submission for both and the ratio.
 """
@@ -79,6 +86,66 @@ def plain_nbgrader(m, root: Path, students, subs: Path, work: Path):
     return seconds, {s.id: ws.read_scores(m, s.id)[0] for s in students}
 
 
+def ps1_course(n: int, dest: Path) -> Path:
+    """A copy of nbgrader's documentation course with ``n`` students, generated and ready to autograde."""
+    import subprocess
+    import sys
+
+    import nbgrader
+
+    guide = Path(nbgrader.__file__).parent / "docs" / "source" / "user_guide"
+    dest.mkdir(parents=True)
+    shutil.copytree(guide / "source", dest / "source")
+    subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "ps1",
+                    "--IncludeHeaderFooter.header=source/header.ipynb", "--force"],
+                   cwd=dest, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    kinds = [guide / "submitted" / "bitdiddle" / "ps1", guide / "submitted" / "hacker" / "ps1", None, dest / "release" / "ps1"]
+    for i in range(n):
+        target = dest / "submitted" / f"s{i:03d}" / "ps1"
+        kind = kinds[i % 4]
+        if kind is None:  # the instructor's solution, with the header as the release has it
+            shutil.copytree(dest / "release" / "ps1", target)
+            for name in ("problem1.ipynb", "problem2.ipynb"):
+                shutil.copy(dest / "source" / "ps1" / name, target / name)
+        else:
+            shutil.copytree(kind, target)
+        (target / "timestamp.txt").write_text("2026-12-01 10:00:00.000000 UTC")
+    return dest
+
+
+def ps1_scores(course: Path) -> dict:
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        return {(s.student.id, nb.name, g.name): g.auto_score
+                for s in gb.assignment_submissions("ps1") for nb in s.notebooks for g in nb.grades}
+
+
+def bench_ps1(n: int, workers: int) -> None:
+    import subprocess
+    import sys
+
+    with tempfile.TemporaryDirectory(prefix="course-bench-ps1-") as tmp:
+        tmp = Path(tmp)
+        plain, ours = ps1_course(n, tmp / "plain"), ps1_course(n, tmp / "ours")
+        print(f"{n} submissions of nbgrader's ps1; {workers} workers for course autograde")
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        started = time.perf_counter()
+        for step in ("autograde", "generate_feedback"):
+            subprocess.run([sys.executable, "-m", "nbgrader", step, "ps1", "--force"], cwd=plain, check=True, **quiet)
+        plain_s = time.perf_counter() - started
+        print(f"plain nbgrader (unsandboxed, one at a time): {plain_s:7.1f} s  {plain_s / n:5.2f} s per submission")
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "course", "autograde", "ps1", "--force", "--workers", str(workers)],
+                       cwd=ours, check=True, **quiet)
+        subprocess.run([sys.executable, "-m", "course", "feedback", "ps1"], cwd=ours, check=True, **quiet)
+        ours_s = time.perf_counter() - started
+        print(f"course autograde (sandboxed, {workers} at a time):  {ours_s:7.1f} s  {ours_s / n:5.2f} s per submission")
+        print(f"throughput ratio (plain time / course autograde time): {plain_s / ours_s:.2f}x")
+        a, b = ps1_scores(plain), ps1_scores(ours)
+        print(f"identical scores in every cell in both runs: {a == b and len(a) > 0} ({len(a)} graded cells)")
+
+
 def main() -> None:
     warnings.filterwarnings("ignore")
     from course import manifest as manifests
@@ -90,7 +157,11 @@ def main() -> None:
     parser.add_argument("--students", type=int, default=100)
     parser.add_argument("--assignment", default="01-problem-framing")
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
+    parser.add_argument("--ps1", action="store_true", help="grade nbgrader's documentation course instead")
     args = parser.parse_args()
+    if args.ps1:
+        bench_ps1(args.students, args.workers)
+        return
 
     root = find_root()
     m = manifests.load(args.assignment, root)

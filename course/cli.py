@@ -142,6 +142,61 @@ def grade_cmd(ctx, assignment_id, roster, submissions, no_collect, workers, regr
                           root=ctx.obj["root"], progress=_progress)
     out = output or work_dir(find_root(ctx.obj["root"])) / "grades" / assignment_id
     _print_run(run, report.write_report(run, out))
+    from course.grading.autograde import NOT_EQUAL
+
+    unequal = [r.student for r in run.results if NOT_EQUAL in r.reason]
+    if unequal:
+        click.echo(f"\n{len(unequal)} submission(s) have cells the sandbox could not grade as nbgrader would "
+                   f"({', '.join(unequal[:5])}): see their notes.", err=True)
+        sys.exit(1)
+
+
+@cli.command("autograde")
+@click.argument("assignment_id")
+@click.option("--course", "course_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+              help="The nbgrader course folder (where nbgrader autograde would run).")
+@click.option("--student", "only", multiple=True, help="Autograde only this student (repeat for more).")
+@click.option("--workers", type=click.IntRange(1, 256), default=grade.DEFAULT_WORKERS, show_default=True,
+              help="Submissions executed at once (each in its own sandbox).")
+@click.option("--force", is_flag=True, help="Grade again submissions that were already autograded (as nbgrader's --force).")
+@click.option("--engine", type=click.Choice([e for e in ENGINES if e != "local"]), default="zygote", show_default=True,
+              envvar="COURSE_ENGINE", show_envvar=True,
+              help="How sandboxed runs start: pre-loaded zygotes (fast), or a fresh sandbox and kernel per run.")
+def autograde_cmd(assignment_id, course_dir, only, workers, force, engine):
+    """nbgrader autograde for any nbgrader course, every submission sandboxed and graded in parallel.
+
+    Exits 1 if a submission could not be graded or a cell could not be graded as nbgrader would.
+    """
+    from course.grading import dropin
+
+    run = dropin.autograde(assignment_id, course=course_dir, students=list(only) or None, workers=workers, force=force,
+                           engine=engine, progress=_progress)
+    click.echo(f"\n{'student':<20} {'status':<8} {'score':>12}  notes")
+    for row in run.rows:
+        score = f"{row.score:g} / {row.max_score:g}" if row.status == grade.GRADED else "-"
+        click.echo(f"{row.student:<20} {row.status:<8} {score:>12}  {row.reason}")
+    click.echo(f"\n{len(run.rows)} submissions of {assignment_id} in {run.seconds:.0f} s.")
+    if not run.ok:
+        click.echo("Some submissions were not graded, or some cells not as nbgrader would grade them: see the notes above.",
+                   err=True)
+        sys.exit(1)
+
+
+@cli.command("feedback")
+@click.argument("assignment_id")
+@click.option("--course", "course_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+              help="The nbgrader course folder.")
+@click.option("--student", "only", multiple=True, help="Only this student (repeat for more).")
+def feedback_cmd(assignment_id, course_dir, only):
+    """nbgrader generate_feedback for any nbgrader course, with every hidden test removed from what students see."""
+    from course.grading import dropin
+
+    failed = [(s, why) for s, why in dropin.feedback(assignment_id, course=course_dir, students=list(only) or None,
+                                                     progress=_progress) if why]
+    for student, why in failed:
+        click.echo(f"{student}: feedback failed: {why}", err=True)
+    if failed:
+        sys.exit(1)
 
 
 @cli.command("check")

@@ -19,12 +19,12 @@ from course.paths import find_root
 ID_PATTERN = re.compile(r"^\d{2}-[a-z0-9]+(-[a-z0-9]+)*$")
 QUESTION_PATTERN = re.compile(r"^q\d+[a-z]?$")
 REQUIRED = ("id", "title", "module", "due", "minutes", "learning_objectives", "notebooks", "timeout", "parameters", "questions")
-KINDS = ("auto", "manual")
+KINDS = ("auto", "manual", "task")
 
 
 @dataclass(frozen=True)
 class Question:
-    """One graded question: an autograded answer with its tests, or a written answer."""
+    """One graded question: an autograded answer with its tests, a written answer, or an nbgrader task (graded by hand)."""
 
     id: str
     notebook: str
@@ -41,7 +41,12 @@ class Question:
     @property
     def graded_cell(self) -> str:
         """The grade_id of the cell that carries the points."""
-        return f"{self.id}-tests" if self.kind == "auto" else f"{self.id}-answer"
+        return {"auto": f"{self.id}-tests", "task": f"{self.id}-task"}.get(self.kind, f"{self.id}-answer")
+
+    @property
+    def by_hand(self) -> bool:
+        """Graded in the formgrader (a written answer or a task), not by the tests."""
+        return self.kind != "auto"
 
 
 @dataclass(frozen=True)
@@ -233,7 +238,7 @@ def parse(data: Any, path: Path = Path("<manifest>"), expected_id: str | None = 
             raise fail(f"{qid} points must be a positive number, not {points!r}.")
         kind = entry.get("kind", "auto")
         if kind not in KINDS:
-            raise fail(f'{qid} kind must be "auto" or "manual", not {kind!r}.')
+            raise fail(f'{qid} kind must be "auto", "manual" or "task", not {kind!r}.')
         notebook = entry.get("notebook")
         graded_names = [n.file for n in notebooks if n.graded]
         if notebook is None and len(graded_names) == 1:

@@ -122,8 +122,9 @@ def is_parameters_cell(cell) -> bool:
 
 
 def graded_cells(nb: NotebookNode) -> dict[str, float]:
-    """Return ``{grade_id: points}`` for every graded cell, in notebook order."""
-    return {meta(c)["grade_id"]: float(meta(c).get("points", 0)) for c in nb.cells if meta(c).get("grade")}
+    """Return ``{grade_id: points}`` for every cell that carries points (graded cells and nbgrader tasks), in order."""
+    return {meta(c)["grade_id"]: float(meta(c).get("points", 0)) for c in nb.cells
+            if meta(c).get("grade") or meta(c).get("task")}
 
 
 def solution_cells(nb: NotebookNode) -> list[str]:
@@ -264,8 +265,133 @@ def declared_names(answer_source: str) -> list[str]:
     return list(dict.fromkeys(_DECLARED.findall("\n".join(head[:upto]))))
 
 
+def bound_names(source: str) -> list[str]:
+    """The names a cell binds at its top level (assignments, ``def``, ``class``, imports), parsed, never run.
+
+    IPython's ``%`` and ``!`` lines are skipped; a cell that is not Python binds nothing.
+    """
+    import ast
+
+    code = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return []
+    names: list[str] = []
+
+    def targets(node) -> None:
+        if isinstance(node, ast.Name):
+            names.append(node.id)
+        elif isinstance(node, (ast.Tuple, ast.List)):
+            for element in node.elts:
+                targets(element)
+        elif isinstance(node, ast.Starred):
+            targets(node.value)
+
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.append(node.name)
+        elif isinstance(node, ast.Assign):
+            for target in node.targets:
+                targets(target)
+        elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
+            targets(node.target)
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            targets(node.target)
+        elif isinstance(node, (ast.With, ast.AsyncWith)):
+            for item in node.items:
+                if item.optional_vars is not None:
+                    targets(item.optional_vars)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names += [(a.asname or a.name).split(".")[0] for a in node.names if a.name != "*"]
+    return list(dict.fromkeys(names))
+
+
+def answer_names(answer_source: str) -> list[str]:
+    """What a question's tests may read from an instructor's answer cell: its ``name = ...`` declarations, else all it binds."""
+    return declared_names(answer_source) or bound_names(answer_source)
+
+
+def class_names(source: str) -> list[str]:
+    """The classes a cell defines at its top level."""
+    import ast
+
+    code = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+    try:
+        return [n.name for n in ast.parse(code).body if isinstance(n, ast.ClassDef)]
+    except SyntaxError:
+        return []
+
+
 def function_names(answer_source: str) -> list[str]:
     """The declared answers that the solution defines as functions (``def name(`` in a solution block)."""
     declared = declared_names(answer_source)
     body = "\n".join(blocks(answer_source, BEGIN_SOLUTION, END_SOLUTION)) if BEGIN_SOLUTION in answer_source else ""
     return [n for n in declared if re.search(rf"^\s*def\s+{re.escape(n)}\s*\(", body, re.MULTILINE)]
+
+
+# ---------------------------------------------------------------- metadata an editor stripped
+
+
+def restore_metadata(submitted: NotebookNode, release: NotebookNode) -> tuple[list[str], list[str]]:
+    """Give back nbgrader's cell metadata that an editor stripped from a submission, matching cells to the release.
+
+    A cell of the release with nbgrader metadata is matched, in order, to a submitted cell
+    that has none: a locked cell (tests, prompts) only to a cell with the very same text (its
+    text is restored from the gradebook anyway), an answer cell to the most similar cell of
+    its type between the matched cells around it. Nothing is guessed where two candidates are
+    equally good. Returns ``(restored grade ids, grade ids that could not be matched)``;
+    ``submitted`` is changed in place.
+    """
+    import difflib
+
+    present = {grade_id(c) for c in submitted.cells if grade_id(c)}
+    wanted = [(i, c) for i, c in enumerate(release.cells) if grade_id(c) and grade_id(c) not in present]
+    if not wanted:
+        return [], []
+    free = [i for i, c in enumerate(submitted.cells) if not meta(c)]
+    placed: dict[int, int] = {}  # release index -> submitted index
+    for i, c in enumerate(release.cells):  # the cells still carrying metadata are anchors already
+        if grade_id(c) in present:
+            placed[i] = next(j for j, s in enumerate(submitted.cells) if grade_id(s) == grade_id(c))
+
+    def between(i: int) -> tuple[int, int]:
+        before = max((placed[k] for k in placed if k < i), default=-1)
+        after = min((placed[k] for k in placed if k > i), default=len(submitted.cells))
+        return before, after
+
+    def take(i: int, j: int) -> None:
+        submitted.cells[j].metadata["nbgrader"] = dict(meta(release.cells[i]))
+        placed[i] = j
+        free.remove(j)
+
+    last = -1
+    for i, cell in enumerate(release.cells):  # 0. the release's plain cells, where the text is unchanged, mark the way
+        if meta(cell) or i in placed:
+            last = placed.get(i, last)
+            continue
+        same = [j for j in free if j > last and submitted.cells[j].cell_type == cell.cell_type
+                and submitted.cells[j].source.strip() == cell.source.strip()]
+        if same:
+            placed[i] = last = same[0]
+            free.remove(same[0])
+    for i, cell in wanted:  # 1. locked cells: the same text, in order
+        if meta(cell).get("locked") and not meta(cell).get("solution"):
+            lo, hi = between(i)
+            same = [j for j in free if lo < j < hi and submitted.cells[j].cell_type == cell.cell_type
+                    and submitted.cells[j].source.strip() == cell.source.strip()]
+            if same:
+                take(i, same[0])
+    for i, cell in wanted:  # 2. answer cells: the most similar cell of the same type between their neighbours
+        if i in placed:
+            continue
+        lo, hi = between(i)
+        options = [j for j in free if lo < j < hi and submitted.cells[j].cell_type == cell.cell_type]
+        scored = sorted(((difflib.SequenceMatcher(None, cell.source, submitted.cells[j].source).ratio(), -j) for j in options),
+                        reverse=True)
+        if scored and scored[0][0] >= 0.5 and (len(scored) == 1 or scored[0][0] > scored[1][0]):
+            take(i, -scored[0][1])  # the starter code the release gave is still recognisable
+        elif options:
+            take(i, options[0])  # a stub the student replaced: the first cell of its type where it stood
+    restored = [grade_id(c) for i, c in wanted if i in placed]
+    return restored, [grade_id(c) for i, c in wanted if i not in placed]

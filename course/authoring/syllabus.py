@@ -48,7 +48,7 @@ def _points(value: float) -> str:
 
 def _module_section(m: manifests.Manifest) -> list[str]:
     autos = [q for q in m.questions if q.kind == "auto"]
-    manual = [q for q in m.questions if q.kind == "manual"]
+    manual = [q for q in m.questions if q.by_hand]
     notebooks = ", ".join(f"`{n.file}` ({'graded' if n.graded else 'ungraded'})" for n in m.notebooks)
     lines = [
         f"## Module {m.module}: {m.title}",

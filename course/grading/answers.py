@@ -1,15 +1,14 @@
-"""Answers cross from the student's kernel to the grader's as plain JSON data, never as objects.
+"""Answers cross from the student's run to the tests' as plain JSON data, never as objects: the codec, and the cells.
 
-The student's notebook runs with its test cells replaced by a *capture* cell that writes
-the question's answer variables to ``answers/<grade_id>.json``. The tests then run in a
-second, trusted kernel that never executes student code: it runs the instructor's cells
-and *injects* the captured values, rebuilt from JSON. An object whose ``__eq__`` always
-says True, a monkeypatched check or a fake "passed" print cannot cross that boundary.
+The student's notebook runs with each test cell replaced by an *at* cell: it encodes that
+question's answer variables and hands them to the test run, then serves the test's calls
+into the student's functions and classes (``inside/calls.py``). The tests run in a second,
+trusted process that never executes student code: the instructor's cells, with the
+student's values *injected* before each test cell, rebuilt from JSON. An object whose
+``__eq__`` always says True, a monkeypatched check or a fake "passed" print cannot cross.
 """
 
 from __future__ import annotations
-
-import json
 
 # Runs in every kernel (student's and trusted): values to plain JSON. In the student's kernel it
 # may be tampered with, which can only change the data written, and data is all the tests see.
@@ -61,82 +60,6 @@ def __course_key(args, kwargs):
     return __course_json.dumps([__course_enc(list(args)), __course_enc(dict(sorted(kwargs.items())))], sort_keys=True)
 '''
 
-_CAPTURE = r'''
-__course_functions = {}
-
-def __course_capture(grade_id, names, functions=()):
-    import json as _json, os as _os
-    out = {}
-    g = globals()
-    for n in names:
-        if n not in g:
-            out[n] = {"t": "missing"}
-            continue
-        if n in functions and callable(g[n]):
-            __course_functions[n] = (grade_id, g[n])  # called with the grader's inputs after the last cell
-            out[n] = {"t": "function", "calls": {}}
-            continue
-        try:
-            out[n] = __course_enc(g[n])
-        except Exception as e:
-            out[n] = {"t": "unsupported", "why": type(e).__name__}
-    _os.makedirs("answers", exist_ok=True)
-    with open(_os.path.join("answers", grade_id + ".json"), "w") as fh:
-        _json.dump(out, fh)
-
-
-def __course_call_functions(probes_json, per_call=5.0, budget=60.0):
-    """Call each function answer with the inputs the grader prepared; record results or errors as data."""
-    import json as _json, os as _os, signal as _signal, time as _time, io as _io, sys as _sys
-    probes = _json.loads(probes_json)
-    def on_alarm(signum, frame):
-        raise TimeoutError(f"the function ran longer than {per_call:g} s for one input")
-    previous = _signal.signal(_signal.SIGALRM, on_alarm)
-    started = _time.perf_counter()
-    try:
-        for name, (grade_id, fn) in list(__course_functions.items()):
-            calls = {}
-            for key, args_enc, kwargs_enc in probes.get(name, []):
-                if _time.perf_counter() - started > budget:
-                    calls[key] = {"error": ["TimeoutError", "not called: the grader's time for this function ran out"]}
-                    continue
-                out, err = _sys.stdout, _sys.stderr
-                _sys.stdout = _sys.stderr = _io.StringIO()  # what the function prints is not feedback
-                try:
-                    _signal.setitimer(_signal.ITIMER_REAL, per_call, 0.1)
-                    args, kwargs = __course_dec(args_enc), __course_dec(kwargs_enc)
-                    result = fn(*args, **kwargs)
-                    _signal.setitimer(_signal.ITIMER_REAL, 0, 0)
-                    calls[key] = {"ok": __course_enc(result)}
-                except BaseException as e:
-                    _signal.setitimer(_signal.ITIMER_REAL, 0, 0)
-                    calls[key] = {"error": [type(e).__name__, str(e)[:500]]}
-                finally:
-                    _sys.stdout, _sys.stderr = out, err
-            path = _os.path.join("answers", grade_id + ".json")
-            try:
-                with open(path) as fh:
-                    data = _json.load(fh)
-            except Exception:
-                data = {}
-            data[name] = {"t": "function", "calls": calls}
-            with open(path, "w") as fh:
-                _json.dump(data, fh)
-    finally:
-        _signal.setitimer(_signal.ITIMER_REAL, 0, 0)
-        _signal.signal(_signal.SIGALRM, previous)
-'''
-
-
-def capture_cell(grade_id: str, names: list[str], functions: list[str] = ()) -> str:
-    return f"__course_capture({grade_id!r}, {names!r}, {list(functions)!r})"
-
-
-def call_functions_cell(probes: dict) -> str:
-    """The student run's last cell: call the function answers with the grader's inputs (after all student code)."""
-    return f"__course_call_functions({json.dumps(json.dumps(probes))})"
-
-
 # Rebuilds values from JSON with no eval and no pickle (the trusted kernel; the student's, for the grader's inputs).
 DECODER = r'''
 class __course_NotRecorded:
@@ -146,32 +69,6 @@ class __course_NotRecorded:
         raise AssertionError(f"{self._name}: no answer was recorded ({self._why}).")
     def __eq__(self, other): return False
     __hash__ = None
-
-
-class __course_RecordedFunction:
-    """Stands in for a student's function in the test run: answers with what the function returned in its sandbox."""
-    _BUILTIN = {"ValueError": ValueError, "TypeError": TypeError, "KeyError": KeyError, "IndexError": IndexError,
-                "ZeroDivisionError": ZeroDivisionError, "AttributeError": AttributeError, "NameError": NameError,
-                "TimeoutError": TimeoutError, "NotImplementedError": NotImplementedError, "AssertionError": AssertionError,
-                "RuntimeError": RuntimeError, "OverflowError": OverflowError, "RecursionError": RecursionError,
-                "MemoryError": MemoryError, "UnicodeError": UnicodeError}
-    def __init__(self, name, calls): self.__name__, self._calls = name, calls
-    def __repr__(self): return f"<function {self.__name__} (run in the student's sandbox)>"
-    def __call__(self, *args, **kwargs):
-        try:
-            key = globals()["__course_key"](args, kwargs)  # (a bare __name in a class body would be mangled)
-        except Exception:
-            key = None
-        if key not in self._calls:
-            shown = ", ".join([repr(a)[:60] for a in args] + [f"{k}={v!r}"[:60] for k, v in kwargs.items()])
-            raise AssertionError(f"{self.__name__}({shown}) was not prepared by the grader: tests may call a function answer "
-                                 "only with inputs that do not depend on its own results (see docs/AUTHORING.md).")
-        outcome = self._calls[key]
-        if "ok" in outcome:
-            return globals()["__course_dec"](outcome["ok"])
-        ename, message = (list(outcome.get("error", [])) + ["Error", ""])[:2]
-        kind = self._BUILTIN.get(ename)
-        raise kind(message) if kind is not None else RuntimeError(f"{ename}: {message}")
 
 
 def __course_restore(s, dtype):
@@ -218,80 +115,48 @@ def __course_dec(d):
         if t == "timestamp": return _pd.Timestamp(d["v"])
         if t == "index": return _pd.Index(__course_dec(d["v"]), name=__course_dec(d["name"]))
         if t == "series":
-            s = _pd.read_json(_S(d["v"]), orient="split", typ="series", dtype=False, convert_dates=False)
+            with __import__("warnings").catch_warnings():
+                __import__("warnings").simplefilter("ignore")  # pandas' deprecation notes are not the student's output
+                s = _pd.read_json(_S(d["v"]), orient="split", typ="series", dtype=False, convert_dates=False)
             s = __course_restore(s, d["dtype"]); s.name = __course_dec(d["name"]); s.index.name = __course_dec(d["index_name"])
             return s
-        f = _pd.read_json(_S(d["v"]), orient="split", dtype=False, convert_dates=False)
+        with __import__("warnings").catch_warnings():
+            __import__("warnings").simplefilter("ignore")
+            f = _pd.read_json(_S(d["v"]), orient="split", dtype=False, convert_dates=False)
         for col, dtype in d["dtypes"].items():
             key = next((c for c in f.columns if str(c) == col), None)
             if key is not None: f[key] = __course_restore(f[key], dtype)
         f.index.name = __course_dec(d["index_name"])
         return f
-    if t == "function" and isinstance(d.get("calls"), dict):
-        return __course_RecordedFunction("function", d["calls"])
     why = d.get("why") or ("the variable was never created" if t == "missing" else "it is not plain data")
     return __course_NotRecorded("answer", why)
 '''
 
-_INJECT = r'''
-def __course_inject(grade_id, names, reason):
-    import json as _json, os as _os
-    path = _os.path.join("answers", grade_id + ".json")
-    g = globals()
-    if not _os.path.exists(path):
-        for n in names: g[n] = __course_NotRecorded(n, reason)
-        return
-    with open(path) as fh:
-        data = _json.load(fh)
-    for n in names:
-        value = __course_dec(data.get(n, {"t": "missing"}))
-        if isinstance(value, __course_NotRecorded): value._name = n
-        if isinstance(value, __course_RecordedFunction): value.__name__ = n
-        g[n] = value
+#: The codec alone: ``__course_enc`` (a value to JSON data) and ``__course_dec`` (back), for any process.
+CODEC = ENCODER + DECODER
 
 
-__course_calls = {}
-
-def __course_record(names):
-    """The probe run (instructor's solution): wrap each function answer so that every call's inputs are noted."""
-    g = globals()
-    for n in names:
-        f = g.get(n)
-        if not callable(f):
-            continue
-        def recorder(*args, __f=f, __n=n, **kwargs):
-            calls = __course_calls.setdefault(__n, {})
-            try:
-                key = __course_key(args, kwargs)
-                if key not in calls and len(calls) < 5000:
-                    calls[key] = [key, __course_enc(list(args)), __course_enc(dict(sorted(kwargs.items())))]
-            except Exception:
-                pass
-            return __f(*args, **kwargs)
-        g[n] = recorder
+def student_setup(per_call: float) -> str:
+    """The student run's first cell: the codec, and the side that serves the tests' calls (``inside/calls.py``)."""
+    return CODEC + (
+        "import course.grading.inside.calls as __course_calls\n"
+        f"__course_side = __course_calls.StudentSide(globals(), __course_enc, __course_dec, {float(per_call)!r})\n")
 
 
-def __course_save_calls():
-    import json as _json, os as _os
-    _os.makedirs("answers", exist_ok=True)
-    with open(_os.path.join("answers", "__probes__.json"), "w") as fh:
-        _json.dump({n: list(c.values()) for n, c in __course_calls.items()}, fh)
-'''
+def test_setup(per_call: float, wait_seconds: float, allowed: list[str]) -> str:
+    """The test run's first cell: the codec, and the side that waits for the student's run and carries calls."""
+    return CODEC + (
+        "import course.grading.inside.calls as __course_calls\n"
+        f"__course_side = __course_calls.TestSide(globals(), __course_enc, __course_dec, __course_NotRecorded, "
+        f"{float(per_call)!r}, {float(wait_seconds)!r}, {list(allowed)!r})\n")
 
 
-#: Set up the student's kernel: encode answers, decode the grader's inputs for function answers.
-CAPTURE_SETUP = ENCODER + DECODER + _CAPTURE
-#: Set up the trusted kernel: rebuild answers; in the probe run, note the inputs of function answers.
-INJECT_SETUP = ENCODER + DECODER + _INJECT
+def at_cell(grade_id: str, names: list[str]) -> str:
+    """In the student's run, in place of a test cell: send the answers, serve the test's calls."""
+    return f"__course_side.at({grade_id!r}, {list(names)!r})"
 
 
-def inject_cell(grade_id: str, names: list[str], reason: str) -> str:
-    return f"__course_inject({grade_id!r}, {names!r}, {reason!r})"
-
-
-def record_cell(names: list[str]) -> str:
-    return f"__course_record({names!r})"
-
-
-SAVE_CALLS = "__course_save_calls()"
+def wait_cell(grade_id: str, names: list[str], reason: str, hidden: bool) -> str:
+    """In the test run, before a test cell: take the student's answers (or mark them missing with ``reason``)."""
+    return f"__course_side.wait({grade_id!r}, {list(names)!r}, {reason!r}, {bool(hidden)!r})"
 

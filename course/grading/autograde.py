@@ -4,12 +4,14 @@ Pure: a submission and the instructor's notebook in, the graded notebook and not
 engine that runs notebooks is an argument. ``steps.SandboxedExecute`` calls it in nbgrader's
 chain, ``selfcheck`` calls it for ``course check``. For each notebook:
 
-1. *Student run* (sandbox): the submission with every test cell replaced by a capture cell
-   that writes that question's answer variables as JSON (``answers``). The student's
-   kernel never sees a test, visible or hidden.
-2. *Test run* (sandbox): the instructor's own notebook from ``source/``, its answer cells
-   replaced by cells that inject the captured values, its test cells as written. No student
-   code runs here.
+1. *Student run* (sandbox): the submission with every test cell replaced by an *at* cell
+   that hands that question's answers over as JSON data (``answers``) and then serves the
+   test's calls into the student's functions and classes (``inside/calls.py``). The
+   student's process never sees a test's code, visible or hidden.
+2. *Test run* (sandbox), at the same time and in lockstep with (1), as nbgrader runs them
+   in one kernel: the instructor's own notebook from ``source/``, its answer cells
+   replaced by the student's injected values, its test cells as written. No student code
+   runs here: a call to a student's function is carried out in (1), and only data comes back.
 3. The test cells' outcomes from (2) and the student's outputs from (1) make the graded
    notebook. Every hidden-test block is removed from it, and tracebacks cut to their last
    line, so feedback never shows hidden test code.
@@ -17,8 +19,8 @@ chain, ``selfcheck`` calls it for ``course check``. For each notebook:
 
 from __future__ import annotations
 
-import hashlib
 import json
+import re
 
 import nbformat
 from nbformat.v4 import new_code_cell, new_output
@@ -45,44 +47,21 @@ def _per_question(source_nb, names_in) -> dict[str, list[str]]:
 
 
 def questions_of(source_nb) -> dict[str, list[str]]:
-    """For each test cell of the instructor's notebook: the answer variables declared since the previous test cell."""
-    return _per_question(source_nb, nbs.declared_names)
+    """For each test cell of the instructor's notebook: what the answer cells since the previous test cell bind.
 
-
-def functions_of(source_nb) -> dict[str, list[str]]:
-    """For each test cell: the answers of its question that the solution defines as functions."""
-    return _per_question(source_nb, nbs.function_names)
-
-
-def probes_for(source_nb, limits: Limits, engine, parameters_cell=None) -> dict:
-    """The inputs that tests and instructor cells give each function answer, noted by running the solution once.
-
-    Returns ``{name: [[key, args, kwargs], ...]}`` (plain JSON), kept in ``engine.memo`` per
-    notebook and parameters. Empty when no answer is a function.
+    The ``name = ...`` lines an answer cell declares, or, in a cell that declares none (an
+    nbgrader course's ``def squares(n):``), every name its solution binds at the top level.
     """
-    if not any(functions_of(source_nb).values()):
-        return {}
-    params = parameters_cell.source if parameters_cell is not None else ""
-    key = "probes:" + hashlib.sha256((json.dumps(source_nb, sort_keys=True) + params).encode()).hexdigest()
-    if key in engine.memo:
-        return engine.memo[key]
-    probe = nbs.copy(source_nb)
-    cells = [_internal(answers.INJECT_SETUP)]
-    for cell in probe.cells:
-        if cell.cell_type != "code":
-            continue
-        cells += _then_parameters(cell, parameters_cell)
-        if is_answer_cell(cell) and nbs.function_names(cell.source):
-            cells.append(_internal(answers.record_cell(nbs.function_names(cell.source))))
-    cells.append(_internal(answers.SAVE_CALLS))
-    probe.cells = cells
-    _, _, _, files = engine.run(probe, limits, "trusted", None, imports_of(source_nb))
-    try:
-        found = json.loads(files.get("__probes__.json", b"{}"))
-    except ValueError:
-        found = {}
-    engine.memo[key] = found if isinstance(found, dict) else {}
-    return engine.memo[key]
+    return _per_question(source_nb, nbs.answer_names)
+
+
+def classes_of(source_nb) -> list[str]:
+    """The classes the instructor's answer cells define: the tests may receive instances of these."""
+    return [name for cell in source_nb.cells if is_answer_cell(cell) for name in nbs.class_names(cell.source)]
+
+
+#: How a note about a cell the sandbox could not grade as nbgrader would begins (``course autograde`` exits 1 on it).
+NOT_EQUAL = "not graded as nbgrader would"
 
 
 def _error(ename: str, evalue: str) -> nbformat.NotebookNode:
@@ -103,7 +82,8 @@ def _why_stopped(report: dict, outcome: Outcome) -> str:
     return ""
 
 
-def grade_notebook(nb, source_nb, limits: Limits, engine, parameters_cell=None) -> tuple[nbformat.NotebookNode, list[str]]:
+def grade_notebook(nb, source_nb, limits: Limits, engine, parameters_cell=None, student_files=None,
+                   test_files=None) -> tuple[nbformat.NotebookNode, list[str]]:
     """Run a sanitized submission through the student run and the test run; return the graded notebook and notes.
 
     Args:
@@ -112,42 +92,42 @@ def grade_notebook(nb, source_nb, limits: Limits, engine, parameters_cell=None) 
         limits: limits for each of the two runs (``Limits.for_manifest``).
         engine: what runs the notebooks (``course.grading.engine``): sandboxed for students' work.
         parameters_cell: a papermill ``injected-parameters`` cell found in the submission, replayed in the test run.
+        student_files: the folder of files the student's run sees beside the notebook (nbgrader's
+            autograded folder: the assignment's files and the student's own).
+        test_files: the folder of files the test run sees (the instructor's assignment folder).
 
     Returns:
         The graded notebook (``nb``, its outputs replaced) and notes on how the runs ended.
     """
     notes: list[str] = []
-    names, functions = questions_of(source_nb), functions_of(source_nb)
+    names = questions_of(source_nb)
     preload = imports_of(source_nb)
-    probes = probes_for(source_nb, limits, engine, parameters_cell)
-    # 1. The student's run: their cells, our capture cells in place of the tests.
+    # 1. The student's run: their cells; where each test stands, a cell that hands over the answers and serves the test's calls.
     student = nbs.copy(nb)
     for cell in student.cells:
         if is_test_cell(cell):
-            gid = nbs.grade_id(cell)
-            cell.source = answers.capture_cell(gid, names.get(gid, []), functions.get(gid, []))
+            cell.source = answers.at_cell(nbs.grade_id(cell), names.get(nbs.grade_id(cell), []))
             cell.metadata["course_internal"] = True
-    student.cells.insert(0, _internal(answers.CAPTURE_SETUP))
-    if probes:  # after every student cell: their functions meet the grader's inputs
-        student.cells.append(_internal(answers.call_functions_cell(probes)))
-    executed, report, outcome, captured = engine.run(student, limits, "student", None, preload)
-    stopped = _why_stopped(report, outcome)
-    if stopped:
-        notes.append(stopped)
+    student.cells.insert(0, _internal(answers.student_setup(limits.cell_seconds)))
 
-    # 2. The test run: the instructor's notebook, answers injected, tests as written.
+    # 2. The test run: the instructor's notebook, answers injected, tests as written, in lockstep with (1).
     trusted = nbs.copy(source_nb)
-    cells = [_internal(answers.INJECT_SETUP)]
-    reason = stopped or "the answer cell did not run"
+    cells = [_internal(answers.test_setup(limits.cell_seconds, limits.wall_seconds, classes_of(source_nb)))]
     for cell in trusted.cells:
         if cell.cell_type != "code" or is_answer_cell(cell):
             continue
         if is_test_cell(cell):
             gid = nbs.grade_id(cell)
-            cells.append(_internal(answers.inject_cell(gid, names.get(gid, []), reason)))
-        cells += _then_parameters(cell, parameters_cell)
+            hidden = bool(nbs.blocks(cell.source))
+            cells += [_internal(answers.wait_cell(gid, names.get(gid, []), "the answer cell did not run", hidden)), cell]
+        else:
+            cells += _then_parameters(cell, parameters_cell)
     trusted.cells = cells
-    t_exec, t_report, t_outcome, _ = engine.run(trusted, limits, "trusted", captured, preload)
+    (executed, report, outcome, _), (t_exec, t_report, t_outcome, t_files) = engine.run_pair(
+        student, trusted, limits, preload, student_files, test_files)
+    stopped = _why_stopped(report, outcome)
+    if stopped:
+        notes.append(stopped)
     test_outputs = {}
     if t_exec is not None:
         for cell in t_exec.cells:
@@ -156,6 +136,21 @@ def grade_notebook(nb, source_nb, limits: Limits, engine, parameters_cell=None) 
     t_stopped = _why_stopped(t_report, t_outcome)
     if t_stopped:
         notes.append(f"tests: {t_stopped}")
+    try:
+        calls = json.loads(t_files.get("calls.json", b"{}"))
+        uncrossed = calls.get("uncrossed", {})
+    except (ValueError, AttributeError):
+        calls, uncrossed = {}, {}
+    if calls.get("hidden_calls"):
+        # Hidden tests called the student's code with hidden inputs, which it could have kept and
+        # printed in a later cell: the feedback shows the outputs of a run that never met a test.
+        alone = engine.run(student, limits, "student", None, preload, student_files)
+        if alone[0] is not None:
+            executed = alone[0]
+    for gid, outputs in test_outputs.items():
+        failed = any(o.get("output_type") == "error" for o in outputs)
+        if failed and isinstance(uncrossed, dict) and uncrossed.get(gid):
+            notes.append(f"{NOT_EQUAL}: {gid}: {'; '.join(map(str, uncrossed[gid]))[:300]}")
 
     # 3. The graded notebook: the student's outputs, the test run's verdicts.
     ran_tests = set()
@@ -163,7 +158,7 @@ def grade_notebook(nb, source_nb, limits: Limits, engine, parameters_cell=None) 
         for index in t_report.get("ran", []):
             if isinstance(index, int) and 0 <= index < len(t_exec.cells) and is_test_cell(t_exec.cells[index]):
                 ran_tests.add(nbs.grade_id(t_exec.cells[index]))
-    aligned = executed is not None and len(executed.cells) == len(nb.cells) + 1 + (1 if probes else 0)
+    aligned = executed is not None and len(executed.cells) == len(nb.cells) + 1
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
@@ -177,9 +172,24 @@ def grade_notebook(nb, source_nb, limits: Limits, engine, parameters_cell=None) 
             cell.execution_count = None
         else:
             twin = executed.cells[i + 1] if aligned else {}
-            cell.outputs = twin.get("outputs", [])
+            cell.outputs = [_in_own_voice(o) for o in twin.get("outputs", [])]
             cell.execution_count = twin.get("execution_count")
     return nb, notes
+
+
+#: Printed words that read like a grader's verdict.
+_GRADER_VOICE = re.compile(r"(?i)\b(tests?|passed|passes|success(ful)?|correct|points?|score[ds]?|grade[ds]?|ok)\b|[✓✔✅]")
+#: What marks such a print in feedback as the student's own.
+OWN_OUTPUT = "[printed by the submitted code] "
+
+
+def _in_own_voice(output) -> nbformat.NotebookNode:
+    """A student's printed text that reads like the grader's verdict, marked in feedback as the student's own."""
+    if output.get("output_type") == "stream" and _GRADER_VOICE.search(str(output.get("text", ""))):
+        output = nbformat.from_dict(dict(output))
+        output["text"] = "".join(OWN_OUTPUT + line if line.strip() else line
+                                 for line in str(output["text"]).splitlines(keepends=True))
+    return output
 
 
 def _then_parameters(cell, parameters_cell) -> list:

@@ -25,8 +25,10 @@ import os
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -34,6 +36,7 @@ from pathlib import Path
 import nbformat
 
 from course.grading import sandbox
+from course.grading.inside.calls import SOCKET
 from course.grading.inside.contract import INSIDE
 from course.grading.sandbox import Outcome
 from course.limits import Limits
@@ -90,6 +93,38 @@ def _place(folder: Path, files: dict[str, bytes]) -> None:
         target.write_bytes(data)
 
 
+#: Files of an assignment never copied into a run: notebooks (the run gets its own), caches, checkpoints.
+_NOT_ASSETS = (".ipynb_checkpoints", "__pycache__", ".course-graded.json")
+MAX_ASSETS_BYTES = 512 * 1024 * 1024
+
+
+def _copy_assets(src: Path | None, dest: Path) -> list[str]:
+    """Copy an assignment's files (data, images, helper modules) into a run's folder, read-only; return their paths.
+
+    Regular files only: a symbolic link is never followed, and notebooks are left out (each run
+    gets its own). Everything the run writes stays in its folder, which is wiped after it.
+    """
+    if src is None or not Path(src).is_dir() or Path(src).is_symlink():
+        return []
+    src, copied, total = Path(src), [], 0
+    for here, dirs, files in os.walk(src, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if d not in _NOT_ASSETS and not (Path(here) / d).is_symlink())
+        for name in sorted(files):
+            path = Path(here) / name
+            rel = path.relative_to(src)
+            if name.endswith(".ipynb") or name in _NOT_ASSETS or path.is_symlink() or not path.is_file():
+                continue
+            total += path.stat().st_size
+            if total > MAX_ASSETS_BYTES:
+                raise OSError(f"the assignment's files are larger than {MAX_ASSETS_BYTES // 2**20} MB")
+            target = dest / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+            target.chmod(0o444)
+            copied.append(str(rel))
+    return copied
+
+
 def _wipe(folder: Path) -> None:
     """Remove everything in ``folder`` (a student's run may leave read-only folders behind)."""
     def unlock(func, path, exc):
@@ -110,6 +145,72 @@ def _wipe(folder: Path) -> None:
                 pass
 
 
+class Relay:
+    """Carries the frames of ``inside/calls.py`` between a student's run and its test run, each in its own sandbox.
+
+    It listens on a Unix socket in each run's folder (the only path the two sandboxes have to
+    each other, through this process) and copies bytes both ways. When one run ends, the other
+    sees the channel close; a run that never connects is treated the same way.
+    """
+
+    def __init__(self):
+        self.listeners: dict[str, socket.socket] = {}
+        self.ended = {"student": threading.Event(), "trusted": threading.Event()}
+        self.thread: threading.Thread | None = None
+
+    def listen(self, side: str, folder: Path) -> None:
+        path = str(Path(folder) / SOCKET)
+        if len(path.encode()) > 100:
+            raise OSError(f"the grading folder's path is too long for a socket ({path}): set TMPDIR to a shorter folder")
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(path)
+        listener.listen(1)
+        self.listeners[side] = listener
+
+    def start(self) -> None:
+        self.thread = threading.Thread(target=self._pump, name="course-relay", daemon=True)
+        self.thread.start()
+
+    def _accept(self, side: str) -> socket.socket | None:
+        listener = self.listeners[side]
+        while not (self.ended[side].is_set() or self.ended["student" if side == "trusted" else "trusted"].is_set()):
+            if select.select([listener], [], [], 0.05)[0]:
+                return listener.accept()[0]
+        return None
+
+    def _pump(self) -> None:
+        conns: dict[str, socket.socket] = {}
+        try:
+            for side in ("trusted", "student"):
+                conn = self._accept(side)
+                if conn is None:
+                    return
+                conns[side] = conn
+            peer = {conns["trusted"]: conns["student"], conns["student"]: conns["trusted"]}
+            while True:
+                ready = select.select(list(peer), [], [], 0.1)[0]
+                if not ready and (self.ended["trusted"].is_set() or self.ended["student"].is_set()):
+                    return
+                for conn in ready:
+                    data = conn.recv(1 << 20)
+                    if not data:
+                        return
+                    peer[conn].sendall(data)
+        except OSError:
+            return
+        finally:
+            for conn in conns.values():
+                conn.close()
+
+    def close(self) -> None:
+        for event in self.ended.values():
+            event.set()
+        if self.thread is not None:
+            self.thread.join(timeout=5)
+        for listener in self.listeners.values():
+            listener.close()
+
+
 class _Engine:
     """What every engine shares: a memo for the grading core, and being a handle (copies share it)."""
 
@@ -127,6 +228,45 @@ class _Engine:
     def close(self) -> None:
         pass
 
+    def run(self, nb, limits: Limits, mode: str, files: dict[str, bytes] | None = None, preload=(), assets: Path | None = None):
+        """Run one notebook alone (``mode`` ``student`` or ``trusted``); see the module's docstring for the result.
+
+        ``assets``: a folder whose files (not its notebooks) the run sees at the same relative paths.
+        """
+        return self._finish(self._start(nb, limits, mode, files, preload, lambda d: _copy_assets(assets, d)))
+
+    def run_pair(self, student_nb, trusted_nb, limits: Limits, preload=(), student_assets: Path | None = None,
+                 test_assets: Path | None = None):
+        """Run a student's notebook and its test run at once, joined by a :class:`Relay` (``inside/calls.py``).
+
+        ``student_assets`` and ``test_assets``: the folders whose files each run sees (the
+        student's submission with the assignment's files; the instructor's assignment folder).
+        Returns ``(student result, test result)``, each as :meth:`run` returns it.
+        """
+        relay = Relay()
+
+        def prepare(side: str, assets: Path | None):
+            def within(folder: Path) -> None:
+                _copy_assets(assets, folder)
+                relay.listen(side, folder)
+            return within
+
+        try:
+            trusted = self._start(trusted_nb, limits, "trusted", None, preload, prepare("trusted", test_assets))
+            try:
+                student = self._start(student_nb, limits, "student", None, preload, prepare("student", student_assets))
+            except BaseException:
+                relay.ended["student"].set()
+                self._finish(trusted)
+                raise
+            relay.start()
+            s_result = self._finish(student)
+            relay.ended["student"].set()
+            t_result = self._finish(trusted)
+            return s_result, t_result
+        finally:
+            relay.close()
+
     def close_on_worker_exit(self) -> None:
         """Close this engine when a pool worker ends (it leaves through os._exit, past atexit)."""
         multiprocessing.util.Finalize(None, self.close, exitpriority=10)
@@ -137,12 +277,22 @@ class FreshEngine(_Engine):
 
     name = "fresh"
 
-    def run(self, nb, limits: Limits, mode: str, files: dict[str, bytes] | None = None, preload=()):
-        with tempfile.TemporaryDirectory(prefix=f"course-{mode}-") as d:
-            d = Path(d)
+    def _start(self, nb, limits: Limits, mode: str, files=None, preload=(), prepare=None):
+        d = Path(tempfile.mkdtemp(prefix=f"course-{mode}-"))
+        try:
             _place(d, files or {})
             nbformat.write(nb, d / "in.ipynb")
-            outcome = self._launch(d, limits)
+            if prepare is not None:
+                prepare(d)
+            return d, self._launch(d, limits)
+        except BaseException:
+            shutil.rmtree(d, ignore_errors=True)
+            raise
+
+    def _finish(self, job):
+        d, running = job
+        try:
+            outcome = running.wait()
             report = _read_json(d / "result.json")
             executed = None
             out = d / "out.ipynb"
@@ -152,14 +302,17 @@ class FreshEngine(_Engine):
                 except Exception:  # truncated or tampered: treat as not run
                     executed = None
             return executed, report if isinstance(report, dict) else {}, outcome, _answers(d)
+        finally:
+            _wipe(d)
+            shutil.rmtree(d, ignore_errors=True)
 
     @staticmethod
     def _command(folder: str, limits: Limits) -> list[str]:
         return [sandbox.python_executable(), "-m", "course.grading.inside.runner", f"{folder}/in.ipynb", f"{folder}/out.ipynb",
                 f"{folder}/result.json", str(limits.cell_seconds), str(limits.output_mb * 1024 * 1024)]
 
-    def _launch(self, folder: Path, limits: Limits) -> Outcome:
-        return sandbox.run(self._command(INSIDE, limits), folder, limits)
+    def _launch(self, folder: Path, limits: Limits) -> sandbox.Running:
+        return sandbox.start(self._command(INSIDE, limits), folder, limits)
 
 
 class LocalEngine(FreshEngine):
@@ -171,9 +324,9 @@ class LocalEngine(FreshEngine):
 
     name = "local"
 
-    def _launch(self, folder: Path, limits: Limits) -> Outcome:
+    def _launch(self, folder: Path, limits: Limits) -> sandbox.Running:
         env = dict(os.environ, MPLBACKEND="Agg", PYTHONHASHSEED="0")
-        return sandbox.run_for(self._command(str(folder.resolve()), limits), limits.wall_seconds, cwd=folder, env=env)
+        return sandbox.Running(self._command(str(folder.resolve()), limits), limits.wall_seconds, cwd=folder, env=env)
 
 
 class ZygoteUnavailable(RuntimeError):
@@ -229,35 +382,45 @@ class Zygote:
         except ValueError:
             return None
 
-    def run(self, nb, limits: Limits, files: dict[str, bytes] | None = None):
+    def start(self, nb, limits: Limits, files: dict[str, bytes] | None = None, prepare=None) -> dict:
+        """Hand one job to the zygote; :meth:`finish` waits for it."""
         if not self.alive():
             self.close()
             self._start()
-        job = uuid.uuid4().hex
+        job = uuid.uuid4().hex[:16]
         folder = self.scratch / job
+        folder.mkdir()
+        _place(folder, files or {})
+        (folder / "in.ipynb").write_text(json.dumps(nb), encoding="utf-8")
+        if prepare is not None:
+            prepare(folder)
+        request = {"job": job, "wall_seconds": limits.wall_seconds, "cell_seconds": limits.cell_seconds,
+                   "cpu_seconds": limits.cpu_seconds, "memory_mb": limits.memory_mb, "output_mb": limits.output_mb,
+                   "max_output": limits.output_mb * 1024 * 1024}
+        sent = True
         try:
-            folder.mkdir()
-            _place(folder, files or {})
-            (folder / "in.ipynb").write_text(json.dumps(nb), encoding="utf-8")
-            request = {"job": job, "wall_seconds": limits.wall_seconds, "cell_seconds": limits.cell_seconds,
-                       "cpu_seconds": limits.cpu_seconds, "memory_mb": limits.memory_mb, "output_mb": limits.output_mb,
-                       "max_output": limits.output_mb * 1024 * 1024}
-            started = time.perf_counter()
-            try:
-                self.proc.stdin.write((json.dumps(request) + "\n").encode())
-                self.proc.stdin.flush()
-                reply = self._readline(limits.wall_seconds + 30)
-            except (BrokenPipeError, OSError):
-                reply = None
+            self.proc.stdin.write((json.dumps(request) + "\n").encode())
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            sent = False
+        return {"folder": folder, "nb": nb, "limits": limits, "started": time.perf_counter(), "sent": sent}
+
+    def finish(self, job: dict):
+        folder, limits, started = job["folder"], job["limits"], job["started"]
+        try:
+            reply = self._readline(max(0.0, limits.wall_seconds + 30 - (time.perf_counter() - started))) if job["sent"] else None
             if reply is None or "returncode" not in reply:  # the zygote itself died or hung: start afresh next time
                 self.close()
                 outcome = Outcome(-signal.SIGKILL, time.perf_counter() - started, timed_out=reply is None and self._was_slow(started, limits))
             else:
                 outcome = Outcome(int(reply["returncode"]), float(reply["seconds"]), bool(reply["timed_out"]))
-            executed, report = self._collect(folder, nb)
+            executed, report = self._collect(folder, job["nb"])
             return executed, report, outcome, _answers(folder)
         finally:
             _wipe(self.scratch)
+
+    def run(self, nb, limits: Limits, files: dict[str, bytes] | None = None):
+        return self.finish(self.start(nb, limits, files))
 
     @staticmethod
     def _was_slow(started: float, limits: Limits) -> bool:
@@ -322,17 +485,22 @@ class ZygoteEngine(_Engine):
         self.fallback: FreshEngine | None = None
         atexit.register(self.close)
 
-    def run(self, nb, limits: Limits, mode: str, files: dict[str, bytes] | None = None, preload=()):
+    def _start(self, nb, limits: Limits, mode: str, files=None, preload=(), prepare=None):
         if self.fallback is None:
             modules = list(dict.fromkeys([*BASE_MODULES, *preload]))
             key = (mode, tuple(modules), limits.processes, limits.memory_mb)
             try:
                 if key not in self.zygotes:
                     self.zygotes[key] = Zygote(mode, modules, limits)
-                return self.zygotes[key].run(nb, limits, files)
+                zygote = self.zygotes[key]
+                return zygote, zygote.start(nb, limits, files, prepare)
             except ZygoteUnavailable:
                 self.fallback = FreshEngine()  # nested namespaces are not allowed here: a fresh sandbox per run
-        return self.fallback.run(nb, limits, mode, files)
+        return None, self.fallback._start(nb, limits, mode, files, preload, prepare)
+
+    def _finish(self, job):
+        zygote, inner = job
+        return zygote.finish(inner) if zygote is not None else self.fallback._finish(inner)
 
     def close(self) -> None:
         for z in self.zygotes.values():

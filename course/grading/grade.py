@@ -23,9 +23,11 @@ from typing import Callable, Iterator
 
 from course import manifest as manifests
 from course import notebooks as nbs
-from course.errors import CourseError, NotebookError
+from course.errors import CourseError, GradingError, NotebookError
 from course.grading import roster as rosters
+from course.grading.autograde import NOT_EQUAL, grade_notebook
 from course.grading.workspace import Student, Workspace, keep_links_only, last_line, links_in, sqlite_file
+from course.limits import Limits
 from course.paths import find_root
 
 DEFAULT_WORKERS = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
@@ -122,6 +124,29 @@ def _read_or_reason(path: Path) -> str:
     return ""
 
 
+def restore_stripped(ws: Workspace, aid: str, path: Path) -> str:
+    """Give a submitted notebook back the nbgrader metadata an editor stripped (``nbs.restore_metadata``); say what was done.
+
+    Returns "" when nothing was missing; otherwise a note naming the cells restored and those
+    that could not be matched (they score as nbgrader scores a missing cell).
+    """
+    release = ws.release_dir(aid) / path.name
+    if not release.is_file():
+        return ""
+    nb = nbs.read(path)
+    restored, unmatched = nbs.restore_metadata(nb, nbs.read(release))
+    if not restored and not unmatched:
+        return ""
+    if restored:
+        nbs.write(nb, path)
+    note = f"{path.stem}: the notebook had lost nbgrader's cell metadata (an editor stripped it)"
+    if restored:
+        note += f"; restored for {', '.join(restored[:8])}{' …' if len(restored) > 8 else ''}"
+    if unmatched:
+        note += f"; could not match {', '.join(unmatched)}, graded as missing"
+    return note
+
+
 def grade_submission(ws: Workspace, manifest: manifests.Manifest, student: str, replay: Path | None = None) -> SubmissionResult:
     """Autograde one student's collected submission and write their feedback; never raises for their work.
 
@@ -143,9 +168,11 @@ def grade_submission(ws: Workspace, manifest: manifests.Manifest, student: str, 
     if not any((folder / e.file).exists() for e in manifest.graded_notebooks):
         wanted = ", ".join(e.file for e in manifest.graded_notebooks)
         return SubmissionResult(student, FAILED, reason=f"no graded notebook in the submission (expected {wanted})")
+    repaired = []
     for entry in manifest.graded_notebooks:
         if (folder / entry.file).exists():
             nbs.upgrade_in_place(folder / entry.file)  # an nbformat 3 notebook is graded, as nbgrader grades it
+            repaired.append(restore_stripped(ws, manifest.id, folder / entry.file))
     kept = ws.manual_count(manifest.id, student)
     result = ws.autograde(manifest.id, student)
     if not result.get("success"):
@@ -156,7 +183,7 @@ def grade_submission(ws: Workspace, manifest: manifests.Manifest, student: str, 
             ws.feedback(manifest.id, student)
     except CourseError as exc:
         return SubmissionResult(student, FAILED, reason=str(exc), seconds=time.perf_counter() - started)
-    notes = []
+    notes = [r for r in repaired if r]
     if ws.sandboxed:
         for entry in manifest.graded_notebooks:
             notes += ws.grading_notes(manifest.id, student, entry.stem)
@@ -224,6 +251,50 @@ def _readable(ws: Workspace, manifest: manifests.Manifest, student: str) -> bool
     return bool(present) and not any(_read_or_reason(p) for p in present)
 
 
+#: Bump when a change to the engine could change how a solution grades (the solution check's cache key).
+ENGINE_VERSION = "calls-1"
+
+
+def check_solution(ws: Workspace, aid: str, progress: Callable[[str], None] | None = print) -> None:
+    """Grade the instructor's own notebooks through the sandbox; raise unless every autograded test passes.
+
+    Cached by a fingerprint of the source notebooks, the limits and the engine, in
+    ``<course>/.course-cache/``, so a class graded again does not pay for it twice.
+
+    Raises:
+        GradingError: one line naming the notebook, the cell and the reason.
+    """
+    folder = ws.source_dir(aid)
+    notebooks = sorted(p for p in folder.glob("*.ipynb") if p.is_file())
+    digest = hashlib.sha256(f"{ENGINE_VERSION}|{ws.engine.name}|{json.dumps(ws.limits.as_dict(), sort_keys=True)}".encode())
+    for path in notebooks:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    stamp = ws.root / ".course-cache" / f"solution-{aid}-{digest.hexdigest()[:20]}.ok"
+    if stamp.is_file():
+        return
+    _say(progress, f"Grading the instructor's solution of {aid} in the sandbox first")
+    for path in notebooks:
+        source = nbs.read(path)
+        if not any(nbs.is_test_cell(c) for c in source.cells):
+            continue
+        graded, notes = grade_notebook(nbs.copy(source), source, ws.limits, ws.engine,
+                                            student_files=folder, test_files=folder)
+        for cell in graded.cells:
+            if not nbs.is_test_cell(cell):
+                continue
+            error = next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
+            if error is not None:
+                why = f"{error.get('ename', 'Error')}: {error.get('evalue', '')}".strip().rstrip(":")
+                extra = next((n for n in notes if n.startswith(NOT_EQUAL) and nbs.grade_id(cell) in n), "") or \
+                    next(iter(notes), "")
+                raise GradingError(
+                    f"{path.name}, cell {nbs.grade_id(cell)}: the instructor's solution fails this test in the sandbox "
+                    f"({why[:200]}{'; ' + extra[:200] if extra else ''}), so students would not get nbgrader's score. "
+                    "Fix the cell (docs/AUTHORING.md says what the sandbox allows), or grade with plain nbgrader.")
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text("the solution got full marks in the sandbox\n")
+
+
 # ---------------------------------------------------------------- workers
 
 
@@ -247,11 +318,16 @@ def _work(job: dict) -> dict:
         tmp = Path(tmp)
         db = tmp / "gradebook.db"
         shutil.copy(job["snapshot"], db)
-        m = manifests.load(aid, Path(job["repo"]))
-        ws = Workspace.for_manifest(m, tmp / "course", repo=job["repo"], db_url=f"sqlite:///{db}", sandboxed=True,
-                                    engine=_WORKER["engine"])
+        if job.get("course"):  # an nbgrader course of its own: no manifest, its own limits and configuration
+            m = None
+            ws = Workspace(tmp / "course", course=job["course"], db_url=f"sqlite:///{db}", sandboxed=True,
+                           engine=_WORKER["engine"], limits=Limits(**job["limits"]))
+        else:
+            m = manifests.load(aid, Path(job["repo"]))
+            ws = Workspace.for_manifest(m, tmp / "course", repo=job["repo"], db_url=f"sqlite:///{db}", sandboxed=True,
+                                        engine=_WORKER["engine"])
         shutil.copytree(job["source"], ws.source_dir(aid))
-        shutil.copytree(job["submitted"], ws.submitted_dir(aid, student))
+        shutil.copytree(job["submitted"], ws.submitted_dir(aid, student), symlinks=True)
         result = ws.autograde(aid, student)
         if not result.get("success"):
             return {"student": student, "ok": False, "reason": last_line(result), "seconds": time.perf_counter() - started}
@@ -259,6 +335,8 @@ def _work(job: dict) -> dict:
         cache.mkdir(parents=True, exist_ok=True)
         for nb in ws.autograded_dir(aid, student).glob("*.ipynb"):
             shutil.copy(nb, cache / nb.name)  # its metadata carries the runs' notes
+        if m is None:  # feedback is its own command there (course feedback), as in nbgrader
+            return {"student": student, "ok": True, "reason": "", "seconds": time.perf_counter() - started}
         # Feedback from the private gradebook (a copy of the real one, with these grades): the parent
         # uses it only if its own grades for this student come out the same, else makes its own.
         try:
@@ -280,7 +358,7 @@ def _bar(done: int, total: int, started: float) -> str:
 
 def execute_stream(
     ws: Workspace,
-    manifest: manifests.Manifest,
+    aid: str,
     students: list[str],
     cache: Path,
     workers: int = DEFAULT_WORKERS,
@@ -300,9 +378,9 @@ def execute_stream(
     snapshot = cache / "gradebook-snapshot.db"
     shutil.copy(snapshot_src, snapshot)
     jobs = [
-        {"student": s, "assignment": manifest.id, "repo": str(ws.repo), "snapshot": str(snapshot),
-         "source": str(ws.source_dir(manifest.id)), "submitted": str(ws.submitted_dir(manifest.id, s)),
-         "cache": str(cache)}
+        {"student": s, "assignment": aid, "repo": str(ws.repo) if ws.repo else "", "snapshot": str(snapshot),
+         "course": "" if ws.repo else str(ws.root), "limits": ws.limits.as_dict(),
+         "source": str(ws.source_dir(aid)), "submitted": str(ws.submitted_dir(aid, s)), "cache": str(cache)}
         for s in students
     ]
     done = 0
@@ -384,6 +462,8 @@ def grade_all(
         _say(progress, "Collecting submissions from the exchange")
         ws.collect(manifest.id)  # a submission holding a link keeps only the link: grading reports it
 
+    if ws.sandboxed:
+        check_solution(ws, manifest.id, progress)
     backup = ws.backup_gradebook(manifest.id)
     if backup is not None:
         _say(progress, f"Gradebook backed up to {backup}")
@@ -420,7 +500,7 @@ def grade_all(
     if ws.sandboxed and workers > 1 and len(todo) > 1:
         _say(progress, f"Executing {len(todo)} submissions in sandboxes, {workers} at a time; grades are written as each one finishes")
         # This process alone writes the gradebook, one student at a time, while the workers run the next ones.
-        for sid, info in execute_stream(ws, manifest, todo, replay, workers=workers, progress=progress):
+        for sid, info in execute_stream(ws, manifest.id, todo, replay, workers=workers, progress=progress):
             grade_one(sid, info.get("seconds", 0.0))
     rest = [sid for sid in todo if sid not in rows]  # all of them when serial; a worker's failures otherwise
     for i, sid in enumerate(rest):

@@ -130,7 +130,7 @@ def write_csv(run: GradeRun, path: Path) -> Path:
 def table_text(run: GradeRun) -> str:
     """The grade table as fixed-width text for the terminal."""
     qs = [q.id for q in run.manifest.questions]
-    manual = {q.id for q in run.manifest.questions if q.kind == "manual"}
+    manual = {q.id for q in run.manifest.questions if q.by_hand}
     head = ["student", "status"] + [f"{q}{'*' if q in manual else ''}" for q in qs] + ["total", "late", "note"]
     body = []
     for r in run.results:

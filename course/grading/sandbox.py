@@ -217,32 +217,52 @@ def run(command: list[str], workdir: Path, limits: Limits = Limits()) -> Outcome
     Raises:
         SandboxUnavailable: bubblewrap is missing or cannot create a sandbox here.
     """
+    return start(command, workdir, limits).wait()
+
+
+def start(command: list[str], workdir: Path, limits: Limits = Limits()) -> "Running":
+    """Start ``command`` as :func:`run` does, without waiting for it (``.wait()`` gives its Outcome)."""
     bwrap = check_available()
     argv = bwrap_argv(Path(workdir).resolve(), command, bwrap)
     cgroup = PidsCgroup(limits)
     try:
-        return run_for(argv, limits.wall_seconds, preexec_fn=_set_limits(limits, cgroup))
-    finally:
+        return Running(argv, limits.wall_seconds, preexec_fn=_set_limits(limits, cgroup), cleanup=cgroup.close)
+    except BaseException:
         cgroup.close()
+        raise
 
 
 def run_for(argv: list[str], wall_seconds: float, *, cwd=None, env=None, preexec_fn=None) -> Outcome:
     """Run ``argv`` in a session of its own; after ``wall_seconds`` kill it and everything it started."""
-    posix = os.name == "posix"
-    started = time.perf_counter()
-    with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
-                                preexec_fn=preexec_fn, start_new_session=posix)
+    return Running(argv, wall_seconds, cwd=cwd, env=env, preexec_fn=preexec_fn).wait()
+
+
+class Running:
+    """A process started in a session of its own, killed with everything it started ``wall_seconds`` after its start."""
+
+    def __init__(self, argv: list[str], wall_seconds: float, *, cwd=None, env=None, preexec_fn=None, cleanup=None):
+        self.posix = os.name == "posix"
+        self.started = time.perf_counter()
+        self.wall_seconds, self.cleanup = wall_seconds, cleanup
+        self.err = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=self.err, preexec_fn=preexec_fn, start_new_session=self.posix)
+
+    def wait(self) -> Outcome:
         timed_out = False
         try:
-            proc.wait(timeout=wall_seconds)
+            self.proc.wait(timeout=max(0.0, self.wall_seconds - (time.perf_counter() - self.started)))
         except subprocess.TimeoutExpired:
             timed_out = True
-            if posix:
-                os.killpg(proc.pid, signal.SIGKILL)
+            if self.posix:
+                os.killpg(self.proc.pid, signal.SIGKILL)
             else:
-                proc.kill()
-            proc.wait()
-        err.seek(max(0, err.seek(0, os.SEEK_END) - 4000))
-        stderr = err.read().decode("utf-8", "replace")
-    return Outcome(proc.returncode, time.perf_counter() - started, timed_out, stderr)
+                self.proc.kill()
+            self.proc.wait()
+        finally:
+            if self.cleanup is not None:
+                self.cleanup()
+        with self.err as err:
+            err.seek(max(0, err.seek(0, os.SEEK_END) - 4000))
+            stderr = err.read().decode("utf-8", "replace")
+        return Outcome(self.proc.returncode, time.perf_counter() - self.started, timed_out, stderr)

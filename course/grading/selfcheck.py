@@ -233,7 +233,7 @@ def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool
     cells = {nbs.grade_id(c): c for c in graded.cells}
     rows = []
     for q in wanted:
-        if q.kind == "manual":
+        if q.by_hand:
             rows.append(QuestionScore(q.id, q.points, None, BY_HAND))
             continue
         cell = cells.get(q.graded_cell)

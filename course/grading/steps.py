@@ -103,9 +103,20 @@ class SandboxedExecute(NbGraderPreprocessor):
             nb.cells = [c for c in nb.cells if "injected-parameters" not in nbs.tags(c)]
             at = next((i + 1 for i, c in enumerate(nb.cells) if nbs.is_parameters_cell(c)), 0)
             nb.cells.insert(at, params)
-        nb, notes = grade_notebook(nb, source_nb, self.limits(), self.engine, params)
+        here = resources.get("metadata", {}).get("path") or None  # nbgrader's autograded folder for this student
+        nb, notes = grade_notebook(nb, source_nb, self.limits(), self.engine, params,
+                                   student_files=Path(here) if here else None, test_files=source.parent)
         nb.metadata[NOTES_KEY] = notes
         return nb, resources
+
+
+class StripHiddenTests(NbGraderPreprocessor):
+    """nbgrader preprocessor for feedback: every hidden-test block is removed from the notebook shown to the student."""
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type == "code" and nbs.blocks(cell.source):
+            cell.source = nbs.strip_hidden(cell.source)
+        return cell, resources
 
 
 def notes_of(graded_notebook: Path) -> list[str]:

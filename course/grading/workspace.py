@@ -47,10 +47,46 @@ def load_config(repo: Path) -> Config:
     return PyFileConfigLoader(CONFIG_FILE, path=str(repo)).load_config()
 
 
+def load_course_config(course: Path) -> Config:
+    """An nbgrader course's own configuration: its ``nbgrader_config.py`` if it has one, with its root made absolute.
+
+    Raises:
+        CourseError: the folder does not exist.
+    """
+    course = Path(course).resolve()
+    if not course.is_dir():
+        raise CourseError(f"no folder {course}: run this in your nbgrader course folder, or pass --course FOLDER.")
+    config = PyFileConfigLoader(CONFIG_FILE, path=str(course)).load_config() if (course / CONFIG_FILE).is_file() else Config()
+    root = Path(config.CourseDirectory.get("root", "") or course)
+    root = root if root.is_absolute() else (course / root).resolve()
+    config.CourseDirectory.root = str(root)
+    if "db_url" not in config.CourseDirectory:  # nbgrader's own default
+        config.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
+    if "course_id" not in config.CourseDirectory:
+        config.CourseDirectory.course_id = ""
+    if "root" not in config.Exchange:
+        from nbgrader.exchange.default.exchange import Exchange
+
+        config.Exchange.root = Exchange.class_traits()["root"].default()
+    return config
+
+
+def _default_feedback_steps() -> list:
+    from nbgrader.converters import GenerateFeedback
+
+    return list(GenerateFeedback.class_traits()["preprocessors"].default())
+
+
 def configured_limits(config: Config) -> dict[str, int]:
-    """The run limits an instructor set in ``nbgrader_config.py`` (``c.SandboxedExecute.<name> = ...``)."""
+    """The run limits an instructor set in ``nbgrader_config.py`` (``c.SandboxedExecute.<name> = ...``).
+
+    A course that sets only nbgrader's ``c.Execute.timeout`` gets it as the time limit per cell.
+    """
     section = config.SandboxedExecute if "SandboxedExecute" in config else {}
-    return {name: section[name] for name in Limits.fields() if name in section}
+    found = {name: section[name] for name in Limits.fields() if name in section}
+    if "cell_seconds" not in found and "Execute" in config and isinstance(config.Execute.get("timeout"), int):
+        found["cell_seconds"] = config.Execute.timeout
+    return found
 
 
 def sqlite_file(db_url: str) -> Path | None:
@@ -126,10 +162,15 @@ class Workspace:
         engine: str | object = "zygote",
         limits: Limits | None = None,
         late_policy: dict | None = None,
+        course: Path | str | None = None,
     ):
         use_this_environment()
-        self.repo = find_root(repo)
-        self.config = load_config(self.repo)
+        if course is not None:  # an nbgrader course of its own: its configuration, its folders
+            self.repo = None
+            self.config = load_course_config(Path(course))
+        else:
+            self.repo = find_root(repo)
+            self.config = load_config(self.repo)
         configured_root = Path(self.config.CourseDirectory.root)
         self.root = Path(root).resolve() if root is not None else configured_root
         custom = self.root != configured_root
@@ -160,8 +201,12 @@ class Workspace:
                                   "fresh engine, or pass --unsandboxed for submissions you trust.")
             self.config.Autograde.autograde_preprocessors = steps.autograde_preprocessors(
                 self.config.Autograde.get("autograde_preprocessors"))
-            self.config.SandboxedExecute.source_root = str(self.root / "source")
+            self.config.SandboxedExecute.source_root = str(self.root / self._step("source"))
             self.config.SandboxedExecute.engine = self.engine
+        # Feedback never shows a hidden test, whoever autograded the notebook (plain nbgrader keeps them).
+        feedback_steps = list(self.config.GenerateFeedback.get("preprocessors") or _default_feedback_steps())
+        if steps.StripHiddenTests not in feedback_steps:
+            self.config.GenerateFeedback.preprocessors = [steps.StripHiddenTests, *feedback_steps]
         # nbgrader logs every step at INFO; the course tools print their own progress.
         self.config.NbGraderAPI.log_level = logging.WARNING
         self.root.mkdir(parents=True, exist_ok=True)
@@ -209,20 +254,24 @@ class Workspace:
     def exchange_root(self) -> Path:
         return Path(self.config.Exchange.root)
 
+    def _step(self, name: str) -> str:
+        """The folder name of an nbgrader step (``c.CourseDirectory.<name>_directory``, nbgrader's default otherwise)."""
+        return self.config.CourseDirectory.get(f"{name}_directory", name)
+
     def source_dir(self, aid: str) -> Path:
-        return self.root / "source" / aid
+        return self.root / self._step("source") / aid
 
     def release_dir(self, aid: str) -> Path:
-        return self.root / "release" / aid
+        return self.root / self._step("release") / aid
 
     def submitted_dir(self, aid: str, student: str) -> Path:
-        return self.root / "submitted" / student / aid
+        return self.root / self._step("submitted") / student / aid
 
     def autograded_dir(self, aid: str, student: str) -> Path:
-        return self.root / "autograded" / student / aid
+        return self.root / self._step("autograded") / student / aid
 
     def feedback_dir(self, aid: str, student: str) -> Path:
-        return self.root / "feedback" / student / aid
+        return self.root / self._step("feedback") / student / aid
 
     # -- nbgrader ---------------------------------------------------------------
     @property

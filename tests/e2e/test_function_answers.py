@@ -117,9 +117,56 @@ def test_hidden_inputs_and_test_code_do_not_appear_in_feedback():
     assert "cases = " not in shown  # hidden test code
 
 
-def test_a_test_that_feeds_the_function_its_own_result_is_reported_as_not_prepared():
+def test_a_test_may_feed_the_function_its_own_result():
     tests = 'assert redact(redact("03-1234-5678 x")) == "[PHONE] x"'
     source = source_notebook(tests)
+    assert scores(submission(SOLUTION, source), source)[0]["q1-tests"] == (True, "")
     wrong = "def redact(text, mark='[PHONE]'):\n    return text + '!'"  # its result differs from the solution's
-    result, _, _ = scores(submission(wrong, source), source)
-    assert not result["q1-tests"][0] and "was not prepared by the grader" in result["q1-tests"][1]
+    result, notes, _ = scores(submission(wrong, source), source)
+    assert not result["q1-tests"][0] and not [n for n in notes if autograde.NOT_EQUAL in n]
+
+
+def test_an_object_that_is_not_data_is_named_as_not_graded_equally():
+    cheat = ("class Yes(str):\n    def __eq__(self, other):\n        return True\n    __hash__ = str.__hash__\n"
+             "def redact(text, mark='[PHONE]'):\n    return Yes('x')")
+    result, notes, _ = scores(submission(cheat))
+    assert not result["q1-tests"][0]
+    assert any(autograde.NOT_EQUAL in n and "q1-tests" in n and "Yes" in n for n in notes), notes
+
+
+@pytest.mark.parametrize("cheat, why", [
+    # A fork bomb inside the call: the process limit stops it, the test fails, the grading goes on.
+    ("import os\ndef redact(text, mark='[PHONE]'):\n    while True:\n        os.fork()", ""),
+    # A result far larger than the grader reads: refused, named, never read.
+    ("def redact(text, mark='[PHONE]'):\n    return 'x' * (80 * 2**20)", "larger than the grader reads"),
+    # An exception whose message lies (and whose __str__ never returns): still a failure.
+    ("class Lie(Exception):\n    def __str__(self):\n        return 'All tests passed!'\n"
+     "def redact(text, mark='[PHONE]'):\n    raise Lie()", ""),
+    ("class Stuck(Exception):\n    def __str__(self):\n        while True:\n            pass\n"
+     "def redact(text, mark='[PHONE]'):\n    raise Stuck()", ""),
+])
+def test_hostile_calls_are_contained(cheat, why):
+    result, notes, graded = scores(submission(cheat))
+    assert not result["q1-tests"][0]
+    if why:
+        assert any(autograde.NOT_EQUAL in n and why in n for n in notes), notes
+
+
+def test_a_call_cannot_change_what_the_tests_read_from_the_assignment(tmp_path):
+    """The student's run sees the assignment's files read-only; what it writes never replaces the instructor's."""
+    (tmp_path / "limits.txt").write_text("5")
+    source = source_notebook('assert redact("03-1234-5678") == "[PHONE]"\nassert open("limits.txt").read() == "5"')
+    cheat = ("def redact(text, mark='[PHONE]'):\n    import os\n    try:\n        os.chmod('limits.txt', 0o644)\n"
+             "        open('limits.txt', 'w').write('6')\n    except OSError:\n        pass\n"
+             "    return text.replace('03-1234-5678', mark)")
+    graded, notes = autograde.grade_notebook(submission(cheat, source), source, Limits(cell_seconds=5, wall_seconds=90),
+                                             ENGINE, student_files=tmp_path, test_files=tmp_path)
+    assert not [o for o in graded.cells[2].outputs if o.get("output_type") == "error"], graded.cells[2].outputs
+    assert (tmp_path / "limits.txt").read_text() == "5"
+
+
+def test_a_students_print_in_the_graders_voice_is_marked_as_theirs():
+    result, _, graded = scores(submission(SOLUTION + "\nprint('All tests passed! 10/10 points')\nprint('hello')"))
+    assert result["q1-tests"][0]
+    text = "".join(o.get("text", "") for o in graded.cells[1].outputs)
+    assert text.startswith(autograde.OWN_OUTPUT + "All tests passed!") and "hello" in text, text

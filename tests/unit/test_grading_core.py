@@ -124,7 +124,7 @@ def _kernel(setup: str) -> dict:
     np.array(["2026-01-01", "2026-02-01"], dtype="datetime64[ns]"),
 ])
 def test_answers_cross_as_json_and_come_back_equal(value):
-    student, grader = _kernel(answers.CAPTURE_SETUP), _kernel(answers.INJECT_SETUP)
+    student, grader = _kernel(answers.CODEC), _kernel(answers.CODEC)
     data = json.loads(json.dumps(student["__course_enc"](value)))  # only JSON crosses
     back = grader["__course_dec"](data)
     if isinstance(value, pd.Series):
@@ -145,7 +145,7 @@ def test_an_object_that_is_always_equal_does_not_cross():
         def __eq__(self, other):
             return True
 
-    student, grader = _kernel(answers.CAPTURE_SETUP), _kernel(answers.INJECT_SETUP)
+    student, grader = _kernel(answers.CODEC), _kernel(answers.CODEC)
     back = grader["__course_dec"](json.loads(json.dumps(student["__course_enc"](Always()))))
     assert not (back == 55)
     with pytest.raises(AssertionError, match="no answer was recorded"):

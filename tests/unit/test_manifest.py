@@ -57,7 +57,7 @@ def test_unknown_assignment_suggests_the_closest_id(toy_root):
         (lambda d: d.update(due="2027-01-15T23:59:00"), "has no time zone"),
         (lambda d: d.update(due="next friday"), "is not a date and time"),
         (lambda d: d.update(id="00-other"), "but the file is named 00-toy.yml"),
-        (lambda d: d["questions"][0].update(kind="oral"), 'kind must be "auto" or "manual"'),
+        (lambda d: d["questions"][0].update(kind="oral"), 'kind must be "auto", "manual" or "task"'),
         (lambda d: d.update(parameters=[]), "parameters must be a non-empty list"),
         (lambda d: d["questions"][0].update(hints="look at the median"), "q1 hints must be a list of sentences"),
         (lambda d: d["questions"][0].update(hints=["", "x"]), "q1 hints must be a list of sentences"),
@@ -101,3 +101,27 @@ def test_a_notebook_missing_from_source_is_reported(toy_root):
     (toy_root / "source" / "00-toy" / "00-toy-lab.ipynb").unlink()
     with pytest.raises(ManifestError, match="holds no notebook"):
         manifest.check_notebooks(manifest.load("00-toy", toy_root), toy_root)
+
+
+def test_a_task_cell_must_be_declared_and_counts_as_graded_by_hand(toy_root):
+    from nbformat.v4 import new_markdown_cell
+
+    from course import notebooks as nbs
+
+    data = _toy(toy_root)
+    nb_file = data["questions"][0].get("notebook") or next(n["file"] for n in data["notebooks"] if n["graded"])
+    path = toy_root / "source" / "00-toy" / nb_file
+    nb = nbs.read(path)
+    task = new_markdown_cell("## Task\nPlot the data and describe it.")
+    task.metadata["nbgrader"] = {"grade_id": "q9-task", "task": True, "grade": False, "solution": False, "locked": True,
+                                 "points": 4, "schema_version": 3}
+    nb.cells.append(task)
+    nbs.write(nb, path)
+    with pytest.raises(ManifestError, match="q9-task that no question declares"):
+        manifest.check_notebooks(manifest.load("00-toy", toy_root), toy_root)
+    data["questions"].append({"id": "q9", "notebook": nb_file, "kind": "task", "points": 4})
+    _write(toy_root, data)
+    m = manifest.load("00-toy", toy_root)
+    manifest.check_notebooks(m, toy_root)
+    q9 = next(q for q in m.questions if q.id == "q9")
+    assert q9.graded_cell == "q9-task" and q9.by_hand and m.points == sum(q.points for q in m.questions)

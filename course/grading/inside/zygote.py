@@ -290,6 +290,10 @@ def run_notebook(shell, publisher, job: str, cell_seconds: int, max_output: int)
     """Run ``in.ipynb`` of the current folder; write progress.jsonl as it goes and result.json at the end."""
     with open("in.ipynb", encoding="utf-8") as fh:
         nb = json.load(fh)
+    sys.path.insert(0, "")  # as in a kernel: modules beside the notebook (the assignment's helpers) import
+    import importlib
+
+    importlib.invalidate_caches()
     outputs = _Outputs(max_output)
     publisher.outputs = outputs
     sys.stdout, sys.stderr = _Stream(outputs, "stdout"), _Stream(outputs, "stderr")

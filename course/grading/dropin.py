@@ -1,0 +1,194 @@
+"""Any nbgrader course, graded as ``nbgrader autograde`` grades it, only sandboxed and in parallel: ``course autograde``.
+
+Run in an nbgrader course folder (its ``nbgrader_config.py``, gradebook, ``source/``,
+``submitted/<student>/<assignment>/``), with its ids as they are: no manifest, roster or
+renaming. nbgrader itself does everything but run the notebooks: its own autograde step
+list, with its Execute step swapped for ``steps.SandboxedExecute``, writes the gradebook and
+``autograded/`` as it always does. Before any student, the instructor's own solution is
+graded through the same engine; if it does not get full marks there, nothing is graded.
+``course feedback`` is nbgrader's ``generate_feedback``, with every hidden test removed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from course import notebooks as nbs
+from course.errors import CourseError, NotebookError
+from course.grading import autograde as core
+from course.grading import grade as batch
+from course.grading.workspace import Workspace, last_line, links_in
+
+
+@dataclass
+class Row:
+    """One student's outcome in ``course autograde``."""
+
+    student: str
+    status: str  # graded, failed, skipped
+    score: float = 0.0
+    max_score: float = 0.0
+    reason: str = ""
+    not_equal: list[str] = field(default_factory=list)  # cells the sandbox could not grade as nbgrader would
+
+
+@dataclass
+class AutogradeRun:
+    assignment: str
+    rows: list[Row]
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """False if any submission failed or any cell was not graded as nbgrader would (the command exits 1)."""
+        return not any(r.status == batch.FAILED or r.not_equal for r in self.rows)
+
+
+def _say(progress, message: str) -> None:
+    if progress is not None:
+        progress(message)
+
+
+def _students(ws: Workspace, aid: str, only: list[str] | None) -> list[str]:
+    submitted = ws.root / ws._step("submitted")
+    found = sorted(p.name for p in submitted.iterdir() if (p / aid).exists() or (p / aid).is_symlink()) \
+        if submitted.is_dir() else []
+    if only:
+        unknown = sorted(set(only) - set(found))
+        if unknown:
+            raise CourseError(f"no submission of {aid} from {unknown[0]} in {submitted}: check the student id.")
+        return [s for s in found if s in only]
+    return found
+
+
+def _broken(ws: Workspace, aid: str, student: str, notes: list[str]) -> str:
+    """Why a submission cannot be graded at all ("" if it can): links, unreadable notebooks, none at all.
+
+    Notebooks in nbformat 3 are upgraded and stripped nbgrader metadata is restored in place
+    (what was done is added to ``notes``).
+    """
+    folder = ws.submitted_dir(aid, student)
+    links = links_in(folder)
+    if links:
+        return batch.link_reason(links)
+    present = [p for p in sorted(folder.glob("*.ipynb")) if p.is_file()]
+    if not present:
+        return "no notebook in the submission"
+    for path in present:
+        try:
+            nbs.read(path)
+        except NotebookError as exc:
+            return str(exc).replace(str(path.parent) + "/", "")
+        nbs.upgrade_in_place(path)  # an nbformat 3 notebook is graded, as nbgrader grades it
+        note = batch.restore_stripped(ws, aid, path)
+        if note:
+            notes.append(note)
+    return ""
+
+
+def _score(ws: Workspace, aid: str, student: str) -> tuple[float, float]:
+    with ws.gradebook() as gb:
+        sub = gb.find_submission(aid, student)
+        return float(sub.score or 0.0), float(sub.max_score or 0.0)
+
+
+def autograde(
+    assignment: str,
+    *,
+    course: Path | str = ".",
+    students: list[str] | None = None,
+    workers: int = batch.DEFAULT_WORKERS,
+    force: bool = False,
+    engine: str = "zygote",
+    progress: Callable[[str], None] | None = print,
+) -> AutogradeRun:
+    """``nbgrader autograde ASSIGNMENT`` in the course folder ``course``, every submission sandboxed.
+
+    Args:
+        students: only these student ids (``--student``).
+        force: grade again submissions that already have an ``autograded/`` folder (nbgrader's ``--force``).
+
+    Raises:
+        CourseError: the course, assignment or a student id is not there.
+        GradingError: the instructor's solution does not get full marks in the sandbox.
+    """
+    started = time.perf_counter()
+    ws = Workspace(course=course, sandboxed=True, engine=engine)
+    try:
+        if not ws.source_dir(assignment).is_dir():
+            raise CourseError(f"no folder {ws.source_dir(assignment)}: run this in your nbgrader course folder "
+                              "(or pass --course), with the assignment's id as nbgrader knows it.")
+        with ws.gradebook() as gb:
+            from nbgrader.api import MissingEntry
+
+            try:
+                gb.find_assignment(assignment)
+            except MissingEntry:
+                raise CourseError(f"{assignment} is not in the gradebook: run nbgrader generate_assignment {assignment} "
+                                  "first, as nbgrader autograde needs too.") from None
+        batch.check_solution(ws, assignment, progress)
+        rows: dict[str, Row] = {}
+        repaired: dict[str, list[str]] = {}
+        todo = []
+        for student in _students(ws, assignment, students):
+            if ws.autograded_dir(assignment, student).exists() and not force:
+                rows[student] = Row(student, batch.SKIPPED, reason="already autograded (use --force to grade again)")
+                continue
+            repaired[student] = []
+            reason = _broken(ws, assignment, student, repaired[student])
+            if reason:
+                rows[student] = Row(student, batch.FAILED, reason=reason)
+                continue
+            todo.append(student)
+        backup = ws.backup_gradebook(assignment)
+        if backup is not None:
+            _say(progress, f"Gradebook backed up to {backup}")
+        replay = ws.root / ".course-cache" / "replay" / assignment
+        if replay.exists():
+            shutil.rmtree(replay)
+        ws.replay_from(replay)
+
+        def one(student: str) -> None:
+            result = ws.autograde(assignment, student)
+            if not result.get("success"):
+                rows[student] = Row(student, batch.FAILED, reason=f"autograding failed: {last_line(result)}")
+                return
+            notes = list(repaired.get(student, []))
+            for nb in sorted(ws.autograded_dir(assignment, student).glob("*.ipynb")):
+                notes += [f"{nb.stem}: {n}" for n in ws.grading_notes(assignment, student, nb.stem)]
+            score, max_score = _score(ws, assignment, student)
+            rows[student] = Row(student, batch.GRADED, score, max_score, "; ".join(notes),
+                                [n for n in notes if core.NOT_EQUAL in n])
+
+        if workers > 1 and len(todo) > 1:
+            _say(progress, f"Autograding {len(todo)} submissions of {assignment} in sandboxes, {workers} at a time")
+            for student, _ in batch.execute_stream(ws, assignment, todo, replay, workers=workers, progress=progress):
+                one(student)
+        for student in [s for s in todo if s not in rows]:
+            _say(progress, f"Autograding {student}")
+            one(student)
+        ws.replay_from(None)
+        shutil.rmtree(replay, ignore_errors=True)
+        return AutogradeRun(assignment, [rows[s] for s in sorted(rows)], time.perf_counter() - started)
+    finally:
+        ws.close()
+
+
+def feedback(assignment: str, *, course: Path | str = ".", students: list[str] | None = None,
+             progress: Callable[[str], None] | None = print) -> list[tuple[str, str]]:
+    """``nbgrader generate_feedback``, every hidden test removed; returns ``(student, "" or why it failed)``."""
+    ws = Workspace(course=course, sandboxed=False)
+    graded = ws.root / ws._step("autograded")
+    found = sorted(p.name for p in graded.iterdir() if (p / assignment).is_dir()) if graded.is_dir() else []
+    if students:
+        found = [s for s in found if s in students]
+    out = []
+    for student in found:
+        result = ws.api.generate_feedback(assignment, student, force=True)
+        out.append((student, "" if result.get("success") else last_line(result)))
+        _say(progress, f"Feedback for {student}: {'written' if result.get('success') else 'failed'}")
+    return out
