@@ -156,21 +156,23 @@ def grade_cmd(ctx, assignment_id, roster, submissions, no_collect, workers, regr
 @click.option("--course", "course_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
               help="The nbgrader course folder (where nbgrader autograde would run).")
 @click.option("--student", "only", multiple=True, help="Autograde only this student (repeat for more).")
+@click.option("--submissions", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also take submissions from this folder, one sub-folder per student id (e.g. from an LMS).")
 @click.option("--workers", type=click.IntRange(1, 256), default=grade.DEFAULT_WORKERS, show_default=True,
               help="Submissions executed at once (each in its own sandbox).")
 @click.option("--force", is_flag=True, help="Grade again submissions that were already autograded (as nbgrader's --force).")
 @click.option("--engine", type=click.Choice([e for e in ENGINES if e != "local"]), default="zygote", show_default=True,
               envvar="COURSE_ENGINE", show_envvar=True,
               help="How sandboxed runs start: pre-loaded zygotes (fast), or a fresh sandbox and kernel per run.")
-def autograde_cmd(assignment_id, course_dir, only, workers, force, engine):
+def autograde_cmd(assignment_id, course_dir, only, submissions, workers, force, engine):
     """nbgrader autograde for any nbgrader course, every submission sandboxed and graded in parallel.
 
     Exits 1 if a submission could not be graded or a cell could not be graded as nbgrader would.
     """
     from course.grading import dropin
 
-    run = dropin.autograde(assignment_id, course=course_dir, students=list(only) or None, workers=workers, force=force,
-                           engine=engine, progress=_progress)
+    run = dropin.autograde(assignment_id, course=course_dir, students=list(only) or None, submissions=submissions,
+                           workers=workers, force=force, engine=engine, progress=_progress)
     click.echo(f"\n{'student':<20} {'status':<8} {'score':>12}  notes")
     for row in run.rows:
         score = f"{row.score:g} / {row.max_score:g}" if row.status == grade.GRADED else "-"

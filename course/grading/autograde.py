@@ -28,6 +28,7 @@ from nbformat.v4 import new_code_cell, new_output
 from course import notebooks as nbs
 from course.grading import answers
 from course.grading.engine import imports_of
+from course.grading.inside.contract import NO_CELL_LIMIT
 from course.grading.sandbox import Outcome
 from course.limits import Limits
 from course.notebooks import is_answer_cell, is_test_cell
@@ -108,6 +109,7 @@ def grade_notebook(nb, source_nb, limits: Limits, engine, parameters_cell=None, 
         if is_test_cell(cell):
             cell.source = answers.at_cell(nbs.grade_id(cell), names.get(nbs.grade_id(cell), []))
             cell.metadata["course_internal"] = True
+            cell.metadata[NO_CELL_LIMIT] = True  # it waits while the test runs; each call has its own limit
     student.cells.insert(0, _internal(answers.student_setup(limits.cell_seconds)))
 
     # 2. The test run: the instructor's notebook, answers injected, tests as written, in lockstep with (1).
@@ -119,7 +121,9 @@ def grade_notebook(nb, source_nb, limits: Limits, engine, parameters_cell=None, 
         if is_test_cell(cell):
             gid = nbs.grade_id(cell)
             hidden = bool(nbs.blocks(cell.source))
-            cells += [_internal(answers.wait_cell(gid, names.get(gid, []), "the answer cell did not run", hidden)), cell]
+            wait = _internal(answers.wait_cell(gid, names.get(gid, []), "the answer cell did not run", hidden))
+            wait.metadata[NO_CELL_LIMIT] = True  # the student's cells before this test each have their own limit
+            cells += [wait, cell]
         else:
             cells += _then_parameters(cell, parameters_cell)
     trusted.cells = cells

@@ -21,7 +21,7 @@ from course import notebooks as nbs
 from course.errors import CourseError, NotebookError
 from course.grading import autograde as core
 from course.grading import grade as batch
-from course.grading.workspace import Workspace, last_line, links_in
+from course.grading.workspace import Student, Workspace, last_line, links_in
 
 
 @dataclass
@@ -101,6 +101,7 @@ def autograde(
     *,
     course: Path | str = ".",
     students: list[str] | None = None,
+    submissions: Path | str | None = None,
     workers: int = batch.DEFAULT_WORKERS,
     force: bool = False,
     engine: str = "zygote",
@@ -110,6 +111,9 @@ def autograde(
 
     Args:
         students: only these student ids (``--student``).
+        submissions: a folder laid out as an LMS gives it, ``<folder>/<student id>/<files>`` (or
+            ``<folder>/<student id>/<assignment>/<files>``), copied into ``submitted/`` first;
+            symbolic links are copied as links, never followed, and graded as that student's problem.
         force: grade again submissions that already have an ``autograded/`` folder (nbgrader's ``--force``).
 
     Raises:
@@ -130,6 +134,12 @@ def autograde(
             except MissingEntry:
                 raise CourseError(f"{assignment} is not in the gradebook: run nbgrader generate_assignment {assignment} "
                                   "first, as nbgrader autograde needs too.") from None
+        if submissions is not None:
+            folder = Path(submissions)
+            if not folder.is_dir():
+                raise CourseError(f"no submissions folder {folder}: give a folder with one sub-folder per student id.")
+            batch.import_submissions(ws, assignment, folder, [Student(p.name) for p in sorted(folder.iterdir())
+                                                              if p.is_dir() or p.is_symlink()])
         batch.check_solution(ws, assignment, progress)
         rows: dict[str, Row] = {}
         repaired: dict[str, list[str]] = {}

@@ -186,6 +186,7 @@ class Relay:
                 if conn is None:
                     return
                 conns[side] = conn
+                self.listeners[side].close()  # one connection per side: a second one is refused, never left waiting
             peer = {conns["trusted"]: conns["student"], conns["student"]: conns["trusted"]}
             while True:
                 ready = select.select(list(peer), [], [], 0.1)[0]

@@ -47,7 +47,9 @@ def test_a_solution_the_sandbox_cannot_grade_equally_is_refused_before_any_stude
     assert not (course / "autograded").exists()  # nobody was graded
 
 
-def test_stripped_metadata_is_restored_and_graded_as_the_intact_notebook(tmp_path):
+def test_stripped_metadata_is_restored_and_a_link_is_that_students_problem(tmp_path):
+    """One class: hacker's notebook lost its nbgrader metadata (graded as the intact one, with a note);
+    bitdiddle's is a link to the instructor's source (reported, nothing read through it, the batch goes on)."""
     course = copy_docs_course(tmp_path / "course")
     path = course / "submitted" / "hacker" / "ps1" / "problem1.ipynb"
     nb = json.loads(path.read_text())
@@ -55,22 +57,16 @@ def test_stripped_metadata_is_restored_and_graded_as_the_intact_notebook(tmp_pat
         cell.get("metadata", {}).pop("nbgrader", None)
     path.write_text(json.dumps(nb))
     run(["nbgrader", "generate_assignment", "ps1", "--IncludeHeaderFooter.header=source/header.ipynb", "--force"], cwd=course)
-    done = run(["course", "autograde", "ps1", "--workers", "2"], cwd=course)
-    assert totals(course, "ps1") == {"bitdiddle": 1.5, "hacker": 3.0}
-    assert "lost nbgrader's cell metadata" in done.stdout and "correct_squares" in done.stdout
-
-
-def test_a_link_to_the_instructors_notebook_is_that_students_problem(tmp_path):
-    course = copy_docs_course(tmp_path / "course")
-    run(["nbgrader", "generate_assignment", "ps1", "--IncludeHeaderFooter.header=source/header.ipynb", "--force"], cwd=course)
     target = course / "submitted" / "bitdiddle" / "ps1" / "problem1.ipynb"
     target.unlink()
     os.symlink(course / "source" / "ps1" / "problem1.ipynb", target)
     done = run(["course", "autograde", "ps1", "--workers", "2"], cwd=course, check=False)
-    assert done.returncode == 1
-    row = next(line for line in done.stdout.splitlines() if line.startswith("bitdiddle"))
-    assert "failed" in row and "symbolic link" in row
-    assert totals(course, "ps1") == {"hacker": 3.0}  # the batch went on; nothing of bitdiddle's was graded
+    assert done.returncode == 1  # a submission could not be graded
+    hacker = next(line for line in done.stdout.splitlines() if line.startswith("hacker"))
+    assert "graded" in hacker and "lost nbgrader's cell metadata" in hacker and "correct_squares" in hacker, hacker
+    bitdiddle = next(line for line in done.stdout.splitlines() if line.startswith("bitdiddle"))
+    assert "failed" in bitdiddle and "symbolic link" in bitdiddle, bitdiddle
+    assert totals(course, "ps1") == {"hacker": 3.0}  # as if intact; nothing of bitdiddle's was graded
     assert not (course / "autograded" / "bitdiddle").exists()
 
 
@@ -122,3 +118,16 @@ def test_nbgraders_own_test_notebooks_grade_as_nbgrader_does(tmp_path, name):
     assert_same_scores(tmp_path / "plain", tmp_path / "course", "edge", output)
     assert totals(tmp_path / "course", "edge")["solution"] > 0
     assert done["course"].returncode == 0, output
+
+
+def test_lms_folders_are_graded_as_nbgraders_own_layout(tmp_path):
+    import shutil
+
+    course = copy_docs_course(tmp_path / "course")
+    lms = tmp_path / "lms"
+    for student in ("bitdiddle", "hacker"):  # flat, as an LMS download gives them
+        shutil.copytree(course / "submitted" / student / "ps1", lms / student)
+    shutil.rmtree(course / "submitted")
+    run(["nbgrader", "generate_assignment", "ps1", "--IncludeHeaderFooter.header=source/header.ipynb", "--force"], cwd=course)
+    run(["course", "autograde", "ps1", "--submissions", str(lms), "--workers", "2"], cwd=course)
+    assert totals(course, "ps1") == {"bitdiddle": 1.5, "hacker": 3.0}

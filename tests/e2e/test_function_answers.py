@@ -105,8 +105,9 @@ def test_a_function_that_only_fails_hidden_cases_loses_the_points():
     "def redact(text, mark='[PHONE]'):\n    print('All tests passed!')\n    return None",
 ])
 def test_cheating_functions_earn_nothing(cheat):
-    result, _, graded = scores(submission(cheat))
+    result, notes, graded = scores(submission(cheat))
     assert not result["q1-tests"][0]
+    assert not [n for n in notes if "whole notebook" in n], notes  # stopped per call, never held to the wall time
     assert "All tests passed" not in str(graded.cells[2].outputs)
 
 
@@ -148,6 +149,7 @@ def test_an_object_that_is_not_data_is_named_as_not_graded_equally():
 def test_hostile_calls_are_contained(cheat, why):
     result, notes, graded = scores(submission(cheat))
     assert not result["q1-tests"][0]
+    assert not [n for n in notes if "whole notebook" in n], notes  # the batch is not held to the wall time
     if why:
         assert any(autograde.NOT_EQUAL in n and why in n for n in notes), notes
 
@@ -170,3 +172,23 @@ def test_a_students_print_in_the_graders_voice_is_marked_as_theirs():
     assert result["q1-tests"][0]
     text = "".join(o.get("text", "") for o in graded.cells[1].outputs)
     assert text.startswith(autograde.OWN_OUTPUT + "All tests passed!") and "hello" in text, text
+
+
+@pytest.mark.parametrize("engine_name", ["zygote", "fresh"])
+def test_slow_cells_before_a_test_do_not_count_against_one_cells_limit(engine_name):
+    """Each cell has its own time limit, as in nbgrader: three 1.5 s answer cells before a test pass under a 3 s limit.
+
+    (Answer cells run only in the student's run: the test run waits for all three at once.)
+    """
+    source = source_notebook()
+    slow = [_meta(new_code_cell("import time\ntime.sleep(1.5)"), f"slow-{i}", True, False) for i in range(3)]
+    source.cells[2:2] = slow  # between the answer and its tests
+    engine = ENGINE if engine_name == "zygote" else engines.make("fresh")
+    try:
+        graded, notes = autograde.grade_notebook(submission(SOLUTION, source), source, Limits(cell_seconds=3, wall_seconds=120),
+                                                 engine)
+    finally:
+        if engine is not ENGINE:
+            engine.close()
+    test = next(c for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "q1-tests")
+    assert not [o for o in test.outputs if o.get("output_type") == "error"], (test.outputs, notes)

@@ -42,6 +42,8 @@ MAX_FRAME = 64 * 1024 * 1024
 MAX_FILE = 2 * 1024 * 1024
 #: ... and all of one reply's files together at most this.
 MAX_FILES = 16 * 1024 * 1024
+#: ... and at most this many files.
+MAX_COUNT = 1000
 #: The run's own files, never mirrored.
 _INTERNAL = {SOCKET, "in.ipynb", "out.ipynb", "progress.jsonl", "result.json"}
 #: What a cell's printed text may add to a reply.
@@ -121,7 +123,7 @@ def changed_files(before: dict) -> tuple[dict[str, str], dict]:
     """Files new or changed since ``before`` (base64), within the size caps; and the new listing."""
     now, out, total = _files_now(), {}, 0
     for rel, stamp in now.items():
-        if before.get(rel) == stamp or stamp[1] > MAX_FILE or total + stamp[1] > MAX_FILES:
+        if before.get(rel) == stamp or stamp[1] > MAX_FILE or total + stamp[1] > MAX_FILES or len(out) >= MAX_COUNT:
             continue
         try:
             with open(rel, "rb") as fh:
@@ -222,6 +224,8 @@ class StudentSide:
         self.sock = None
         self.files = _files_now()
         self.rng = None
+        self.pid = os.getpid()  # a process the student's code forked never speaks for the run
+        self.ended = False  # the channel closed: it is never opened again
 
     def _ref(self, obj) -> int:
         for key, known in self.refs.items():
@@ -263,12 +267,16 @@ class StudentSide:
 
     def at(self, grade_id: str, names: list[str]) -> None:
         """In place of a test cell: send this question's answers, then serve the test's requests."""
+        if os.getpid() != self.pid or self.ended:
+            return
         if self.sock is None:
             if not os.path.exists(SOCKET):  # run alone, for its outputs only: no test to serve
+                self.ended = True
                 return
             try:
                 self.sock = connect()
             except ChannelClosed:
+                self.ended = True
                 return
         answers = {}
         for name in names:
@@ -281,7 +289,7 @@ class StudentSide:
             send(self.sock, {"at": grade_id, "answers": answers, "files": files, "rng": rng_state()})
             self.serve()
         except (ChannelClosed, OSError):
-            self.sock = None
+            self.sock, self.ended = None, True
 
     def serve(self) -> None:
         signal.setitimer(signal.ITIMER_REAL, 0, 0)  # this cell waits for the tests: no cell time limit while it does
@@ -346,6 +354,8 @@ class StudentSide:
             signal.setitimer(signal.ITIMER_REAL, 0, 0)
             reply["error"] = self._describe(exc)
         finally:
+            if os.getpid() != self.pid:  # a child the call forked, come back here: it ends, silently
+                os._exit(0)
             signal.setitimer(signal.ITIMER_REAL, 0, 0)
             signal.signal(signal.SIGALRM, previous)
             sys.stdout, sys.stderr = stdout, stderr

@@ -10,6 +10,9 @@ import json
 
 #: Where the run's private folder appears inside the sandbox (not /work: the repository may live there).
 INSIDE = "/submission"
+#: A cell's metadata flag: no time limit per cell for it (the grader's cells that wait for the other run;
+#: each call they carry has its own limit, and the whole run its wall time).
+NO_CELL_LIMIT = "course_no_cell_limit"
 #: Any one output (a print, a figure, a table) larger than this is replaced by a note.
 PER_OUTPUT_BYTES = 100_000
 

@@ -57,7 +57,10 @@ def main(argv: list[str]) -> int:
     ran: list[int] = []
     status, detail = "ok", ""
     started = time.perf_counter()
-    client = NotebookClient(nb, timeout=cell_seconds, allow_errors=True, interrupt_on_timeout=True,
+    def timeout_of(cell) -> int | None:
+        return None if cell.get("metadata", {}).get(contract.NO_CELL_LIMIT) else cell_seconds
+
+    client = NotebookClient(nb, timeout=cell_seconds, timeout_func=timeout_of, allow_errors=True, interrupt_on_timeout=True,
                             kernel_name="python3", resources={"metadata": {"path": os.getcwd()}},
                             record_timing=False, shutdown_kernel="immediate")
     try:
@@ -68,7 +71,7 @@ def main(argv: list[str]) -> int:
                 began = time.perf_counter()
                 try:
                     client.execute_cell(cell, index)
-                    if time.perf_counter() - began >= cell_seconds:
+                    if timeout_of(cell) and time.perf_counter() - began >= cell_seconds:
                         _explain_timeout(cell, cell_seconds)
                 except CellTimeoutError:
                     status, detail = "timeout", f"cell {index + 1} ran past {cell_seconds} s and could not be interrupted"

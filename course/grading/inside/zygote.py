@@ -247,9 +247,19 @@ def make_shell(figures: bool = True):
         def enable_gui(self, gui=None):
             pass  # no event loop here: figures are drawn inline, into the outputs
 
-        def showtraceback(self, *args, **kwargs):
+        def showtraceback(self, exc_tuple=None, *args, **kwargs):
             signal.setitimer(signal.ITIMER_REAL, 0, 0)  # the cell is over: stop re-raising the time limit
-            return super().showtraceback(*args, **kwargs)
+            etype, value, tb = sys.exc_info() if exc_tuple is None else exc_tuple
+            if value is not None and not _describable(value):
+                # An exception whose __str__ never returns (or fails) must not hold the run until its wall time.
+                value = RuntimeError(f"{getattr(etype, '__name__', 'an error')} was raised; its message could not be read")
+                exc_tuple = (RuntimeError, value, tb)
+            return super().showtraceback(exc_tuple, *args, **kwargs)
+
+        def _format_exception_for_storage(self, exception, *args, **kwargs):
+            # IPython formats every error a second time, for its execution result, with no time limit
+            # left; nothing here reads that copy, and an exception whose __str__ never returns would hang.
+            return {"ename": type(exception).__name__, "evalue": "", "traceback": []}
 
         def _showtraceback(self, etype, evalue, stb):
             if Publisher.outputs is not None:
@@ -273,6 +283,23 @@ def make_shell(figures: bool = True):
 
         shell.events.register("post_run_cell", close_figures)
     return shell, Publisher
+
+
+def _describable(value: BaseException, seconds: float = 1.0) -> bool:
+    """True if ``str(value)`` returns, within ``seconds``, without raising."""
+    def give_up(signum, frame):
+        raise TimeoutError
+
+    previous = signal.signal(signal.SIGALRM, give_up)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, seconds, 0.1)
+        str(value)
+        return True
+    except BaseException:
+        return False
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 class CellTimeout(Exception):
@@ -309,7 +336,8 @@ def run_notebook(shell, publisher, job: str, cell_seconds: int, max_output: int)
             internal = bool(cell.get("metadata", {}).get("course_internal"))
             outputs.cell = []
             # Raised again every 0.1 s after the limit, so a loop that swallows the first one still stops.
-            signal.setitimer(signal.ITIMER_REAL, cell_seconds, 0.1)
+            if not cell.get("metadata", {}).get(contract.NO_CELL_LIMIT):
+                signal.setitimer(signal.ITIMER_REAL, cell_seconds, 0.1)
             try:
                 result = shell.run_cell(source, store_history=not internal, silent=internal)
             except BaseException as exc:  # SystemExit and such, outside IPython's own handling
