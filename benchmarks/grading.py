@@ -86,6 +86,14 @@ def plain_nbgrader(m, root: Path, students, subs: Path, work: Path):
     return seconds, {s.id: ws.read_scores(m, s.id)[0] for s in students}
 
 
+def _env() -> dict:
+    """This Python's scripts first on PATH: nbgrader runs ``alembic`` from there."""
+    import os
+    import sys
+
+    return {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
+
+
 def ps1_course(n: int, dest: Path) -> Path:
     """A copy of nbgrader's documentation course with ``n`` students, generated and ready to autograde."""
     import subprocess
@@ -98,7 +106,7 @@ def ps1_course(n: int, dest: Path) -> Path:
     shutil.copytree(guide / "source", dest / "source")
     subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "ps1",
                     "--IncludeHeaderFooter.header=source/header.ipynb", "--force"],
-                   cwd=dest, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                   cwd=dest, env=_env(), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     kinds = [guide / "submitted" / "bitdiddle" / "ps1", guide / "submitted" / "hacker" / "ps1", None, dest / "release" / "ps1"]
     for i in range(n):
         target = dest / "submitted" / f"s{i:03d}" / "ps1"
@@ -129,7 +137,7 @@ def bench_ps1(n: int, workers: int) -> None:
         tmp = Path(tmp)
         plain, ours = ps1_course(n, tmp / "plain"), ps1_course(n, tmp / "ours")
         print(f"{n} submissions of nbgrader's ps1; {workers} workers for course autograde")
-        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "env": _env()}
         started = time.perf_counter()
         for step in ("autograde", "generate_feedback"):
             subprocess.run([sys.executable, "-m", "nbgrader", step, "ps1", "--force"], cwd=plain, check=True, **quiet)
