@@ -97,7 +97,7 @@ def test_a_test_cell_that_fails_for_the_solution_too_is_named_and_nothing_is_gra
     assert not (course / "autograded").exists()
 
 
-@pytest.mark.parametrize("name", ["test.ipynb", "test_taskcell.ipynb"])
+@pytest.mark.parametrize("name", ["test_taskcell.ipynb"])  # test.ipynb is the same notebook without its task cell
 def test_nbgraders_own_test_notebooks_grade_as_nbgrader_does(tmp_path, name):
     """nbgrader's own preprocessor test notebooks as an assignment, graded for its solution and a blank."""
     import shutil
