@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from course import notebooks as nbs
-from course.errors import CourseError, NotebookError
+from course.errors import CourseError
 from course.grading import autograde as core
 from course.grading import grade as batch
 from course.grading.workspace import Student, Workspace, last_line, links_in
@@ -79,10 +79,9 @@ def _broken(ws: Workspace, aid: str, student: str, notes: list[str]) -> str:
     if not present:
         return "no notebook in the submission"
     for path in present:
-        try:
-            nbs.read(path)
-        except NotebookError as exc:
-            return str(exc).replace(str(path.parent) + "/", "")
+        reason = batch.read_or_reason(path)
+        if reason:
+            return reason
         nbs.upgrade_in_place(path)  # an nbformat 3 notebook is graded, as nbgrader grades it
         note = batch.restore_stripped(ws, aid, path)
         if note:

@@ -116,7 +116,8 @@ def link_reason(links: list[str]) -> str:
             "hand in the notebook file itself, not a link to it")
 
 
-def _read_or_reason(path: Path) -> str:
+def read_or_reason(path: Path) -> str:
+    """Why a submitted notebook cannot be read (its path left out), or "" if it can."""
     try:
         nbs.read(path)
     except NotebookError as exc:
@@ -162,7 +163,7 @@ def grade_submission(ws: Workspace, manifest: manifests.Manifest, student: str, 
     for entry in manifest.graded_notebooks:
         path = folder / entry.file
         if path.exists():
-            reason = _read_or_reason(path)
+            reason = read_or_reason(path)
             if reason:
                 return SubmissionResult(student, FAILED, reason=reason, seconds=time.perf_counter() - started)
     if not any((folder / e.file).exists() for e in manifest.graded_notebooks):
@@ -248,7 +249,7 @@ def _readable(ws: Workspace, manifest: manifests.Manifest, student: str) -> bool
     if links_in(folder):
         return False  # grade_submission reports it, reading nothing through the link
     present = [folder / e.file for e in manifest.graded_notebooks if (folder / e.file).exists()]
-    return bool(present) and not any(_read_or_reason(p) for p in present)
+    return bool(present) and not any(read_or_reason(p) for p in present)
 
 
 #: Bump when a change to the engine could change how a solution grades (the solution check's cache key).
