@@ -40,13 +40,15 @@ test-deps: $(CHP)
 demo: $(STAMP)
 	$(BIN)/course demo
 
-## The test suite (what CI runs).
+## The test suite (what CI runs), in TEST_WORKERS processes (pytest-xdist; tests/conftest.py keeps
+## together the tests that share state). TEST_WORKERS=0 runs it in this process.
+TEST_WORKERS ?= 2
 test: $(STAMP) test-deps
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 ## The quick tests only: no notebook runs, no nbgrader round trips.
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow" -n $(TEST_WORKERS) --dist loadgroup
 
 ## JupyterLab on your own copy of the student notebooks (my-work/): release/ stays as nbgrader made it.
 ## Copies only notebooks you do not have yet, so your answers are never overwritten.

@@ -37,3 +37,19 @@ def _have_sandbox() -> bool:
 HAVE_SANDBOX = _have_sandbox()
 #: Mark a test (or a module, via pytestmark) that needs the sandbox.
 needs_sandbox = pytest.mark.skipif(not HAVE_SANDBOX, reason="no bubblewrap sandbox on this machine")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Keep together, on one pytest-xdist worker, the tests that share state (make test runs two workers).
+
+    A file's tests share its module fixtures, so each file stays on one worker; the hub and browser
+    tests share throw-away system users and a hub, so they run on one worker, one after another. The
+    notebook runs of tests/notebooks are independent of each other and are spread one by one.
+    """
+    tests = REPO / "tests"
+    for item in items:
+        parts = Path(item.fspath).relative_to(tests).parts
+        if parts[0] == "notebooks":
+            continue
+        group = "real-servers" if parts[0] in ("hub", "browser") else "/".join(parts)
+        item.add_marker(pytest.mark.xdist_group(group))

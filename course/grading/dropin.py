@@ -21,7 +21,7 @@ from course import notebooks as nbs
 from course.errors import CourseError
 from course.grading import autograde as core
 from course.grading import grade as batch
-from course.grading.workspace import Student, Workspace, last_line, links_in
+from course.grading.workspace import Student, Workspace, last_line, links_in, shared_gradebook_engines
 
 
 @dataclass
@@ -54,7 +54,7 @@ def _say(progress, message: str) -> None:
 
 
 def _students(ws: Workspace, aid: str, only: list[str] | None) -> list[str]:
-    submitted = ws.root / ws._step("submitted")
+    submitted = ws.step_dir("submitted")
     found = sorted(p.name for p in submitted.iterdir() if (p / aid).exists() or (p / aid).is_symlink()) \
         if submitted.is_dir() else []
     if only:
@@ -173,13 +173,14 @@ def autograde(
             rows[student] = Row(student, batch.GRADED, score, max_score, "; ".join(notes),
                                 [n for n in notes if core.NOT_EQUAL in n])
 
-        if workers > 1 and len(todo) > 1:
-            _say(progress, f"Autograding {len(todo)} submissions of {assignment} in sandboxes, {workers} at a time")
-            for student, _ in batch.execute_stream(ws, assignment, todo, replay, workers=workers, progress=progress):
+        with shared_gradebook_engines():
+            if workers > 1 and len(todo) > 1:
+                _say(progress, f"Autograding {len(todo)} submissions of {assignment} in sandboxes, {workers} at a time")
+                for student, _ in batch.execute_stream(ws, assignment, todo, replay, workers=workers, progress=progress):
+                    one(student)
+            for student in [s for s in todo if s not in rows]:
+                _say(progress, f"Autograding {student}")
                 one(student)
-        for student in [s for s in todo if s not in rows]:
-            _say(progress, f"Autograding {student}")
-            one(student)
         ws.replay_from(None)
         shutil.rmtree(replay, ignore_errors=True)
         return AutogradeRun(assignment, [rows[s] for s in sorted(rows)], time.perf_counter() - started)
@@ -191,13 +192,13 @@ def feedback(assignment: str, *, course: Path | str = ".", students: list[str] |
              progress: Callable[[str], None] | None = print) -> list[tuple[str, str]]:
     """``nbgrader generate_feedback``, every hidden test removed; returns ``(student, "" or why it failed)``."""
     ws = Workspace(course=course, sandboxed=False)
-    graded = ws.root / ws._step("autograded")
+    graded = ws.step_dir("autograded")
     found = sorted(p.name for p in graded.iterdir() if (p / assignment).is_dir()) if graded.is_dir() else []
     if students:
         found = [s for s in found if s in students]
+    _say(progress, f"Writing feedback for {len(found)} students")
     out = []
-    for student in found:
-        result = ws.api.generate_feedback(assignment, student, force=True)
-        out.append((student, "" if result.get("success") else last_line(result)))
-        _say(progress, f"Feedback for {student}: {'written' if result.get('success') else 'failed'}")
+    for student, why in ws.feedback_all(assignment, found).items():
+        out.append((student, why))
+        _say(progress, f"Feedback for {student}: {'failed: ' + why if why else 'written'}")
     return out

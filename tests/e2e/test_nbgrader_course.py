@@ -136,6 +136,15 @@ def test_nbgraders_documentation_course_grades_as_nbgrader_does(tmp_path):
     for student in ("bitdiddle", "hacker"):
         assert (ours / "feedback" / student / "ps1" / "problem1.html").is_file(), student
 
+    # nbgrader writes every student's feedback in one run; one it cannot do is named, the others are written.
+    (ours / "autograded" / "hacker" / "ps1" / "problem1.ipynb").write_text("{ not a notebook")
+    (ours / "feedback" / "bitdiddle" / "ps1" / "problem1.html").unlink()
+    again = run(["course", "feedback", "ps1", "--course", str(ours)], cwd=ours, check=False)
+    assert again.returncode == 1, again.stdout + again.stderr
+    assert "hacker: feedback failed" in again.stderr, again.stderr
+    assert "bitdiddle: feedback failed" not in again.stderr, again.stderr
+    assert (ours / "feedback" / "bitdiddle" / "ps1" / "problem1.html").is_file()
+
 
 def test_a_conventional_nbgrader_course_grades_as_nbgrader_does(tmp_path):
     plain, ours, done = grade_both(tmp_path, copy_calc_course, "calc", [])
