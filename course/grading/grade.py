@@ -461,7 +461,11 @@ def grade_all(
         notices += import_submissions(ws, manifest.id, Path(submissions), students)
     if collect and (ws.exchange_root / ws.course_id / "inbound").is_dir():
         _say(progress, "Collecting submissions from the exchange")
-        ws.collect(manifest.id)  # a submission holding a link keeps only the link: grading reports it
+        # a submission holding a link keeps only the link (grading reports it); one that another user
+        # put in the exchange in a student's name is set aside
+        for notice in ws.collect(manifest.id):
+            _say(progress, notice)
+            notices.append(notice)
 
     if ws.sandboxed:
         check_solution(ws, manifest.id, progress)

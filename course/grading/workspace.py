@@ -353,16 +353,22 @@ class Workspace:
             for path in inbound.glob(f"{student}+{aid}+*"):
                 (path / "timestamp.txt").write_text(stamp)
 
-    def collect(self, aid: str) -> None:
-        """``nbgrader collect``, never following a symbolic link out of a student's submission.
+    def collect(self, aid: str) -> list[str]:
+        """``nbgrader collect``, never following a symbolic link out of a student's submission,
+        never taking a submission in one student's name that another user put in the exchange.
 
         nbgrader's collect copies the files a link points to. So the exchange is read first: a
         student whose latest submission holds a link gets, in ``submitted/``, that link and
         nothing else (grading then reports it as that student's problem; nothing is read
-        through it).
+        through it). nbgrader only warns when a submission is owned by another user than the one
+        it names; here it is set aside (renamed, so nbgrader does not collect it) and reported.
+
+        Returns:
+            One line for the instructor per submission set aside or whose owner could not be checked.
         """
-        latest: dict[str, Path] = {}
         inbound = self.exchange_root / self.course_id / "inbound"
+        notices = set_aside_foreign(inbound, aid)
+        latest: dict[str, Path] = {}
         for entry in sorted(inbound.glob(f"*+{aid}+*")) if inbound.is_dir() else []:
             student, _, stamp = entry.name.partition(f"+{aid}+")
             if student not in latest or stamp > latest[student].name.partition(f"+{aid}+")[2]:
@@ -371,6 +377,7 @@ class Workspace:
         self.check(self.api.collect(aid, update=True), f"collecting {aid}")
         for student, entry in linked.items():
             keep_links_only(entry, self.submitted_dir(aid, student))
+        return notices
 
     def autograde(self, aid: str, student: str) -> dict:
         """``nbgrader autograde`` for one student; returns nbgrader's result dict (never raises for the student's work)."""
@@ -477,6 +484,53 @@ class _CachedSchemaValidation:
             cls.check_schema(schema)
             self._validators[key] = (schema, cls(schema))  # keep the schema alive: its id stays unique
         self._validators[key][1].validate(instance)
+
+
+def _owners_allowed(student: str) -> set[str]:
+    """The system users who may put ``student``'s submission in the exchange."""
+    import pwd  # POSIX only, as the exchange is
+
+    allowed = {student, "root"}
+    try:
+        allowed.add(pwd.getpwuid(os.geteuid()).pw_name)  # the instructor collecting (course demo, course submit)
+    except KeyError:
+        pass
+    if Path("/opt/tljh/hub").is_dir():  # The Littlest JupyterHub runs hub user ana as system user jupyter-ana
+        allowed.add(f"jupyter-{student}")
+    return allowed
+
+
+def set_aside_foreign(inbound: Path, aid: str) -> list[str]:
+    """Rename the submissions of ``aid`` in ``inbound`` that another user put there in a student's name.
+
+    The exchange's inbound folder is writable by every student, and nbgrader takes the student id
+    from the folder's name (on Kubernetes, from ``JUPYTERHUB_USER``, which a student can set): one
+    student could replace another's submission with a blank one. The owner of the folder is the
+    user who really submitted it. A renamed folder stays in the exchange, for the instructor to look at.
+    """
+    import pwd  # POSIX only, as the exchange is
+
+    notices = []
+    for entry in sorted(inbound.glob(f"*+{aid}+*")) if inbound.is_dir() else []:
+        student = entry.name.partition(f"+{aid}+")[0]
+        uid = entry.lstat().st_uid
+        try:
+            owner = pwd.getpwuid(uid).pw_name
+        except KeyError:
+            notices.append(f"{student}: the submission {entry.name} belongs to uid {uid}, which has no user name here, "
+                           "so who submitted it could not be checked (on Kubernetes: compare with the student's pod uid).")
+            continue
+        if owner in _owners_allowed(student):
+            continue
+        aside = entry.with_name(f"set-aside--{entry.name.replace('+', '--')}--put-there-by--{owner}")
+        try:
+            entry.rename(aside)
+        except OSError as exc:
+            raise GradingError(f"{entry} names {student} but was put there by {owner}, and could not be set aside "
+                               f"({exc.strerror}): move it out of the exchange, then collect again.") from None
+        notices.append(f"{student}: a submission in their name was put in the exchange by {owner}; it was not "
+                       f"collected (kept as {aside.name}). Their own latest submission, if any, is graded.")
+    return notices
 
 
 @contextlib.contextmanager

@@ -265,3 +265,40 @@ def test_feedback_for_a_test_cell_with_two_hidden_blocks_shows_neither(toy_root,
         html = (ws.feedback_dir("00-toy", sid) / "00-toy-lab.html").read_text()
         assert "total == 55" not in html and "total % 11" not in html and "HIDDEN TESTS" not in html
         assert html.count("hidden tests ran here") == 3  # two in q1, one in q2
+
+
+def test_a_submission_put_in_another_students_name_is_set_aside_not_collected(toy_root, tmp_path):
+    """The inbound folder is writable by all: the owner of a submission, not its name, says who handed it in."""
+    import os
+    import pwd
+    import shutil
+
+    from course.grading.workspace import Workspace
+
+    if os.geteuid() != 0:
+        pytest.skip("needs root, to hand in a submission as another system user")
+    nobody = pwd.getpwnam("nobody")
+    ws = Workspace(tmp_path / "course", repo=toy_root)
+    releasing.publish("00-toy", toy_root, workspace=ws)
+    honest = tmp_path / "work" / "00-toy"
+    shutil.copytree(ws.release_dir("00-toy"), honest)
+    for student in ("ana", "ben", "nobody"):
+        ws.submit("00-toy", student, honest)
+    inbound = ws.exchange_root / ws.course_id / "inbound"
+    (forged,) = inbound.glob("ben+00-toy+*")  # "nobody" hands in a blank in ben's name
+    (mine,) = inbound.glob("nobody+00-toy+*")  # and one of their own
+    for entry in (forged, mine):
+        for path in [entry, *entry.rglob("*")]:
+            os.lchown(path, nobody.pw_uid, nobody.pw_gid)
+    (stray,) = inbound.glob("ana+00-toy+*")
+    os.lchown(stray, 123457, 100)  # a uid with no name here, as a student pod's uid is on Kubernetes
+
+    notices = ws.collect("00-toy")
+
+    submitted = ws.step_dir("submitted")
+    assert sorted(p.name for p in submitted.iterdir()) == ["ana", "nobody"]
+    assert not forged.exists()
+    assert [p.name for p in inbound.glob("set-aside--ben--00-toy--*--put-there-by--nobody")]
+    assert any(n.startswith("ben: a submission in their name was put in the exchange by nobody") for n in notices), notices
+    assert any(n.startswith("ana: ") and "uid 123457" in n and "could not be checked" in n for n in notices), notices
+    assert len(notices) == 2

@@ -75,7 +75,8 @@ def test_kubernetes_pods_get_a_uid_per_user_so_the_shared_exchange_keeps_student
     pods = [Spawner(User(i, groups)) for i, groups in ((1, ["instructors"]), (2, []), (3, []))]
     for pod in pods:
         hook(pod)
-    uids = [pod.uid for pod in pods]
+    # The pod starts as root only for start.sh, which runs the server as NB_UID (tests/hub/test_kubernetes.py).
+    uids = [int(pod.environment["NB_UID"]) for pod in pods]
     assert len(set(uids)) == 3 and all(uid >= 100000 for uid in uids)  # never root, never jovyan's 1000
-    assert {pod.gid for pod in pods} == {100} and {pod.fs_gid for pod in pods} == {100}
+    assert {pod.environment["NB_GID"] for pod in pods} == {"100"}
     assert pods[0].environment["COURSE_ROLE"] == "instructor" and pods[1].environment["COURSE_ROLE"] == "student"
