@@ -51,6 +51,30 @@ def _ok(response, what):
     return body
 
 
+def test_users_log_in_with_their_system_password_through_pam_and_a_wrong_one_is_refused(hub):
+    started = time.monotonic()
+    auth = hub.authenticator()  # what the running hub uses, from its own log
+    assert auth == "PAMAuthenticator", f"the hub authenticates with {auth}, not the shipped PAM; see {hub.log_path}"
+    ana, ben = STUDENTS
+    session = hub.login(ana, hubctl.PASSWORDS[ana])
+    who = session.get(f"{hub.url}/hub/api/user", timeout=30,
+                      headers={"X-XSRFToken": hubctl._xsrf(session)}).json()
+    assert who["name"] == ana and not who["admin"], who
+    # each refusal costs PAM's 3 s fail delay (pam_faildelay), so two: a wrong password, an unknown user
+    for name, password in ((ana, hubctl.PASSWORDS[ben]), ("sdl-nobody", hubctl.PASSWORDS[ana])):
+        with pytest.raises(AssertionError, match="could not log in: HTTP 403"):
+            hub.login(name, password)
+    # the instructor is an admin (COURSE_INSTRUCTORS), by the same form
+    teacher = hub.login(INSTRUCTOR, hubctl.PASSWORDS[INSTRUCTOR])
+    assert teacher.get(f"{hub.url}/hub/api/user", timeout=30).json()["admin"] is True
+    # the idle culler runs as the hub's managed service, with the hub's own Python, and talks to the hub
+    culler = hub.wait_for_log(r"200 GET /hub/api/users\S* \(idle-culler@")
+    assert culler, f"the idle culler never asked the hub for its users; see {hub.log_path}"
+    assert f"Starting service 'idle-culler': [{str(hubctl.BIN / 'python')!r}, '-m', 'jupyterhub_idle_culler'" \
+        in hub.log_path.read_text(), "the culler was not started with the hub's own Python"
+    print(f"\nlogins checked in {time.monotonic() - started:.1f} s")
+
+
 def test_a_class_releases_works_submits_and_gets_private_feedback_on_the_hub(hub):
     started = last = time.monotonic()
     laps = []
