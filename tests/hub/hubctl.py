@@ -332,3 +332,59 @@ c.Spawner.cmd = [{str(BIN / "jupyterhub-singleuser")!r}]
                 os.killpg(self.proc.pid, 9)
                 self.proc.wait(timeout=10)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- what a student can read
+
+#: nbgrader's markers around solutions and hidden tests: in any file, they mean a source notebook.
+MARKERS = ["### BEGIN SOLUTION", "### BEGIN HIDDEN TESTS"]
+SCANNER = Path(__file__).with_name("secret_scan.py")
+
+
+def _lines(source) -> list[str]:
+    return ("".join(source) if isinstance(source, list) else source).splitlines()
+
+
+def hidden_test_lines(repo: Path = REPO) -> list[str]:
+    """Lines of the hidden tests in source/ that appear nowhere a student is meant to see.
+
+    Left out: lines that are also in (or part of a line in) a visible part of any source notebook,
+    release/ or the course package, and lines too short or too plain to tell apart (``assert ok``).
+    """
+    hidden, public = set(), set()
+    for nb in sorted((repo / "source").glob("*/*.ipynb")):
+        for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"]:
+            inside = False
+            for line in _lines(cell["source"]):
+                text = line.strip()
+                if "BEGIN HIDDEN TESTS" in text or "END HIDDEN TESTS" in text:
+                    inside = "BEGIN" in text
+                    continue
+                (hidden if inside else public).add(text)
+    for nb in (repo / "release").rglob("*.ipynb"):
+        public.update(line.strip() for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"]
+                      for line in _lines(cell["source"]))
+    for py in (repo / "course").rglob("*.py"):
+        public.update(line.strip() for line in py.read_text(encoding="utf-8").splitlines())
+    seen = "\n".join(public)
+    return sorted(t for t in hidden - public if len(t) >= 16 and len(re.findall(r"\w", t)) >= 8 and t not in seen)
+
+
+def foreign_checkout(path: Path, repo: Path = REPO) -> Path | None:
+    """The other copy of this repository ``path`` lies in (a developer's worktree, CI's clone), or None."""
+    for folder in Path(path).parents:
+        if folder == repo:
+            return None
+        project = folder / "pyproject.toml"
+        if (folder / ".git").exists() and project.is_file() and 'name = "social-design-lab"' in project.read_text():
+            return folder
+    return None
+
+
+def scan_as(user: str, needles: dict[str, list[str]], roots=("/",)) -> dict:
+    """Run tests/hub/secret_scan.py as system user ``user``: every file they can read, searched for ``needles``."""
+    program = SCANNER.read_text() + f"\nmain({list(roots)!r}, {needles!r})\n"
+    done = subprocess.run(["runuser", "-u", user, "--", sys.executable, "-I", "-"], input=program,
+                          capture_output=True, text=True, cwd="/", timeout=300)
+    assert done.returncode == 0, f"the scan as {user} failed: {done.stderr[-2000:]}"
+    return json.loads(done.stdout)

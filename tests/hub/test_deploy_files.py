@@ -8,6 +8,7 @@ spawner, culler service) before it loads ours from jupyterhub_config.d/, as TLJH
 """
 
 import importlib.util
+import json
 import os
 import runpy
 import subprocess
@@ -34,7 +35,6 @@ c.JupyterHub.hub_port = 15001
 c.SystemdSpawner.unit_name_template = "jupyter-{{USERNAME}}"
 c.SystemdSpawner.username_template = "jupyter-{{USERNAME}}"
 c.JupyterHub.authenticator_class = "firstuseauthenticator.FirstUseAuthenticator"
-c.FirstUseAuthenticator.create_users = False
 c.Authenticator.allowed_users = set({allowed!r})
 c.Authenticator.blocked_users = set()
 c.Authenticator.admin_users = set({admin!r})
@@ -248,3 +248,40 @@ def test_the_idle_culler_runs_with_the_hubs_own_python(monkeypatch, tmp_path):
     # installed in the hub's environment, and it runs
     done = subprocess.run([*command, "--help"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "--cull-every" in done.stdout, done.stderr[-2000:]
+
+
+@pytest.mark.slow  # nbgrader's start-up: 7 s on a quiet machine, 18 s on a busy one
+def test_a_student_is_known_to_nbgrader_by_their_hub_name_not_their_system_user(tmp_path):
+    """Under TLJH hub user ``ana`` runs as system user ``jupyter-ana``; here the process runs as this test's own user."""
+    course = tmp_path / "exchange" / "social-design-lab"
+    (course / "outbound" / "a1").mkdir(parents=True)
+    (course / "inbound").mkdir(mode=0o733)
+    work = tmp_path / "home" / "a1"
+    work.mkdir(parents=True)
+    for folder in (course / "outbound" / "a1", work):
+        (folder / "lab.ipynb").write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "COURSE_"))}
+    env.update({"HOME": str(tmp_path / "home"), "JUPYTER_CONFIG_PATH": str(DEPLOY / "jupyter" / "student"),
+                "COURSE_EXCHANGE": str(tmp_path / "exchange"), "JUPYTERHUB_USER": "ana"})
+    done = subprocess.run([str(Path(sys.executable).parent / "nbgrader"), "submit", "a1"], cwd=work.parent,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert [p.name.split("+")[0] for p in (course / "inbound").iterdir()] == ["ana"]
+
+
+def test_feedback_from_the_instructors_formgrader_shows_no_hidden_test_nor_a_traceback_quoting_one(tmp_path, monkeypatch):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+    from traitlets.config.loader import PyFileConfigLoader
+
+    monkeypatch.setenv("COURSE_ROOT", str(tmp_path / "no-clone"))  # the hub sets it; no clone: the file's own defaults
+    config = PyFileConfigLoader("nbgrader_config.py", str(DEPLOY / "jupyter" / "instructor")).load_config()
+    steps = config.GenerateFeedback.preprocessors
+    assert [s.__name__ for s in steps] == ["StripHiddenTests", "GetGrades", "CSSHTMLHeaderPreprocessor"]
+    hidden = "assert abs(rate - 0.4321) < 1e-3, 'SECRET-VALUE'"
+    cell = new_code_cell(f"assert rate is not ...\n### BEGIN HIDDEN TESTS\n{hidden}\n### END HIDDEN TESTS\n",
+                         outputs=[new_output("error", ename="AssertionError", evalue="SECRET-VALUE",
+                                             traceback=["----> 3 " + hidden, "AssertionError: SECRET-VALUE"])])
+    nb, _ = steps[0]().preprocess(new_notebook(cells=[cell]), {})
+    shown = nbformat.writes(nb)
+    assert "0.4321" not in shown and "HIDDEN TESTS" not in shown and "assert rate is not ..." in shown
