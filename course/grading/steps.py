@@ -26,7 +26,7 @@ from traitlets import Any, Bool, Float, Integer, Unicode
 from course import notebooks as nbs
 from course import seeds
 from course.errors import GradingError
-from course.grading.autograde import grade_notebook
+from course.grading.autograde import _short, grade_notebook
 from course.limits import Limits
 
 #: The graded notebook's metadata key for the notes on how its runs ended (read by course.grading.grade).
@@ -111,11 +111,16 @@ class SandboxedExecute(NbGraderPreprocessor):
 
 
 class StripHiddenTests(NbGraderPreprocessor):
-    """nbgrader preprocessor for feedback: every hidden-test block is removed from the notebook shown to the student."""
+    """nbgrader preprocessor for feedback: every hidden-test block is removed from the notebook shown to the student.
+
+    An error such a cell raised is cut to its last line too: a traceback quotes the failing test's lines
+    (plain nbgrader's autograde, e.g. from the formgrader, keeps whole tracebacks).
+    """
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type == "code" and nbs.blocks(cell.source):
             cell.source = nbs.strip_hidden(cell.source)
+            cell.outputs = [_short(o) for o in cell.get("outputs", [])]
         return cell, resources
 
 

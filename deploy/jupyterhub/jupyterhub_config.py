@@ -1,13 +1,14 @@
 """JupyterHub for the Social Design Lab course on one machine: plain JupyterHub, or The Littlest JupyterHub.
 
-Plain JupyterHub (as root, from this repository's environment):
+Plain JupyterHub (as root, with the course environment's Python; docs/DEPLOY.md "One machine"):
 
-    jupyterhub -f deploy/jupyterhub/jupyterhub_config.py
+    COURSE_INSTRUCTORS=yamada /opt/course/bin/jupyterhub -f /srv/social-design-lab/deploy/jupyterhub/jupyterhub_config.py
 
-The Littlest JupyterHub: put a file /opt/tljh/config/jupyterhub_config.d/course.py holding
+Users log in with their system account and password (PAM). The Littlest JupyterHub: put a file
+/opt/tljh/config/jupyterhub_config.d/course.py holding
 `load_subconfig("/srv/social-design-lab/deploy/jupyterhub/jupyterhub_config.py")` and run
-`sudo tljh-config reload hub`; TLJH keeps its own authenticator and spawner (which
-enforces the limits below), this file adds the course. docs/DEPLOY.md has the whole recipe.
+`sudo tljh-config reload hub`; TLJH keeps its own authenticator, user lists, spawner (which
+enforces the limits below) and idle culler, and this file adds the course to them.
 
 Set by environment (all optional):
 
@@ -24,14 +25,18 @@ students get the Assignments tab and nothing else of nbgrader's (deploy/jupyter/
 import os
 import pwd
 import stat
+import sys
 from pathlib import Path
 
 c = get_config()  # noqa: F821
 
 #: deploy/ of the course repository: the per-role Jupyter configuration is read from there.
 DEPLOY = Path(os.environ.get("COURSE_DEPLOY", Path(__file__).resolve().parents[1]))
-#: The Littlest JupyterHub brings its own authenticator, spawner (with limits) and idle culler.
-TLJH = Path("/opt/tljh/hub").is_dir()
+#: The Littlest JupyterHub loaded this file from its jupyterhub_config.d/, after its own configuration
+#: (tljh/jupyterhub_config.py, which imports the tljh package). TLJH brings its own authenticator, user
+#: lists, spawner (with limits) and idle culler, and this file only adds to them. traitlets gives a file
+#: loaded with load_subconfig an empty `c` and merges it afterwards, so TLJH's values cannot be seen here.
+TLJH = "tljh" in sys.modules
 COURSE_ID = os.environ.get("COURSE_ID", "social-design-lab")
 EXCHANGE = Path(os.environ.get("COURSE_EXCHANGE", "/srv/nbgrader/exchange"))
 INSTRUCTORS = {n.strip() for n in os.environ.get("COURSE_INSTRUCTORS", "").split(",") if n.strip()}
@@ -45,14 +50,17 @@ STUDENT_LIMITS = {"cpu_limit": 1.0, "cpu_guarantee": 0.5, "mem_limit": "2G", "me
 INSTRUCTOR_LIMITS = {"cpu_limit": 2.0, "cpu_guarantee": 1.0, "mem_limit": "4G", "mem_guarantee": "2G"}
 
 # -- who may log in ------------------------------------------------------------
-if INSTRUCTORS:
-    c.Authenticator.admin_users = set(INSTRUCTORS)
-if INSTRUCTORS | STUDENTS:
-    c.Authenticator.allowed_users = INSTRUCTORS | STUDENTS
-# A student added in the admin panel becomes a system user with a home of their own
-# (plain JupyterHub with PAM; TLJH does this itself).
-c.LocalAuthenticator.create_system_users = True
-c.JupyterHub.load_groups = {"instructors": {"users": sorted(INSTRUCTORS)}}
+if not TLJH:
+    # Said explicitly: system accounts and their passwords, never JupyterHub's dummy authenticator.
+    c.JupyterHub.authenticator_class = "pam"
+# Added to the lists already configured (TLJH's `tljh-config add-item users.allowed`), never replacing them.
+c.Authenticator.admin_users.update(INSTRUCTORS)
+c.Authenticator.allowed_users.update(INSTRUCTORS | STUDENTS)
+if not TLJH:
+    # A student added in the admin panel becomes a system user with a home of their own
+    # (plain JupyterHub with PAM; TLJH makes its users itself).
+    c.LocalAuthenticator.create_system_users = True
+c.JupyterHub.load_groups.update({"instructors": {"users": sorted(INSTRUCTORS)}})
 
 # -- the single-user servers ---------------------------------------------------
 c.Spawner.default_url = "/lab"
@@ -77,13 +85,33 @@ def is_instructor(user) -> bool:
     return user.name in INSTRUCTORS or any(g.name == "instructors" for g in user.groups)
 
 
-def _system_home(spawner) -> Path | None:
-    """The home folder of the system user a local spawner runs the server as (None in containers)."""
-    name = getattr(spawner, "unix_username", None) or spawner.user.name
+def system_user(spawner) -> str:
+    """The system user a local spawner runs ``spawner``'s server as.
+
+    TLJH runs hub user ``ana`` as ``jupyter-ana`` (its UserCreatingSpawner, from
+    ``SystemdSpawner.username_template``), hashing names too long for a system account;
+    plain JupyterHub runs her as ``ana``. This hook runs before the spawner starts, so
+    ``unix_username`` may not be set yet, and TLJH may not have created the account yet.
+    """
+    if getattr(spawner, "unix_username", None):
+        return spawner.unix_username
+    name = spawner.user.name
+    if not TLJH:
+        return name
+    try:
+        from tljh.normalize import generate_system_username  # the hub environment of TLJH has it
+    except ImportError:
+        return "jupyter-" + name
+    return generate_system_username("jupyter-" + name)
+
+
+def system_home(spawner) -> Path:
+    """The home folder of that system user (``/home/<user>``, where TLJH's useradd will make it)."""
+    name = system_user(spawner)
     try:
         return Path(pwd.getpwnam(name).pw_dir)
     except KeyError:
-        return None
+        return Path("/home") / name
 
 
 def course_environment(spawner) -> None:
@@ -94,7 +122,7 @@ def course_environment(spawner) -> None:
     """
     instructor = is_instructor(spawner.user)
     role = "instructor" if instructor else "student"
-    home = _system_home(spawner)
+    home = system_home(spawner)
     spawner.environment.update({
         "COURSE_ID": COURSE_ID,
         "COURSE_EXCHANGE": str(EXCHANGE),
@@ -102,10 +130,11 @@ def course_environment(spawner) -> None:
         "JUPYTER_CONFIG_PATH": str(DEPLOY / "jupyter" / role),
     })
     if instructor:
-        spawner.environment["COURSE_ROOT"] = str((home or Path("/home/jovyan")) / REPO_NAME)
+        # the instructor's own clone of the course repository, in their private home
+        spawner.environment["COURSE_ROOT"] = str(home / REPO_NAME)
     for key, value in (INSTRUCTOR_LIMITS if instructor else STUDENT_LIMITS).items():
         setattr(spawner, key, value)
-    if home is not None and home.is_dir() and os.geteuid() == 0:
+    if home.is_dir() and os.geteuid() == 0:
         mode = stat.S_IMODE(home.stat().st_mode)
         if mode & 0o077:
             home.chmod(0o700)
@@ -126,13 +155,16 @@ make_exchange()
 
 # -- housekeeping --------------------------------------------------------------
 # Stop servers idle for an hour: a class of 60 fits one machine only if idle kernels go.
-try:
-    import jupyterhub_idle_culler  # noqa: F401
-
-    if TLJH:
-        raise ImportError("TLJH runs its own culler")
-    c.JupyterHub.services = [{"name": "idle-culler", "command": ["python3", "-m", "jupyterhub_idle_culler", "--timeout=3600"]}]
-    c.JupyterHub.load_roles = [{"name": "idle-culler", "services": ["idle-culler"],
-                                "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]}]
-except ImportError:
-    pass
+# TLJH runs its own culler (tljh-config set services.cull.timeout 3600).
+if not TLJH:
+    try:
+        import jupyterhub_idle_culler  # noqa: F401  (pip install jupyterhub-idle-culler, in the hub's environment)
+    except ImportError:
+        print("jupyterhub_config.py: jupyterhub-idle-culler is not installed in the hub's environment, so idle "
+              f"servers are never stopped: {sys.executable} -m pip install jupyterhub-idle-culler", file=sys.stderr)
+    else:
+        # the hub's own Python: the one that has the culler, whatever python3 is on PATH
+        c.JupyterHub.services.append({"name": "idle-culler",
+                                      "command": [sys.executable, "-m", "jupyterhub_idle_culler", "--timeout=3600"]})
+        c.JupyterHub.load_roles.append({"name": "idle-culler", "services": ["idle-culler"],
+                                        "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"]})

@@ -1,8 +1,10 @@
 """A real JupyterHub on 127.0.0.1 for the tests, configured by deploy/jupyterhub/jupyterhub_config.py.
 
-The test's overrides are only what a laptop-sized hub needs: loopback ports, a throw-away
-database, a password authenticator, local processes run as throw-away system users, and a
-service token the test uses to hand each user a token of their own.
+Users log in as a person does: through the hub's login form, checked by the shipped
+configuration's PAM authenticator against the throw-away system users' real passwords. The
+test's overrides are only what a laptop-sized hub needs: loopback ports, a throw-away database,
+and local processes instead of systemd units (a stand-in: there is no systemd in the test's
+container; the servers still run as the users' own uids).
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ CHP_VERSION = "5.3.0"
 ARTIFACTS = REPO / ".work" / "artifacts"
 DEPLOY_CONFIG = REPO / "deploy" / "jupyterhub" / "jupyterhub_config.py"
 COURSE_ID = "social-design-lab"
-PASSWORD = "class-test-" + secrets.token_hex(4)
+#: Each throw-away system user's password (chpasswd), made anew for every run.
+PASSWORDS: dict[str, str] = {}
 
 
 def free_port() -> int:
@@ -83,9 +86,11 @@ def let_out(name: str, folders: list[Path]) -> None:
 
 
 def add_system_user(name: str) -> Path:
-    """A throw-away system user with a home folder (removed first if a crashed run left it)."""
+    """A throw-away system user with a home folder and a password of its own (removed first if a crashed run left it)."""
     remove_system_user(name)
     subprocess.run(["useradd", "--create-home", "--shell", "/bin/sh", name], check=True, capture_output=True)
+    PASSWORDS[name] = f"{name}-" + secrets.token_urlsafe(12)
+    subprocess.run(["chpasswd"], input=f"{name}:{PASSWORDS[name]}\n", text=True, check=True, capture_output=True)
     return Path(pwd.getpwnam(name).pw_dir)
 
 
@@ -169,6 +174,12 @@ class User:
             self.session.delete(f"{self.server}/api/terminals/{name}", headers=self.headers, timeout=30)
 
 
+def _xsrf(session: requests.Session) -> str:
+    """The _xsrf cookie the hub set last (a page sets it again once the user is logged in)."""
+    found = [cookie.value for cookie in session.cookies if cookie.name == "_xsrf"]
+    return found[-1] if found else ""
+
+
 _DONE = re.compile(r"__DONE__(\d+)__")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\r")
 
@@ -212,7 +223,6 @@ class Hub:
         self.instructors, self.students = instructors, students
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.service_token = secrets.token_hex(32)
         self.log_path = ARTIFACTS / "hub" / "jupyterhub.log"
         self.proc: subprocess.Popen | None = None
 
@@ -231,13 +241,8 @@ c.ConfigurableHTTPProxy.should_start = True
 c.JupyterHub.db_url = "sqlite:///{private}/jupyterhub.sqlite"
 c.JupyterHub.cookie_secret_file = "{private}/cookie_secret"
 c.JupyterHub.pid_file = "{private}/jupyterhub.pid"
-c.JupyterHub.authenticator_class = "dummy"
-c.DummyAuthenticator.password = {PASSWORD!r}
 c.JupyterHub.spawner_class = "localprocess"
 c.Spawner.cmd = [{str(BIN / "jupyterhub-singleuser")!r}]
-c.JupyterHub.services = [{{"name": "class-test", "api_token": {self.service_token!r}}}]
-c.JupyterHub.load_roles = [{{"name": "class-test", "services": ["class-test"],
-                            "scopes": ["admin:users", "admin:servers", "tokens"]}}]
 """
 
     def start(self, timeout: float = 60) -> None:
@@ -272,16 +277,50 @@ c.JupyterHub.load_roles = [{{"name": "class-test", "services": ["class-test"],
             time.sleep(0.5)
         raise AssertionError(f"JupyterHub did not answer in {timeout} s:\n{self.log_tail()}")
 
+    def authenticator(self) -> str:
+        """The authenticator class the running hub says it uses (its start-up log line)."""
+        found = re.search(r"Using Authenticator: ([\w.]+)", self.log_path.read_text(errors="replace"))
+        return found.group(1).rsplit(".", 1)[-1] if found else "none logged"
+
+    def wait_for_log(self, pattern: str, timeout: float = 30) -> str:
+        """The first line of the hub's log matching ``pattern``, waiting up to ``timeout`` s for it ("" if none)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            found = re.search(pattern, self.log_path.read_text(errors="replace"))
+            if found or time.monotonic() > deadline:
+                return found.group(0) if found else ""
+            time.sleep(0.5)
+
     def log_tail(self, n: int = 60) -> str:
         lines = self.log_path.read_text(errors="replace").splitlines() if self.log_path.exists() else []
         return "\n".join(lines[-n:])
 
+    def login(self, name: str, password: str) -> requests.Session:
+        """Log in through the hub's login form, as a browser does: the form's _xsrf cookie, then the POST.
+
+        Returns the session holding the hub's login cookie; raises AssertionError if the hub refuses.
+        """
+        session = requests.Session()
+        page = session.get(f"{self.url}/hub/login", timeout=30)
+        assert page.status_code == 200 and _xsrf(session), f"the login page: {page.status_code} {session.cookies}"
+        r = session.post(f"{self.url}/hub/login", timeout=60, allow_redirects=False,
+                         data={"username": name, "password": password, "_xsrf": _xsrf(session)})
+        assert r.status_code == 302 and "jupyterhub-session-id" in session.cookies, \
+            f"{name} could not log in: HTTP {r.status_code} {r.text[:300]}"
+        return session
+
     def user(self, name: str) -> User:
-        """The user ``name`` with an API token of their own, issued through the hub's REST API."""
-        r = requests.post(f"{self.url}/hub/api/users/{name}/tokens", json={"note": "class test", "expires_in": 3600},
-                          headers={"Authorization": f"token {self.service_token}"}, timeout=30)
-        assert r.status_code == 201, f"issuing a token for {name}: {r.status_code} {r.text}"
-        return User(self, name, r.json()["token"])
+        """The user ``name``, logged in with their system password, holding an API token they made themselves.
+
+        The token is made as the hub's own token page makes it: a request with the login cookie
+        and the page's _xsrf token (JupyterHub refuses cookie-authenticated API requests without it).
+        """
+        session = self.login(name, PASSWORDS[name])
+        session.get(f"{self.url}/hub/token", timeout=30)  # a page: it sets the _xsrf cookie of the logged-in user
+        r = session.post(f"{self.url}/hub/api/users/{name}/tokens", json={"note": "class test", "expires_in": 3600},
+                         headers={"X-XSRFToken": _xsrf(session)}, timeout=30)
+        assert r.status_code == 201, f"{name} making a token after logging in: {r.status_code} {r.text}"
+        return User(self, name, r.json()["token"], session)
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
@@ -293,3 +332,59 @@ c.JupyterHub.load_roles = [{{"name": "class-test", "services": ["class-test"],
                 os.killpg(self.proc.pid, 9)
                 self.proc.wait(timeout=10)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- what a student can read
+
+#: nbgrader's markers around solutions and hidden tests: in any file, they mean a source notebook.
+MARKERS = ["### BEGIN SOLUTION", "### BEGIN HIDDEN TESTS"]
+SCANNER = Path(__file__).with_name("secret_scan.py")
+
+
+def _lines(source) -> list[str]:
+    return ("".join(source) if isinstance(source, list) else source).splitlines()
+
+
+def hidden_test_lines(repo: Path = REPO) -> list[str]:
+    """Lines of the hidden tests in source/ that appear nowhere a student is meant to see.
+
+    Left out: lines that are also in (or part of a line in) a visible part of any source notebook,
+    release/ or the course package, and lines too short or too plain to tell apart (``assert ok``).
+    """
+    hidden, public = set(), set()
+    for nb in sorted((repo / "source").glob("*/*.ipynb")):
+        for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"]:
+            inside = False
+            for line in _lines(cell["source"]):
+                text = line.strip()
+                if "BEGIN HIDDEN TESTS" in text or "END HIDDEN TESTS" in text:
+                    inside = "BEGIN" in text
+                    continue
+                (hidden if inside else public).add(text)
+    for nb in (repo / "release").rglob("*.ipynb"):
+        public.update(line.strip() for cell in json.loads(nb.read_text(encoding="utf-8"))["cells"]
+                      for line in _lines(cell["source"]))
+    for py in (repo / "course").rglob("*.py"):
+        public.update(line.strip() for line in py.read_text(encoding="utf-8").splitlines())
+    seen = "\n".join(public)
+    return sorted(t for t in hidden - public if len(t) >= 16 and len(re.findall(r"\w", t)) >= 8 and t not in seen)
+
+
+def foreign_checkout(path: Path, repo: Path = REPO) -> Path | None:
+    """The other copy of this repository ``path`` lies in (a developer's worktree, CI's clone), or None."""
+    for folder in Path(path).parents:
+        if folder == repo:
+            return None
+        project = folder / "pyproject.toml"
+        if (folder / ".git").exists() and project.is_file() and 'name = "social-design-lab"' in project.read_text():
+            return folder
+    return None
+
+
+def scan_as(user: str, needles: dict[str, list[str]], roots=("/",)) -> dict:
+    """Run tests/hub/secret_scan.py as system user ``user``: every file they can read, searched for ``needles``."""
+    program = SCANNER.read_text() + f"\nmain({list(roots)!r}, {needles!r})\n"
+    done = subprocess.run(["runuser", "-u", user, "--", sys.executable, "-I", "-"], input=program,
+                          capture_output=True, text=True, cwd="/", timeout=300)
+    assert done.returncode == 0, f"the scan as {user} failed: {done.stderr[-2000:]}"
+    return json.loads(done.stdout)

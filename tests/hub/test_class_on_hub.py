@@ -7,7 +7,9 @@ read is refused by the operating system, not by the test.
 """
 
 import json
+import pwd
 import shlex
+import sqlite3
 import tempfile
 import time
 from pathlib import Path
@@ -49,6 +51,30 @@ def _ok(response, what):
     body = response.json()
     assert body.get("success", True), f"{what} failed: {body.get('error') or body.get('log')}"
     return body
+
+
+def test_users_log_in_with_their_system_password_through_pam_and_a_wrong_one_is_refused(hub):
+    started = time.monotonic()
+    auth = hub.authenticator()  # what the running hub uses, from its own log
+    assert auth == "PAMAuthenticator", f"the hub authenticates with {auth}, not the shipped PAM; see {hub.log_path}"
+    ana, ben = STUDENTS
+    session = hub.login(ana, hubctl.PASSWORDS[ana])
+    who = session.get(f"{hub.url}/hub/api/user", timeout=30,
+                      headers={"X-XSRFToken": hubctl._xsrf(session)}).json()
+    assert who["name"] == ana and not who["admin"], who
+    # each refusal costs PAM's 3 s fail delay (pam_faildelay), so two: a wrong password, an unknown user
+    for name, password in ((ana, hubctl.PASSWORDS[ben]), ("sdl-nobody", hubctl.PASSWORDS[ana])):
+        with pytest.raises(AssertionError, match="could not log in: HTTP 403"):
+            hub.login(name, password)
+    # the instructor is an admin (COURSE_INSTRUCTORS), by the same form
+    teacher = hub.login(INSTRUCTOR, hubctl.PASSWORDS[INSTRUCTOR])
+    assert teacher.get(f"{hub.url}/hub/api/user", timeout=30).json()["admin"] is True
+    # the idle culler runs as the hub's managed service, with the hub's own Python, and talks to the hub
+    culler = hub.wait_for_log(r"200 GET /hub/api/users\S* \(idle-culler@")
+    assert culler, f"the idle culler never asked the hub for its users; see {hub.log_path}"
+    assert f"Starting service 'idle-culler': [{str(hubctl.BIN / 'python')!r}, '-m', 'jupyterhub_idle_culler'" \
+        in hub.log_path.read_text(), "the culler was not started with the hub's own Python"
+    print(f"\nlogins checked in {time.monotonic() - started:.1f} s")
 
 
 def test_a_class_releases_works_submits_and_gets_private_feedback_on_the_hub(hub):
@@ -140,4 +166,69 @@ def test_a_class_releases_works_submits_and_gets_private_feedback_on_the_hub(hub
     rc, out = ana.shell(f"cat ~/{shlex.quote(feedback[STUDENTS[0]])} | wc -c")
     assert rc == 0 and int(out.split()[-1]) > 1000, out  # while ana reads her own
     lap("feedback fetched and checked")
+
+    # -- after the whole cycle: nothing of the solutions or hidden tests is within a student's reach
+    repo = hubctl.REPO
+    rc, out = ben.shell(f"cat {repo}/source/{AID}/{LAB}")
+    assert rc != 0 and "Permission denied" in out, f"a student read the source notebook:\n{out[:500]}"
+    for path in (repo / "source", repo / ".git", repo / "tests", repo / "assignments", repo / ".work",
+                 hub.homes[INSTRUCTOR] / "social-design-lab" / "source"):
+        rc, out = ben.shell(f"test -r {path} || test -x {path}")
+        assert rc != 0, f"{STUDENTS[1]} may read or enter {path}"
+    rc, out = ben.shell(f"cat {repo}/deploy/jupyter/student/nbgrader_config.py")
+    assert rc == 0 and "Exchange.root" in out, out  # what students' servers must read stays readable
+    report = _scan_as_student(hub, STUDENTS[1])
+    lap(f"everything {STUDENTS[1]} can read scanned ({report['files']} files, {report['bytes'] / 1e6:.0f} MB, "
+        f"{report['seconds']:.0f} s)")
     print(f"\nthe class cycle on the hub took {time.monotonic() - started:.0f} s ({', '.join(laps)}); artifacts in {OUT}")
+
+
+def _scan_as_student(hub, student: str) -> dict:
+    """Search everything ``student`` can read for nbgrader's markers and the hidden tests' own lines.
+
+    Three planted files in the student's home (plain text, highlighted HTML as nbconvert writes
+    it, a SQLite table) prove the scan finds what it looks for. A hit fails the test when it is in
+    the hub's places (this checkout, the hub's folder and exchange, the users' homes), belongs to
+    a test user, was written during the session, or holds a hidden test's line. Other copies of
+    this repository on the machine (developers' worktrees, CI's clone) and nbgrader material the
+    machine had before (markers only) are not the hub's doing: they are reported, not failed.
+    """
+    lines = hubctl.hidden_test_lines()
+    assert len(lines) > 50, f"too few distinctive hidden-test lines to search for: {lines}"
+    home = hub.homes[student]
+    controls = home / "scan-controls"
+    controls.mkdir()
+    planted = lines[len(lines) // 2]
+    (controls / "plain.txt").write_text(f"x = 1\n{planted}\n")
+    (controls / "feedback.html").write_text("<pre>" + "".join(f"<span class=\"n\">{ch}</span>" for ch in
+                                                             __import__("html").escape(planted)) + "</pre>")
+    with sqlite3.connect(controls / "gradebook.db") as db:
+        db.execute("CREATE TABLE source_cell (source TEXT)")
+        db.execute("INSERT INTO source_cell VALUES (?)", (f"def t():\n    {lines[0]}\n",))
+    user = pwd.getpwnam(student)
+    for path in (controls, *controls.iterdir()):
+        __import__("os").chown(path, user.pw_uid, user.pw_gid)
+    started = time.monotonic()
+    report = hubctl.scan_as(student, {"marker": hubctl.MARKERS, "hidden-test line": lines})
+    report["seconds"] = time.monotonic() - started
+    (OUT / "student-readable-scan.json").write_text(json.dumps(report, indent=1))
+    test_uids = {pwd.getpwnam(name).pw_uid for name in hub.homes}
+    places = [hubctl.REPO, hub.dir, *hub.homes.values()]
+    found_controls, leaks, elsewhere = set(), [], []
+    for hit in report["found"]:
+        path = Path(hit["path"])
+        if path.parent == controls:
+            found_controls.add(path.name)
+        elif hubctl.foreign_checkout(path):
+            elsewhere.append(f"{path} (another copy of the repository)")
+        elif ("hidden-test line" in hit["kinds"] or hit["uid"] in test_uids or hit["mtime"] >= hub.started
+              or any(path.is_relative_to(p) for p in places)):
+            leaks.append(f"{path} ({', '.join(hit['kinds'])}, uid {hit['uid']})")
+        else:
+            elsewhere.append(f"{path} ({', '.join(hit['kinds'])}, there before the hub)")
+    assert found_controls == {"plain.txt", "feedback.html", "gradebook.db"}, \
+        f"the scan missed planted text: it found only {found_controls}"
+    assert not leaks, f"{student} can read solution or hidden-test text:\n" + "\n".join(leaks)
+    if elsewhere:
+        print(f"\nnot the hub's, readable by {student} on this machine:\n  " + "\n  ".join(elsewhere))
+    return report

@@ -30,7 +30,7 @@ def test_formgrader_shows_in_the_instructors_jupyterlab_and_nowhere_else(hub):
     with chrome.browser_page() as page:
         page.goto(f"{hub.url}/hub/login")
         page.fill("input[name=username]", INSTRUCTOR)
-        page.fill("input[name=password]", hubctl.PASSWORD)
+        page.fill("input[name=password]", hubctl.PASSWORDS[INSTRUCTOR])
         page.click("input[type=submit], button[type=submit]")
         page.wait_for_url(f"**/user/{INSTRUCTOR}/lab**")
         page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").first.wait_for()

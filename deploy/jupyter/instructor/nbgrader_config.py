@@ -15,3 +15,15 @@ if os.path.isfile(_repo_config):
 else:
     c.CourseDirectory.course_id = os.environ.get("COURSE_ID", "social-design-lab")
     c.Exchange.root = os.environ.get("COURSE_EXCHANGE", "/srv/nbgrader/exchange")
+
+# Feedback made in the formgrader shows no hidden test, nor a traceback quoting one (plain nbgrader's
+# generate_feedback keeps both; `course feedback` and `course grade` already strip them).
+_feedback = list(c.GenerateFeedback.get("preprocessors") or [])
+if not _feedback:
+    from nbgrader.converters import GenerateFeedback
+
+    _feedback = list(GenerateFeedback.class_traits()["preprocessors"].default())
+if "course.grading.steps.StripHiddenTests" not in {f"{s.__module__}.{s.__name__}" for s in _feedback if isinstance(s, type)}:
+    from course.grading.steps import StripHiddenTests
+
+    c.GenerateFeedback.preprocessors = [StripHiddenTests, *_feedback]
