@@ -45,7 +45,7 @@ NEVER = ("__pycache__", "*.pyc", ".ipynb_checkpoints", "*.egg-info", ".work", "*
 #: Left in a bundle so that a later ``course bundle --student`` may replace it.
 MARKER = ".course-bundle"
 #: Folders whose presence alone means instructor material (nbgrader's course folders included).
-PRIVATE_NAMES = ("source", ".work", "autograded", "submitted", "feedback", "gradebook.db")
+PRIVATE_NAMES = ("source", ".work", "autograded", "submitted", "gradebook.db")
 
 _MARKER_LINE = re.compile(r"""^[\s"']*#+\s*(BEGIN|END) (SOLUTION|HIDDEN TESTS)\b""")
 #: Shorter lines (``x = 1``, ``]``) are too common to say that a solution leaked.
