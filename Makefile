@@ -51,10 +51,16 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not slow" -n $(TEST_WORKERS) --dist loadgroup
 
 ## JupyterLab on your own copy of the student notebooks (my-work/): release/ stays as nbgrader made it.
-## Copies only notebooks you do not have yet, so your answers are never overwritten.
+## Copies only notebooks you do not have yet, so your answers are never overwritten. A self-learner's
+## view (deploy/jupyter/self-learner: no nbgrader tools), with this environment's `course` in its terminals.
+LAB_DIR  ?= my-work
+LAB_ARGS ?=
 lab: $(STAMP)
-	@mkdir -p my-work && cp -Rn release/. my-work/
-	$(BIN)/jupyter lab my-work/
+	@mkdir -p $(LAB_DIR) && cp -Rn release/. $(LAB_DIR)/
+	@root=""; if [ "$$(id -u)" = 0 ]; then root="--allow-root"; \
+		echo "note: running as root (as in a container): JupyterLab starts with --allow-root; as your own user it needs none"; fi; \
+	JUPYTER_CONFIG_PATH="$(CURDIR)/deploy/jupyter/self-learner$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
+	PATH="$(abspath $(BIN)):$$PATH" exec $(BIN)/jupyter lab $$root $(LAB_ARGS) $(LAB_DIR)/
 
 validate: $(STAMP)
 	$(BIN)/course validate

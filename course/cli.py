@@ -98,6 +98,39 @@ def syllabus_cmd(ctx, check):
         click.echo(f"Wrote {syllabus.write(ctx.obj['root'])}.")
 
 
+@cli.command("bundle")
+@click.option("--student", "dest", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write what students may read (the package, release/, public manifests, Jupyter configs) to this folder.")
+@click.option("--dockerignore", is_flag=True, help="Write .dockerignore (the image's build context) from the same list.")
+@click.option("--scan", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Only look for solutions and hidden tests in this folder; exit 1 naming each file that holds one.")
+@click.pass_context
+def bundle_cmd(ctx, dest, dockerignore, scan):
+    """The public part of the course: only what a student's install may carry (never source/ or .work/)."""
+    from course.authoring import bundle
+
+    if sum(x is not None and x is not False for x in (dest, dockerignore or None, scan)) != 1:
+        raise click.UsageError("give one of --student DEST, --dockerignore or --scan DIR.")
+    if dest is not None:
+        click.echo(bundle.write_student(dest, ctx.obj["root"]).summary())
+    elif dockerignore:
+        click.echo(f"Wrote {bundle.write_dockerignore(ctx.obj['root'])}.")
+    else:
+        from course.paths import find_root
+
+        try:
+            root = find_root(ctx.obj["root"])
+        except CourseError:
+            root = None  # no instructor's repository here: markers and folder names only
+        problems = bundle.find_secrets(scan, root if root is not None and (root / "source").is_dir() else None)
+        for line in problems:
+            click.echo(line)
+        if problems:
+            sys.exit(1)
+        click.echo(f"{scan}: no solution and no hidden test found"
+                   f"{'' if root is not None and (root / 'source').is_dir() else ' (nbgrader markers and folder names only: no source/ to compare with)'}.")
+
+
 @cli.command("demo")
 @click.option("--assignment", "assignment_id", default=demo.DEFAULT_ASSIGNMENT, show_default=True,
               help="The assignment the sample class hands in.")

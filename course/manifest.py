@@ -20,6 +20,9 @@ ID_PATTERN = re.compile(r"^\d{2}-[a-z0-9]+(-[a-z0-9]+)*$")
 QUESTION_PATTERN = re.compile(r"^q\d+[a-z]?$")
 REQUIRED = ("id", "title", "module", "due", "minutes", "learning_objectives", "notebooks", "timeout", "parameters", "questions")
 KINDS = ("auto", "manual", "task")
+#: Question fields that hold answers (an alternative answer is a solution): they live in the
+#: instructor-only ``source/<id>.yml``, never in the public ``assignments/<id>.yml`` that students get.
+ANSWER_KEYS = ("wrong", "alternative")
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,11 @@ def manifest_path(assignment_id: str, root: Path) -> Path:
     return Path(root) / "assignments" / f"{assignment_id}.yml"
 
 
+def answers_path(assignment_id: str, root: Path) -> Path:
+    """The instructor-only half of a manifest: each question's wrong and alternative answers."""
+    return Path(root) / "source" / f"{assignment_id}.yml"
+
+
 def available(root: Path | None = None) -> list[str]:
     """Return the ids of every assignment declared in ``assignments/``, in course order."""
     root = find_root(root)
@@ -164,7 +172,42 @@ def load(assignment_id: str, root: Path | None = None) -> Manifest:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
         raise ManifestError(f"{path.relative_to(root)}{where}: not valid YAML. Fix the syntax and run again.") from None
+    answers = answers_path(assignment_id, root)
+    if answers.is_file() and isinstance(data, dict):
+        data = _with_answers(data, answers.relative_to(root), _read_yaml(answers, root))
     return parse(data, path=path.relative_to(root), expected_id=assignment_id)
+
+
+def _read_yaml(path: Path, root: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise ManifestError(f"{path.relative_to(root)}{where}: not valid YAML. Fix the syntax and run again.") from None
+    except OSError as exc:
+        raise ManifestError(f"{path.relative_to(root)}: cannot be read ({exc.strerror}). Check its permissions.") from None
+
+
+def _with_answers(data: dict, path: Path, answers: Any) -> dict:
+    """The manifest's fields with each question's answers from ``source/<id>.yml`` added."""
+    by_question = answers.get("questions") if isinstance(answers, dict) else None
+    if not isinstance(by_question, dict):
+        raise ManifestError(f"{path}: should hold \"questions:\" mapping question ids to their wrong and alternative answers.")
+    questions = data.get("questions") if isinstance(data.get("questions"), list) else []
+    known = {str(q.get("id")): i for i, q in enumerate(questions) if isinstance(q, dict)}
+    merged = [dict(q) if isinstance(q, dict) else q for q in questions]
+    for qid, fields in by_question.items():
+        if str(qid) not in known:
+            raise ManifestError(f"{path}: question {qid} is not in the manifest. Remove it, or add it to assignments/.")
+        if not isinstance(fields, dict) or set(fields) - set(ANSWER_KEYS):
+            raise ManifestError(f"{path}: {qid} may only hold {' and '.join(ANSWER_KEYS)} answers, each a block (use |).")
+        entry = merged[known[str(qid)]]
+        twice = sorted(set(fields) & set(entry))
+        if twice:
+            raise ManifestError(f"{path}: {qid} {twice[0]} is also in assignments/: keep it here only (assignments/ is public).")
+        entry.update(fields)
+    return {**data, "questions": merged}
 
 
 def load_all(root: Path | None = None) -> list[Manifest]:

@@ -15,11 +15,12 @@ WORK_DIR = ".work"
 
 
 def _looks_like_root(path: Path) -> bool:
-    return (path / "assignments").is_dir() and (path / "source").is_dir()
+    # an instructor's clone has source/; a student's copy (course bundle --student, the image) only release/
+    return (path / "assignments").is_dir() and ((path / "source").is_dir() or (path / "release").is_dir())
 
 
 def find_root(start: Path | str | None = None) -> Path:
-    """Return the course repository: the folder holding ``assignments/`` and ``source/``.
+    """Return the course repository: the folder holding ``assignments/`` and ``source/`` (or, on a student's install, ``release/``).
 
     Args:
         start: where to start looking. Defaults to ``$COURSE_ROOT``, then the current
@@ -41,7 +42,7 @@ def find_root(start: Path | str | None = None) -> Path:
     where = ", ".join(str(p) for p in candidates[:2])
     raise CourseError(
         f"no course repository found at {where}: run this from the repository "
-        f"(the folder with assignments/ and source/) or set {ROOT_ENV}."
+        f"(the folder with assignments/ and source/ or release/) or set {ROOT_ENV}."
     )
 
 

@@ -1,5 +1,9 @@
 """`course check`: grade a learner's own notebook on their machine, hidden tests included, revealing none of them.
 
+Hidden tests come from the learner's own clone of the course (``source/``). On a student's
+install there is none, and a ``source/`` another user owns is refused: then only the released
+notebook's visible tests run, and the summary says so in one line.
+
 The notebook goes through the grading core (``course.grading.autograde.grade_notebook``),
 in its sandbox where the machine has one, else as the learner's own code (``LocalEngine``). Only a score per question comes back, with the
 message of a failed *visible* test: a failed hidden test is reported as such, never its code,
@@ -10,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import copy
+import os
 import textwrap
 import time
 from dataclasses import dataclass, field
@@ -55,6 +60,7 @@ class SelfCheck:
     rows: list[QuestionScore]
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    hidden_tests: bool = True  # False: this copy of the course has no solutions, so only visible tests ran
 
     @property
     def score(self) -> float:
@@ -65,7 +71,8 @@ class SelfCheck:
         return sum(r.points for r in self.rows if r.score is not None)
 
     def summary(self) -> str:
-        lines = [f"{self.notebook} ({self.assignment}): {self.score:g} of {self.auto_points:g} autograded points"]
+        only = "" if self.hidden_tests else " (visible tests only)"
+        lines = [f"{self.notebook} ({self.assignment}): {self.score:g} of {self.auto_points:g} autograded points{only}"]
         width = max((len(r.id) for r in self.rows), default=3)
         for r in self.rows:
             got = "-" if r.score is None else f"{r.score:g}"
@@ -146,6 +153,36 @@ def _sandbox_available() -> str:
     return ""
 
 
+def _owner(path: Path) -> int | None:
+    """The uid owning ``path``; None if it does not exist; -1 if it cannot even be looked at (not ours)."""
+    try:
+        return path.stat().st_uid
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return -1
+
+
+def instructor_copy(manifest: manifests.Manifest, notebook: str, root: Path) -> tuple[Path | None, str]:
+    """The instructor's notebook (hidden tests included) to check against, or None and why not (one line).
+
+    A student's install has no ``source/``. A ``source/`` that another user owns (an instructor's
+    clone that a hub left readable) is never used: ``course check`` would otherwise tell its user
+    whether an answer passes the hidden tests.
+    """
+    source = Path(root) / "source"
+    if not source.is_dir():
+        return None, ("hidden tests are not run here (this copy of the course has no source/, as on a student's "
+                      "install): the score counts the visible tests only; the grade may be lower.")
+    me = getattr(os, "geteuid", lambda: None)()
+    path = manifest.source_dir(root) / notebook
+    owners = {uid for uid in map(_owner, (source, manifest.source_dir(root), path)) if uid is not None}
+    if me is not None and owners - {me}:
+        return None, (f"{source} belongs to another user, so it is not used: hidden tests are not run here; "
+                      f"the score counts the visible tests only.")
+    return path, ""
+
+
 def _verdict(cell) -> tuple[str, str]:
     """(status, message) of a graded test cell: passed if it shows no error, as nbgrader counts it."""
     errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
@@ -166,7 +203,7 @@ def _verdict(cell) -> tuple[str, str]:
 
 def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool | None = None,
                progress: Callable[[str], None] | None = None) -> SelfCheck:
-    """Grade a learner's notebook locally, hidden tests included, and return a score per question.
+    """Grade a learner's notebook locally, hidden tests included where the learner owns ``source/``, and return a score per question.
 
     Args:
         path: the learner's notebook, e.g. ``my-work/01-problem-framing/01-problem-framing-lab.ipynb``.
@@ -196,14 +233,21 @@ def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool
         labs = ", ".join(e.file for e in manifest.graded_notebooks)
         raise CourseError(f"{path.name} is a teaching notebook, with nothing to grade: check the lab instead ({labs}).")
     learner = nbs.read(path)
-    source = nbs.read(manifest.source_dir(root) / notebook)
+    notes = []
+    instructors, why = instructor_copy(manifest, notebook, root)
+    if instructors is None:
+        notes.append(why)
+        released = manifest.release_dir(root) / notebook
+        if not released.is_file():
+            raise CourseError(f"no released notebook release/{manifest.id}/{notebook} in {root}: "
+                              f"ask your instructor to reinstall the course.")
+    source = nbs.read(instructors or released)
     wanted = [q for q in manifest.questions if q.notebook == notebook]
     present = {nbs.grade_id(c) for c in learner.cells}
     if not any(q.graded_cell in present for q in wanted):
         raise NotebookError(f"{path.name} has none of the question cells of {manifest.id}: is it the right notebook? "
                             f"Start again from release/{manifest.id}/{notebook}.")
 
-    notes = []
     if sandboxed is None:
         why = _sandbox_available()
         sandboxed = not why
@@ -244,4 +288,4 @@ def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool
             continue
         status, message = _verdict(cell)
         rows.append(QuestionScore(q.id, q.points, q.points if status == PASSED else 0.0, status, message))
-    return SelfCheck(manifest.id, path.name, rows, notes, time.perf_counter() - started)
+    return SelfCheck(manifest.id, path.name, rows, notes, time.perf_counter() - started, hidden_tests=instructors is not None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -75,6 +76,8 @@ def test_a_hidden_failure_is_reported_without_its_code_or_message(toy, tmp_path)
     result = selfcheck.self_check(path, root=toy)
     assert scores(result) == {"q1": 0, "q2": 0, "q3": None}
     assert [r.message for r in result.rows[:2]] == [selfcheck.HIDDEN_MESSAGE] * 2
+    # one's own clone (the toy is owned by whoever runs this): hidden tests ran, and no note says otherwise
+    assert result.hidden_tests and "visible tests only" not in result.summary()
     assert_reveals_nothing(result.summary(), toy)
 
 
@@ -147,3 +150,29 @@ def test_a_real_blank_lab_scores_zero_and_reveals_no_hidden_test(capsys):
         for block in re.findall(r"### BEGIN (?:HIDDEN TESTS|SOLUTION)\n(.*?)### END", cell.source, re.DOTALL):
             for line in filter(None, (line.strip() for line in block.splitlines())):
                 assert line not in out, f"leaked: {line}"
+
+
+def _students_copy(toy: Path, dest: Path, source_owner: int | None) -> Path:
+    """The released toy course as a student has it: without source/ (None), or with one owned by another uid."""
+    shutil.copytree(toy, dest, ignore=None if source_owner is not None else shutil.ignore_patterns("source"))
+    if source_owner is not None:
+        for path in [dest / "source", *(dest / "source").rglob("*")]:
+            os.chown(path, source_owner, source_owner)  # a real change of owner: these tests run as root
+    return dest
+
+
+@pytest.mark.parametrize("source_owner", [None, 54321], ids=["no-source", "source-of-another-user"])
+def test_without_a_source_of_its_own_only_visible_tests_run_and_it_says_so(toy, tmp_path, capsys, source_owner):
+    if source_owner is not None and os.geteuid() != 0:
+        pytest.skip("changing a folder's owner needs root (CI runs as root)")
+    root = _students_copy(toy, tmp_path / "course", source_owner)
+    # q1 passes the visible tests but not the hidden one; with the hidden tests it scores 0 (above)
+    path = learner_notebook(toy, tmp_path / "my-work" / "00-toy", {"q1-answer": "total = 54", "q2-answer": "doubled = 2 * SEED"})
+    main(["--root", str(root), "check", str(path)])
+    out = capsys.readouterr().out
+    assert "00-toy-lab.ipynb (00-toy): 3 of 3 autograded points (visible tests only)" in out
+    note = [line for line in out.splitlines() if "hidden tests are not run here" in line]
+    assert len(note) == 1
+    assert ("belongs to another user, so it is not used" in note[0]) == (source_owner is not None)
+    assert_reveals_nothing(out, toy)
+

@@ -125,3 +125,37 @@ def test_a_task_cell_must_be_declared_and_counts_as_graded_by_hand(toy_root):
     manifest.check_notebooks(m, toy_root)
     q9 = next(q for q in m.questions if q.id == "q9")
     assert q9.graded_cell == "q9-task" and q9.by_hand and m.points == sum(q.points for q in m.questions)
+
+
+def test_every_shipped_manifest_keeps_its_answers_in_source_not_in_the_public_manifest(repo_root):
+    for aid in manifest.available(repo_root):
+        public = yaml.safe_load(manifest.manifest_path(aid, repo_root).read_text())
+        leaked = [(q["id"], k) for q in public["questions"] for k in manifest.ANSWER_KEYS if k in q]
+        assert not leaked, f"assignments/{aid}.yml holds answers {leaked}: move them to source/{aid}.yml"
+        m = manifest.load(aid, repo_root)
+        assert any(q.alternative for q in m.questions), f"source/{aid}.yml gave no alternative answer"
+
+
+def test_answers_in_source_are_merged_into_their_questions(toy_root):
+    data = _toy(toy_root)
+    for q in data["questions"]:
+        q.pop("wrong", None), q.pop("alternative", None)
+    _write(toy_root, data)
+    manifest.answers_path("00-toy", toy_root).write_text(
+        "questions:\n  q2:\n    wrong: |\n      doubled = 1\n    alternative: |\n      doubled = 2 * SEED\n")
+    m = manifest.load("00-toy", toy_root)
+    assert (m.question("q2").wrong, m.question("q2").alternative) == ("doubled = 1\n", "doubled = 2 * SEED\n")
+    assert m.question("q1").alternative is None
+
+
+@pytest.mark.parametrize("text, says", [
+    ("questions:\n  q9:\n    wrong: |\n      x = 1\n", "q9 is not in the manifest"),
+    ("questions:\n  q1:\n    wrong: |\n      x = 1\n", "also in assignments/"),
+    ("questions:\n  q1:\n    points: 3\n", "may only hold wrong and alternative"),
+    ("- q1\n", 'should hold "questions:"'),
+])
+def test_a_wrong_answers_file_is_one_line_naming_it(toy_root, text, says):
+    manifest.answers_path("00-toy", toy_root).write_text(text)
+    with pytest.raises(ManifestError, match=says) as exc:
+        manifest.load("00-toy", toy_root)
+    assert "source/00-toy.yml" in str(exc.value) and "\n" not in str(exc.value)

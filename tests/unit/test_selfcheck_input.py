@@ -77,3 +77,25 @@ def test_the_assignment_is_found_by_the_notebooks_folder_before_its_file_name(to
     assert manifest.assignment_of_notebook(tmp_path / "00-toy" / "00-toy-lab.ipynb", toy_root)[0].id == "00-toy"
     with pytest.raises(AssignmentNotFound, match=r"belongs to several assignments \(00-toy, 00-toy2\)"):
         manifest.assignment_of_notebook(tmp_path / "downloads" / "00-toy-lab.ipynb", toy_root)
+
+
+def test_hidden_tests_come_only_from_a_source_folder_the_user_owns(toy_root):
+    """The three cases of `course check`: one's own clone, a student's install (no source/), another user's source/."""
+    import os
+    import shutil
+
+    from course import manifest
+    from course.grading.selfcheck import instructor_copy
+
+    m = manifest.load("00-toy", toy_root)
+    path, why = instructor_copy(m, "00-toy-lab.ipynb", toy_root)
+    assert path == toy_root / "source" / "00-toy" / "00-toy-lab.ipynb" and why == ""
+
+    if os.geteuid() == 0:  # a real change of owner (CI runs as root)
+        os.chown(toy_root / "source" / "00-toy" / "00-toy-lab.ipynb", 54321, 54321)
+        path, why = instructor_copy(m, "00-toy-lab.ipynb", toy_root)
+        assert path is None and "belongs to another user, so it is not used" in why and "\n" not in why
+
+    shutil.rmtree(toy_root / "source")
+    path, why = instructor_copy(m, "00-toy-lab.ipynb", toy_root)
+    assert path is None and why.startswith("hidden tests are not run here") and "\n" not in why

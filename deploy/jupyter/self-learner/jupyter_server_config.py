@@ -1,0 +1,23 @@
+"""A self-learner's JupyterLab (make lab, Binder): a student's view with no course exchange, so none of nbgrader's tools.
+
+`make lab` and binder/start put this folder first on JUPYTER_CONFIG_PATH. A self-learner has no
+hub and no exchange, so nbgrader's Assignments tab (which would fail on a missing exchange),
+its Validate button, the formgrader and "Create Assignment" are all off: `course check` and
+`check("q1")` in the notebook are how a self-learner checks their work.
+"""
+
+import os
+
+c = get_config()  # noqa: F821
+
+c.ServerApp.jpserver_extensions = {
+    "nbgrader.server_extensions.formgrader": False,
+    "nbgrader.server_extensions.assignment_list": False,
+    "nbgrader.server_extensions.course_list": False,
+    "nbgrader.server_extensions.validate_assignment": False,
+}
+
+# JupyterLab's terminals start login shells, whose /etc/profile can put the system's programs
+# before the course's environment: start them interactive instead, with the server's own
+# environment, so that `course check ...` works as the notebooks write it.
+c.ServerApp.terminado_settings = {"shell_command": [os.environ.get("SHELL") or "/bin/sh", "-i"]}
