@@ -112,6 +112,14 @@ def demo_cmd(ctx, assignment_id, output):
     click.echo(f"\nDemo finished in {time.perf_counter() - started:.0f} s.")
 
 
+def _say_workers(ctx: click.Context) -> None:
+    """Say why the default number of workers is what it is (not when --workers chose it)."""
+    if ctx.get_parameter_source("workers") is click.core.ParameterSource.DEFAULT:
+        from course.grading import capacity
+
+        _progress(f"{capacity.workers_here().reason} (choose with --workers N)")
+
+
 @cli.command("grade")
 @click.argument("assignment_id")
 @click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), required=True,
@@ -137,6 +145,7 @@ def grade_cmd(ctx, assignment_id, roster, submissions, no_collect, workers, regr
 
     if unsandboxed:
         click.echo("WARNING: grading unsandboxed: every submission runs with your rights.", err=True)
+    _say_workers(ctx)
     run = grade.grade_all(assignment_id, roster=roster, submissions=submissions, collect=not no_collect,
                           sandboxed=not unsandboxed, engine=engine, workers=workers, regrade=regrade, only=list(only) or None,
                           root=ctx.obj["root"], progress=_progress)
@@ -164,13 +173,15 @@ def grade_cmd(ctx, assignment_id, roster, submissions, no_collect, workers, regr
 @click.option("--engine", type=click.Choice([e for e in ENGINES if e != "local"]), default="zygote", show_default=True,
               envvar="COURSE_ENGINE", show_envvar=True,
               help="How sandboxed runs start: pre-loaded zygotes (fast), or a fresh sandbox and kernel per run.")
-def autograde_cmd(assignment_id, course_dir, only, submissions, workers, force, engine):
+@click.pass_context
+def autograde_cmd(ctx, assignment_id, course_dir, only, submissions, workers, force, engine):
     """nbgrader autograde for any nbgrader course, every submission sandboxed and graded in parallel.
 
     Exits 1 if a submission could not be graded or a cell could not be graded as nbgrader would.
     """
     from course.grading import dropin
 
+    _say_workers(ctx)
     run = dropin.autograde(assignment_id, course=course_dir, students=list(only) or None, submissions=submissions,
                            workers=workers, force=force, engine=engine, progress=_progress)
     click.echo(f"\n{'student':<20} {'status':<8} {'score':>12}  notes")
