@@ -165,7 +165,7 @@ def _ours(pid: int) -> bool:
 
 
 def _enabled(folder: Path, controllers: list[str]) -> bool:
-    return set(controllers) <= set((_read(folder / "cgroup.subtree_control") or "").split())
+    return set(controllers) <= {c.lstrip("+") for c in (_read(folder / "cgroup.subtree_control") or "").split()}
 
 
 def v2_parent(place: Place, controllers: list[str]) -> tuple[Path | None, str]:
@@ -269,16 +269,16 @@ class RunCgroup:
     def _make(self, folder: Path, values: dict[str, str]) -> None:
         try:
             folder.mkdir()
-        except OSError:
+        except OSError as e:
+            _no_cgroup(f"cannot make {folder} ({e.strerror})")
             return
         self.dirs.append(folder)  # close() removes it, even if a limit below could not be written
         for key, value in values.items():
-            if key == "memory.swap.max" and not (folder / key).exists():
-                continue  # no swap accounting on this kernel
             try:
                 (folder / key).write_text(value)
             except OSError as e:
-                _no_cgroup(f"cannot write {folder / key} ({e.strerror})")
+                if key != "memory.swap.max":  # absent where the kernel does not count swap
+                    _no_cgroup(f"cannot write {folder / key} ({e.strerror})")
 
     def join(self) -> None:
         """Move the calling process into the cgroups (called in the child before exec: no race with its children)."""
