@@ -112,12 +112,23 @@ def demo_cmd(ctx, assignment_id, output):
     click.echo(f"\nDemo finished in {time.perf_counter() - started:.0f} s.")
 
 
-def _say_workers(ctx: click.Context) -> None:
-    """Say why the default number of workers is what it is (not when --workers chose it)."""
-    if ctx.get_parameter_source("workers") is click.core.ParameterSource.DEFAULT:
-        from course.grading import capacity
+def _progress_saying_workers(ctx: click.Context):
+    """``_progress``, saying first why the batch runs as many workers as it does (unless --workers chose it).
 
-        _progress(f"{capacity.workers_here().reason} (choose with --workers N)")
+    Said with the first progress line, so a command that stops on bad input still prints one line only.
+    """
+    if ctx.get_parameter_source("workers") is not click.core.ParameterSource.DEFAULT:
+        return _progress
+    from course.grading import capacity
+
+    unsaid = [f"{capacity.workers_here().reason} (choose with --workers N)"]
+
+    def progress(message: str) -> None:
+        while unsaid:
+            _progress(unsaid.pop())
+        _progress(message)
+
+    return progress
 
 
 @cli.command("grade")
@@ -145,10 +156,9 @@ def grade_cmd(ctx, assignment_id, roster, submissions, no_collect, workers, regr
 
     if unsandboxed:
         click.echo("WARNING: grading unsandboxed: every submission runs with your rights.", err=True)
-    _say_workers(ctx)
     run = grade.grade_all(assignment_id, roster=roster, submissions=submissions, collect=not no_collect,
                           sandboxed=not unsandboxed, engine=engine, workers=workers, regrade=regrade, only=list(only) or None,
-                          root=ctx.obj["root"], progress=_progress)
+                          root=ctx.obj["root"], progress=_progress_saying_workers(ctx))
     out = output or work_dir(find_root(ctx.obj["root"])) / "grades" / assignment_id
     _print_run(run, report.write_report(run, out))
     from course.grading.autograde import NOT_EQUAL
@@ -181,9 +191,8 @@ def autograde_cmd(ctx, assignment_id, course_dir, only, submissions, workers, fo
     """
     from course.grading import dropin
 
-    _say_workers(ctx)
     run = dropin.autograde(assignment_id, course=course_dir, students=list(only) or None, submissions=submissions,
-                           workers=workers, force=force, engine=engine, progress=_progress)
+                           workers=workers, force=force, engine=engine, progress=_progress_saying_workers(ctx))
     click.echo(f"\n{'student':<20} {'status':<8} {'score':>12}  notes")
     for row in run.rows:
         score = f"{row.score:g} / {row.max_score:g}" if row.status == grade.GRADED else "-"

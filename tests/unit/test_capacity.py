@@ -166,9 +166,27 @@ def test_this_host_matches_an_independent_reading_of_its_files():
     assert got.reason.startswith(f"{got.workers} worker")
 
 
-def test_course_autograde_says_why_it_chose_its_workers_unless_told(tmp_path):
+def test_course_autograde_says_why_it_chose_its_workers_unless_told(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from course.grading import dropin
+
+    # The batch itself is a stand-in here (it is tested in tests/e2e): this checks what the CLI says around it.
+    def batch(assignment, *, progress, workers, **_):
+        progress("Autograding 3 submissions")
+        seen.append(workers)
+        return SimpleNamespace(rows=[], seconds=0.0, ok=True)
+
+    seen = []
+    monkeypatch.setattr(dropin, "autograde", batch)
     runner = CliRunner()
     chosen = runner.invoke(cli, ["autograde", "ps1", "--course", str(tmp_path)])
-    assert f"{capacity.workers_here().reason} (choose with --workers N)" in chosen.output
+    lines = [line.strip("… ") for line in chosen.output.splitlines()]
+    assert lines[:2] == [f"{capacity.workers_here().reason} (choose with --workers N)", "Autograding 3 submissions"]
     told = runner.invoke(cli, ["autograde", "ps1", "--course", str(tmp_path), "--workers", "3"])
-    assert "worker" not in told.output and told.exit_code == chosen.exit_code == 1
+    assert "worker" not in told.output and "Autograding 3 submissions" in told.output
+    assert seen == [capacity.workers_here().workers, 3] and told.exit_code == chosen.exit_code == 0
+    # Bad input stops before any progress: still one line.
+    monkeypatch.undo()
+    failed = runner.invoke(cli, ["autograde", "ps1", "--course", str(tmp_path / "none")])
+    assert failed.exit_code == 1 and "worker" not in failed.output

@@ -7,6 +7,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -20,9 +21,12 @@ MB = 1024 * 1024
 
 
 def _run_cgroups_here() -> bool:
-    """True as root where a run gets real pids and memory cgroups (v1 here; v2 on a v2 host)."""
+    """True as root where a run must get real pids and memory cgroups: v1 writable (as on this host), or on a v2
+    host where the grader's cgroup lets it make them (not from a cgroup shared with others' processes)."""
     if os.geteuid() != 0:
         return False
+    if all(os.access(f"/sys/fs/cgroup/{c}/cgroup.procs", os.W_OK) for c in ("pids", "memory")):
+        return True  # known without asking the code under test
     probe = cgroups.RunCgroup(Limits())
     try:
         return {"pids.max", "memory.max", "memory.limit_in_bytes"} & {f.name for d in probe.dirs for f in d.iterdir()} != set()
@@ -163,11 +167,12 @@ def test_real_cgroup2_join_before_exec_kill_and_remove():
     [run] = cg.dirs
     proc = subprocess.Popen(["sh", "-c", "sleep 60 & exec sleep 60"], preexec_fn=cg.join)
     try:
-        for _ in range(100):
+        deadline = time.monotonic() + 20  # the shell forks when the machine gets to it
+        while True:
             inside = [int(p) for p in (run / "cgroup.procs").read_text().split()]
-            if len(inside) == 2:
+            if len(inside) == 2 or time.monotonic() > deadline:
                 break
-            os.sched_yield()
+            time.sleep(0.01)
         assert proc.pid in inside and len(inside) == 2  # the shell (now a sleep), and the sleep it started before
         assert (run / "cgroup.kill").is_file()
     finally:
@@ -196,8 +201,12 @@ def test_real_process_limit_as_root(tmp_path):
 @pytest.mark.skipif(not ROOT_CGROUPS, reason="needs root where a memory cgroup can be made")
 def test_real_memory_limit_counts_all_processes_of_a_run(tmp_path):
     # Each child stays under its own address-space limit (200 MB); six of them at 100 MB pass the run's 400 MB.
-    code = ("import os, time, signal\nkids = []\nfor _ in range(6):\n    pid = os.fork()\n    if pid == 0:\n"
-            "        hog = b'x' * (100 * 1024 * 1024)\n        time.sleep(2)\n        os._exit(0)\n    kids.append(pid)\n"
+    # The parent releases them only when each has its 100 MB or is dead: so they hold it all at once.
+    code = ("import os, signal\nready_r, ready_w = os.pipe()\ngo_r, go_w = os.pipe()\nkids = []\n"
+            "for _ in range(6):\n    pid = os.fork()\n    if pid == 0:\n        os.close(ready_r)\n        os.close(go_w)\n"
+            "        hog = b'x' * (100 * 1024 * 1024)\n        os.write(ready_w, b'.')\n        os.close(ready_w)\n"
+            "        os.read(go_r, 1)\n        os._exit(0)\n    kids.append(pid)\n"
+            "os.close(ready_w)\nwhile os.read(ready_r, 64):\n    pass\nos.close(go_w)\n"
             "killed = sum(os.waitpid(k, 0)[1] & 0x7f == signal.SIGKILL for k in kids)\n"
             f"open('{INSIDE}/out.txt', 'w').write(str(killed))")
     assert int(_sandboxed(tmp_path, code, Limits(memory_mb=200))) >= 1
