@@ -233,6 +233,35 @@ def _rmdir(folder: Path) -> None:
     folder.rmdir()
 
 
+#: A run's cgroup older than this with nothing in it was left by a grader that was killed.
+STALE_SECONDS = 3600
+_swept: set[Path] = set()
+
+
+def sweep(parent: Path) -> list[Path]:
+    """Remove the empty run cgroups in ``parent`` left by a grader killed before it could (once per process).
+
+    Only those older than :data:`STALE_SECONDS`: a live run joins its cgroup within a second of making it,
+    and the kernel refuses to remove a cgroup that holds a process.
+    """
+    if parent in _swept:
+        return []
+    _swept.add(parent)
+    removed = []
+    try:
+        old = [d for d in parent.iterdir() if d.name.startswith(RUN_PREFIX) and time.time() - d.stat().st_mtime > STALE_SECONDS]
+    except OSError:
+        return []
+    for folder in old:
+        if not _pids(folder):
+            try:
+                _rmdir(folder)
+                removed.append(folder)
+            except OSError:
+                continue
+    return removed
+
+
 class RunCgroup:
     """The cgroup of one sandboxed run: at most ``limits.processes`` processes and threads, at most twice
     ``limits.memory_mb`` of memory for all of them, everything in it killed on :meth:`close`.
@@ -267,6 +296,7 @@ class RunCgroup:
             _no_cgroup("no writable pids or memory cgroup" if place.v1 or place.unified else "no cgroups mounted")
 
     def _make(self, folder: Path, values: dict[str, str]) -> None:
+        sweep(folder.parent)
         try:
             folder.mkdir()
         except OSError as e:

@@ -125,6 +125,22 @@ def test_close_kills_each_process_where_there_is_no_cgroup_kill(tmp_path, kernel
     assert kernel_rmdir
 
 
+def test_run_cgroups_left_by_a_killed_grader_are_swept_once_old(tmp_path, kernel_rmdir):
+    root = v2_tree(tmp_path, "/grade.scope", [os.getpid()])
+    own = root / "grade.scope"
+    left, busy, young = (own / f"{cgroups.RUN_PREFIX}{n}" for n in ("left", "busy", "young"))
+    for folder in (left, busy, young):
+        folder.mkdir()
+        (folder / "cgroup.procs").write_text("")
+    (busy / "cgroup.procs").write_text("12345\n")  # a long run (a zygote) still in it
+    hour_ago = time.time() - cgroups.STALE_SECONDS - 60
+    for folder in (left, busy):
+        os.utime(folder, (hour_ago, hour_ago))
+    cg = cgroups.RunCgroup(Limits(), root=root, self_cgroup=tmp_path / "self")
+    assert not left.exists() and busy.exists() and young.exists() and cg.dirs[0].exists()
+    cg.close()
+
+
 def test_ours_is_this_process_and_its_descendants():
     child = subprocess.Popen(["sh", "-c", "sleep 30 & wait"])
     try:
