@@ -191,27 +191,31 @@ def v2_parent(place: Place, controllers: list[str]) -> tuple[Path | None, str]:
                       "(systemd-run --scope -p Delegate=yes course grade ...)")
     if _enabled(ours, controllers):
         return ours, ""
-    if (ours / "cgroup.events").is_file():  # not the root cgroup: its processes must leave first
-        procs = _pids(ours)
-        strangers = [p for p in procs if not _ours(p)]
-        if strangers:
-            return None, (f"{ours} also holds processes that are not the grader's (pid {strangers[0]}): give the grader "
-                          "a cgroup of its own (systemd-run --scope -p Delegate=yes course grade ...)")
-        leaf = ours / GRADER_LEAF
+    for _ in range(3):  # a process forked meanwhile lands in ours: move it too, and enable again
+        if (ours / "cgroup.events").is_file():  # not the root cgroup: its processes must leave first
+            procs = _pids(ours)
+            strangers = [p for p in procs if not _ours(p)]
+            if strangers:
+                return None, (f"{ours} also holds processes that are not the grader's (pid {strangers[0]}): give the "
+                              "grader a cgroup of its own (systemd-run --scope -p Delegate=yes course grade ...)")
+            leaf = ours / GRADER_LEAF
+            try:
+                leaf.mkdir(exist_ok=True)
+                for pid in procs:
+                    try:
+                        (leaf / "cgroup.procs").write_text(str(pid))
+                    except ProcessLookupError:
+                        continue  # it ended meanwhile
+            except OSError as e:
+                return None, f"cannot move the grader into {leaf} ({e.strerror})"
         try:
-            leaf.mkdir(exist_ok=True)
-            for pid in procs:
-                try:
-                    (leaf / "cgroup.procs").write_text(str(pid))
-                except ProcessLookupError:
-                    continue  # it ended meanwhile
+            (ours / "cgroup.subtree_control").write_text(" ".join(f"+{c}" for c in controllers))
+            return ours, ""
         except OSError as e:
-            return None, f"cannot move the grader into {leaf} ({e.strerror})"
-    try:
-        (ours / "cgroup.subtree_control").write_text(" ".join(f"+{c}" for c in controllers))
-    except OSError as e:
-        return None, f"cannot enable {' and '.join(controllers)} in {ours}/cgroup.subtree_control ({e.strerror})"
-    return ours, ""
+            why = f"cannot enable {' and '.join(controllers)} in {ours}/cgroup.subtree_control ({e.strerror})"
+            if e.errno != errno.EBUSY:
+                break
+    return None, why
 
 
 _said: set[str] = set()
