@@ -145,6 +145,25 @@ def demo_cmd(ctx, assignment_id, output):
     click.echo(f"\nDemo finished in {time.perf_counter() - started:.0f} s.")
 
 
+def _progress_saying_workers(ctx: click.Context):
+    """``_progress``, saying first why the batch runs as many workers as it does (unless --workers chose it).
+
+    Said with the first progress line, so a command that stops on bad input still prints one line only.
+    """
+    if ctx.get_parameter_source("workers") is not click.core.ParameterSource.DEFAULT:
+        return _progress
+    from course.grading import capacity
+
+    unsaid = [f"{capacity.workers_here().reason} (choose with --workers N)"]
+
+    def progress(message: str) -> None:
+        while unsaid:
+            _progress(unsaid.pop())
+        _progress(message)
+
+    return progress
+
+
 @cli.command("grade")
 @click.argument("assignment_id")
 @click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), required=True,
@@ -172,7 +191,7 @@ def grade_cmd(ctx, assignment_id, roster, submissions, no_collect, workers, regr
         click.echo("WARNING: grading unsandboxed: every submission runs with your rights.", err=True)
     run = grade.grade_all(assignment_id, roster=roster, submissions=submissions, collect=not no_collect,
                           sandboxed=not unsandboxed, engine=engine, workers=workers, regrade=regrade, only=list(only) or None,
-                          root=ctx.obj["root"], progress=_progress)
+                          root=ctx.obj["root"], progress=_progress_saying_workers(ctx))
     out = output or work_dir(find_root(ctx.obj["root"])) / "grades" / assignment_id
     _print_run(run, report.write_report(run, out))
     from course.grading.autograde import NOT_EQUAL
@@ -197,7 +216,8 @@ def grade_cmd(ctx, assignment_id, roster, submissions, no_collect, workers, regr
 @click.option("--engine", type=click.Choice([e for e in ENGINES if e != "local"]), default="zygote", show_default=True,
               envvar="COURSE_ENGINE", show_envvar=True,
               help="How sandboxed runs start: pre-loaded zygotes (fast), or a fresh sandbox and kernel per run.")
-def autograde_cmd(assignment_id, course_dir, only, submissions, workers, force, engine):
+@click.pass_context
+def autograde_cmd(ctx, assignment_id, course_dir, only, submissions, workers, force, engine):
     """nbgrader autograde for any nbgrader course, every submission sandboxed and graded in parallel.
 
     Exits 1 if a submission could not be graded or a cell could not be graded as nbgrader would.
@@ -205,7 +225,7 @@ def autograde_cmd(assignment_id, course_dir, only, submissions, workers, force, 
     from course.grading import dropin
 
     run = dropin.autograde(assignment_id, course=course_dir, students=list(only) or None, submissions=submissions,
-                           workers=workers, force=force, engine=engine, progress=_progress)
+                           workers=workers, force=force, engine=engine, progress=_progress_saying_workers(ctx))
     click.echo(f"\n{'student':<20} {'status':<8} {'score':>12}  notes")
     for row in run.rows:
         score = f"{row.score:g} / {row.max_score:g}" if row.status == grade.GRADED else "-"

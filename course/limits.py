@@ -63,5 +63,10 @@ class Limits:
         """
         return dataclasses.replace(cls.configured(configured), cell_seconds=manifest.timeout).merged(manifest.limits)
 
+    @property
+    def worker_memory_mb(self) -> int:
+        """What one grading worker may use: its two pre-loaded runs (the student's and the test run), each up to ``memory_mb``."""
+        return 2 * self.memory_mb
+
     def as_dict(self) -> dict[str, int]:
         return dataclasses.asdict(self)

@@ -24,13 +24,14 @@ from typing import Callable, Iterator
 from course import manifest as manifests
 from course import notebooks as nbs
 from course.errors import CourseError, GradingError, NotebookError
+from course.grading import capacity
 from course.grading import roster as rosters
 from course.grading.autograde import NOT_EQUAL, grade_notebook
 from course.grading.workspace import Student, Workspace, keep_links_only, last_line, links_in, sqlite_file
 from course.limits import Limits
 from course.paths import find_root
 
-DEFAULT_WORKERS = max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+DEFAULT_WORKERS = capacity.workers_here().workers  # the CPUs and memory this process may use, and why: capacity.py
 
 GRADED = "graded"
 FAILED = "failed"

@@ -10,11 +10,11 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from course.errors import CourseError
+from course.grading.cgroups import RunCgroup
 from course.grading.inside.contract import INSIDE
 from course.limits import Limits
 
@@ -132,51 +132,8 @@ def bwrap_argv(workdir: Path, command: list[str], bwrap: str, keep_caps: tuple[s
     return argv + ["--"] + command
 
 
-class PidsCgroup:
-    """A pids (and memory) cgroup for one run, where the machine lets us make one (root with cgroup v1); else nothing."""
-
-    BASE = Path("/sys/fs/cgroup")
-
-    def __init__(self, limits: Limits):
-        self.dirs: list[Path] = []
-        name = f"course-sandbox-{uuid.uuid4().hex[:12]}"
-        settings = {"pids": {"pids.max": str(limits.processes)},
-                    "memory": {"memory.limit_in_bytes": str(limits.memory_mb * 2 * 1024 * 1024)}}
-        for controller, values in settings.items():
-            parent = self.BASE / controller
-            if not os.access(parent, os.W_OK):
-                continue
-            try:
-                d = parent / name
-                d.mkdir()
-                for key, value in values.items():
-                    (d / key).write_text(value)
-                self.dirs.append(d)
-            except OSError:
-                continue
-
-    def join(self) -> None:
-        """Move the calling process into the cgroups (called in the child before exec: no race with its children)."""
-        for d in self.dirs:
-            try:
-                with open(d / "cgroup.procs", "w") as fh:
-                    fh.write("0")
-            except OSError:
-                pass
-
-    def close(self) -> None:
-        for d in self.dirs:
-            try:
-                for pid in (d / "cgroup.procs").read_text().split():
-                    os.kill(int(pid), signal.SIGKILL)
-            except OSError:
-                pass
-            for _ in range(50):
-                try:
-                    d.rmdir()
-                    break
-                except OSError:
-                    time.sleep(0.02)
+#: The cgroup of one run (``course.grading.cgroups``): v1 or v2, wherever this process may make one.
+PidsCgroup = RunCgroup
 
 
 def _set_limits(limits: Limits, cgroup: PidsCgroup):
