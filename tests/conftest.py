@@ -39,6 +39,7 @@ HAVE_SANDBOX = _have_sandbox()
 needs_sandbox = pytest.mark.skipif(not HAVE_SANDBOX, reason="no bubblewrap sandbox on this machine")
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own hook reads the groups
 def pytest_collection_modifyitems(config, items):
     """Keep together, on one pytest-xdist worker, the tests that share state (make test runs two workers).
 
@@ -53,3 +54,14 @@ def pytest_collection_modifyitems(config, items):
             continue
         group = "real-servers" if parts[0] in ("hub", "browser") else "/".join(parts)
         item.add_marker(pytest.mark.xdist_group(group))
+
+
+def pytest_collection_finish(session):
+    """On an xdist worker, stop if the groups above were not applied: tests sharing state would run at once."""
+    config = session.config
+    if hasattr(config, "workerinput") and config.getvalue("loadgroup"):
+        grouped = [item for item in session.items if item.get_closest_marker("xdist_group")]
+        if grouped and "@" not in grouped[0].nodeid:
+            raise pytest.UsageError("pytest-xdist did not apply the test groups (--dist loadgroup), so tests that share "
+                                    "system users or folders would run at once: install the pytest pinned in "
+                                    "pyproject.toml (make install), or run with -n 0.")
