@@ -107,6 +107,19 @@ def shown_url(db_url: str) -> str:
         return db_url.split("@")[-1]
 
 
+def _cannot_open(db_url: str, exc: BaseException) -> CourseError:
+    why = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return CourseError(f"cannot open the gradebook {shown_url(db_url)} ({why[:200]}): check COURSE_DB_URL "
+                       "(e.g. postgresql://user:password@host:5432/gradebook) and that its server is running.")
+
+
+#: What SQLAlchemy raises for a gradebook that cannot be opened: a malformed URL, no driver, no server.
+def _open_errors() -> tuple:
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+    return ArgumentError, NoSuchModuleError, OperationalError, ImportError
+
+
 def open_gradebook(db_url: str, course_id: str):
     """nbgrader's Gradebook at ``db_url``; a gradebook that cannot be opened is a one-line CourseError.
 
@@ -114,14 +127,11 @@ def open_gradebook(db_url: str, course_id: str):
         CourseError: a malformed URL, a missing database driver, or a server that does not answer.
     """
     from nbgrader.api import Gradebook
-    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 
     try:
         return Gradebook(db_url, course_id)
-    except (ArgumentError, NoSuchModuleError, OperationalError, ImportError) as exc:
-        why = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise CourseError(f"cannot open the gradebook {shown_url(db_url)} ({why[:200]}): check COURSE_DB_URL "
-                          "(e.g. postgresql://user:password@host:5432/gradebook) and that its server is running.") from None
+    except _open_errors() as exc:
+        raise _cannot_open(db_url, exc) from None
 
 
 def snapshot_gradebook(db_url: str, course_id: str, dest: Path, assignment: str, students: list[str]) -> None:
@@ -129,28 +139,35 @@ def snapshot_gradebook(db_url: str, course_id: str, dest: Path, assignment: str,
 
     Whatever the gradebook (a sqlite file, a PostgreSQL server), grading workers each get a
     private copy of this file, so only the process that made it ever writes the shared gradebook.
-    Copied: the course, the assignment with its notebooks and cells, the students, and their
+    Copied: the courses, the assignment with its notebooks and cells, the students, and their
     submissions of that assignment with grades and comments (manual grades included), in
-    nbgrader's own schema; nothing of other assignments or students.
+    nbgrader's own schema and version; nothing of other assignments or students.
 
     Raises:
         CourseError: the gradebook cannot be opened.
     """
     from nbgrader.api import Base
-    from sqlalchemy import create_engine, select
+    from sqlalchemy import create_engine, select, text
 
     dest = Path(dest)
     dest.unlink(missing_ok=True)
-    open_gradebook(f"sqlite:///{dest}", course_id).close()  # nbgrader's schema, stamped with its version
-    open_gradebook(db_url, course_id).close()  # the same one-line error as everywhere for a server that is down
     roots = {"assignment": lambda t: (t.c.name == assignment) & (t.c.course_id == course_id),
              "student": lambda t: t.c.id.in_(list(students))}
-    source, target = create_engine(db_url), create_engine(f"sqlite:///{dest}")
+    target = create_engine(f"sqlite:///{dest}")
     try:
+        source = create_engine(db_url)
+        src = source.connect()
+    except _open_errors() as exc:
+        target.dispose()
+        raise _cannot_open(db_url, exc) from None
+    try:
+        Base.metadata.create_all(target)
         kept: dict[str, list[dict]] = {}
-        with source.connect() as src, target.begin() as dst:
-            for table in reversed(Base.metadata.sorted_tables):
-                dst.execute(table.delete())  # the new file's own course row, made by nbgrader
+        with src, target.begin() as dst:
+            # nbgrader's schema version, as nbgrader stamps a new gradebook (no alembic run here)
+            dst.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+            for version in src.execute(text("SELECT version_num FROM alembic_version")).scalars():
+                dst.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": version})
             for table in Base.metadata.sorted_tables:  # parents before children
                 query = select(table)
                 if table.name in roots:
