@@ -108,9 +108,15 @@ def shown_url(db_url: str) -> str:
 
 
 def _cannot_open(db_url: str, exc: BaseException) -> CourseError:
+    from sqlalchemy.exc import NoSuchModuleError
+
     why = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    return CourseError(f"cannot open the gradebook {shown_url(db_url)} ({why[:200]}): check COURSE_DB_URL "
-                       "(e.g. postgresql://user:password@host:5432/gradebook) and that its server is running.")
+    if isinstance(exc, (ImportError, NoSuchModuleError)):
+        todo = ("install its database driver (for postgresql://, psycopg: pip install 'psycopg[binary]'; "
+                "make install does)")
+    else:
+        todo = "check COURSE_DB_URL (e.g. postgresql://user:password@host:5432/gradebook) and that its server is running"
+    return CourseError(f"cannot open the gradebook {shown_url(db_url)} ({why[:200]}): {todo}.")
 
 
 #: What SQLAlchemy raises for a gradebook that cannot be opened: a malformed URL, no driver, no server.
@@ -128,6 +134,7 @@ def open_gradebook(db_url: str, course_id: str):
     """
     from nbgrader.api import Gradebook
 
+    use_this_environment()  # a new gradebook makes nbgrader run the alembic script of this environment
     try:
         return Gradebook(db_url, course_id)
     except _open_errors() as exc:
