@@ -21,7 +21,7 @@ DUE = dt.datetime(2026, 5, 1, 12, 0)
 
 def _gradebook(url: str) -> None:
     """Two assignments; four students: graded, hand-graded and late, one who handed in nothing, one not asked for."""
-    with Gradebook(url, COURSE) as gb:
+    with open_gradebook(url, COURSE) as gb:  # a new gradebook: nbgrader runs this environment's alembic
         for aid in ("01-framing", "02-ml"):
             gb.add_assignment(aid, duedate=DUE)
             gb.add_notebook("lab", aid)
