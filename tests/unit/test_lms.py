@@ -12,6 +12,7 @@ import pytest
 from nbgrader.api import Gradebook
 
 from course.errors import CourseError
+from tests.conftest import needs_sandbox
 from course.grading import lms
 from course.grading.workspace import open_gradebook, snapshot_gradebook
 
@@ -112,3 +113,20 @@ def test_a_gradebook_that_cannot_be_opened_is_one_line_without_the_password():
     assert "s3cret" not in text and "\n" not in text and "check COURSE_DB_URL" in text
     with pytest.raises(CourseError, match="cannot open the gradebook nosuch://x"):
         open_gradebook("nosuch://x", COURSE)
+
+
+@needs_sandbox
+def test_workers_that_cannot_get_a_snapshot_say_so_in_one_line_and_leave_the_grading_to_the_caller(toy_root, tmp_path, monkeypatch):
+    from course.grading import grade
+    from course.grading.workspace import Workspace
+
+    ws = Workspace(tmp_path / "course", repo=toy_root, sandboxed=True)
+
+    def no_snapshot(*args):
+        raise CourseError("cannot open the gradebook postgresql://course:***@db/gradebook (connection refused)")
+
+    monkeypatch.setattr(ws, "snapshot_gradebook", no_snapshot)
+    lines = []
+    assert list(grade.execute_stream(ws, "00-toy", ["ana", "ben"], tmp_path / "cache", workers=2, progress=lines.append)) == []
+    assert lines == ["The grading workers cannot start (CourseError: cannot open the gradebook postgresql://course:***@db/"
+                     "gradebook (connection refused)): grading one submission at a time instead."]
