@@ -1,14 +1,15 @@
 """The shared gradebook for instructors' servers only: COURSE_DB_URL from the hub's environment.
 
-Load it after the course's configuration (jupyterhub_config.py, or on Kubernetes the
-`course-roles` block of values.yaml): it wraps the course's spawn hook, and gives the
+Load it after the course's configuration (jupyterhub_config.py; on Kubernetes, paste this file
+into an extraConfig entry after `course-roles` in values.yaml): it wraps the course's spawn hook, and gives the
 gradebook's URL (and so its password) to the servers the course hook made instructors'
 (COURSE_ROLE=instructor), never to a student's. docs/DEPLOY.md, "A shared gradebook", has the recipe.
 """
 
 import os
 
-c = get_config()  # noqa: F821
+# A traitlets config file has `c`; so has Zero to JupyterHub's extraConfig, whose get_config is another function.
+c = globals().get("c") or get_config()  # noqa: F821
 
 GRADEBOOK_URL = os.environ.get("COURSE_DB_URL", "")
 

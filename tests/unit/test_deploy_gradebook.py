@@ -44,3 +44,21 @@ def test_without_a_url_the_course_hook_is_left_as_it_is(monkeypatch, tmp_path):
     c = _load(monkeypatch, tmp_path, "")
     assert c.Spawner.pre_spawn_hook.__name__ == "course_environment"
     assert "COURSE_DB_URL" not in _spawn(c, "yamada")
+
+
+def test_pasted_into_zero_to_jupyterhubs_extra_config_it_wraps_the_kubespawner_hook(monkeypatch):
+    """There `c` is given and get_config is the chart's own (it takes a key); the course hook is KubeSpawner's."""
+    monkeypatch.setenv("COURSE_DB_URL", URL)
+    c = Config()
+    c.KubeSpawner.pre_spawn_hook = lambda spawner: spawner.environment.update(
+        COURSE_ROLE="instructor" if spawner.user.name == "yamada" else "student")
+
+    def chart_get_config(key, default=None):
+        raise AssertionError("the chart's get_config takes a key; the file must use the c it is given")
+
+    path = REPO / "deploy" / "jupyterhub" / "gradebook.py"
+    exec(compile(path.read_text(), str(path), "exec"), {"c": c, "get_config": chart_get_config})
+    for name, expected in (("yamada", URL), ("aiko", None)):
+        spawner = SimpleNamespace(user=SimpleNamespace(name=name, groups=[]), environment={})
+        c.KubeSpawner.pre_spawn_hook(spawner)
+        assert spawner.environment.get("COURSE_DB_URL") == expected
