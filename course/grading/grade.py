@@ -512,7 +512,7 @@ def grade_all(
         rows[sid] = row
 
     if not ws.sandboxed and workers > 1 and len(todo) > 1:
-        _say(progress, f"Grading unsandboxed, so one submission at a time ({workers} workers run only sandboxed grading)")
+        _say(progress, "Grading unsandboxed: one submission at a time (parallel workers grade only in sandboxes)")
     if ws.sandboxed and workers > 1 and len(todo) > 1:
         _say(progress, f"Executing {len(todo)} submissions in sandboxes, {workers} at a time; grades are written as each one finishes")
         # This process alone writes the gradebook, one student at a time, while the workers run the next ones.

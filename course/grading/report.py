@@ -69,7 +69,8 @@ def _lms_table(run: GradeRun) -> tuple[list[lms.Person], list[lms.Item], dict]:
     rows = []
     for r in run.results:
         s = people.get(r.student)
-        rows.append(lms.Person(r.student, s.first_name, s.last_name, s.email, s.lms_user_id) if s else lms.Person(r.student))
+        rows.append(lms.Person(r.student, s.first_name, s.last_name, s.email, getattr(s, "lms_user_id", ""))
+                    if s else lms.Person(r.student))
     item = lms.Item(run.manifest.id, run.manifest.title, run.manifest.points)
     return rows, [item], {(r.student, item.id): lms.Mark(r.total, r.reason) for r in run.results}
 
