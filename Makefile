@@ -6,9 +6,10 @@ STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: install test-deps demo test test-fast lab validate release benchmark clean
 
-# What the hub and browser tests need besides Python packages: configurable-http-proxy (npm, into
-# .work/node), Debian's chromium, and setfacl (acl). Each is installed once; a machine without
-# npm or apt-get gets a message, and those tests skip saying why.
+# What the hub, browser and gradebook tests need besides Python packages: configurable-http-proxy
+# (npm, into .work/node), Debian's chromium, setfacl (acl) and the PostgreSQL server (postgresql:
+# tests/e2e/test_postgres.py starts its own). Each is installed once; a machine without npm or
+# apt-get gets a message, and those tests skip saying why.
 NODE_DIR := .work/node
 CHP      := $(NODE_DIR)/node_modules/.bin/configurable-http-proxy
 CHP_VERSION := 5.3.0
@@ -30,10 +31,11 @@ $(CHP):
 test-deps: $(CHP)
 	@missing=""; command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v setfacl >/dev/null || missing="$$missing acl"; \
+	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null || missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
-		else echo "not installed:$$missing (needs root and apt-get): the browser and hub tests will skip"; fi; \
+		else echo "not installed:$$missing (needs root and apt-get): the browser, hub and PostgreSQL tests will skip"; fi; \
 	fi
 
 ## The main job: the whole instructor cycle on the bundled sample class.

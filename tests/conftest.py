@@ -52,7 +52,12 @@ def pytest_collection_modifyitems(config, items):
         parts = Path(item.fspath).relative_to(tests).parts
         if parts[0] == "notebooks":
             continue
-        group = "real-servers" if parts[0] in ("hub", "browser") else "/".join(parts)
+        if parts[0] in ("hub", "browser"):
+            group = "real-servers"
+        elif "graded_toy_class" in getattr(item, "fixturenames", ()):
+            group = "graded-toy-class"  # a session fixture (tests/e2e/conftest.py): made once, on one worker
+        else:
+            group = "/".join(parts)
         item.add_marker(pytest.mark.xdist_group(group))
 
 

@@ -1,8 +1,9 @@
 """Grade a class, start to finish: sync, collect, run submissions in workers, write grades and feedback, resume.
 
 Worker processes run the sandboxed executions, each submission in a private nbgrader course
-(its own copy of the gradebook, taken before the batch), and keep the graded notebook. This
-process alone writes the real gradebook: it runs nbgrader's autograde for every student in
+(its own sqlite copy of the gradebook's rows for the assignment, taken before the batch from
+the real gradebook, a sqlite file or a database server alike), and keep the graded notebook.
+This process alone writes the real gradebook: it runs nbgrader's autograde for every student in
 turn, with the sandboxed Execute step replaying what the worker ran (``Workspace.replay_from``).
 A broken submission becomes a row with a reason; the batch never stops for one student.
 """
@@ -27,7 +28,7 @@ from course.errors import CourseError, GradingError, NotebookError
 from course.grading import capacity
 from course.grading import roster as rosters
 from course.grading.autograde import NOT_EQUAL, grade_notebook
-from course.grading.workspace import Student, Workspace, keep_links_only, last_line, links_in, sqlite_file
+from course.grading.workspace import Student, Workspace, keep_links_only, last_line, links_in, shown_url, sqlite_file
 from course.limits import Limits
 from course.paths import find_root
 
@@ -371,14 +372,23 @@ def execute_stream(
     Yields ``(student, {"ok": bool, "reason": str, "seconds": float})`` in the order the
     executions finish, so that the caller can write each grade while the others still run.
     The graded notebooks go to ``cache`` for the sandboxed Execute step to replay. A student whose
-    worker failed is simply graded by the caller afterwards, without the cache.
+    worker failed is simply graded by the caller afterwards, without the cache. Workers read a
+    private sqlite snapshot of the gradebook (``Workspace.snapshot_gradebook``), so this works
+    with a gradebook on a PostgreSQL server too; if the snapshot cannot be made, one progress
+    line says so and nothing is yielded (the caller grades everyone itself).
     """
-    snapshot_src = sqlite_file(ws.db_url)
-    if not students or workers < 2 or snapshot_src is None or not ws.sandboxed:
+    if not students or workers < 2 or not ws.sandboxed:
         return
+    from sqlalchemy.exc import SQLAlchemyError
+
     cache.mkdir(parents=True, exist_ok=True)
     snapshot = cache / "gradebook-snapshot.db"
-    shutil.copy(snapshot_src, snapshot)
+    try:  # the workers' private gradebook: they never write the real one, which may be a shared server
+        ws.snapshot_gradebook(snapshot, aid, students)
+    except (CourseError, SQLAlchemyError, OSError) as exc:
+        _say(progress, f"The grading workers cannot start ({type(exc).__name__}: {str(exc)[:200]}): "
+                       "grading one submission at a time instead.")
+        return
     jobs = [
         {"student": s, "assignment": aid, "repo": str(ws.repo) if ws.repo else "", "snapshot": str(snapshot),
          "course": "" if ws.repo else str(ws.root), "limits": ws.limits.as_dict(),
@@ -473,6 +483,9 @@ def grade_all(
     backup = ws.backup_gradebook(manifest.id)
     if backup is not None:
         _say(progress, f"Gradebook backed up to {backup}")
+    elif sqlite_file(ws.db_url) is None:
+        _say(progress, f"The gradebook is on a database server ({shown_url(ws.db_url)}): it is not backed up here; "
+                       "back it up with the server's own tools (pg_dump) before grading")
     submitted = [s for s in students if ws.submitted_dir(manifest.id, s.id).is_dir()]
     if only is not None:
         unknown = sorted(set(only) - {s.id for s in students})
@@ -503,6 +516,8 @@ def grade_all(
             )
         rows[sid] = row
 
+    if not ws.sandboxed and workers > 1 and len(todo) > 1:
+        _say(progress, "Grading unsandboxed: one submission at a time (parallel workers grade only in sandboxes)")
     if ws.sandboxed and workers > 1 and len(todo) > 1:
         _say(progress, f"Executing {len(todo)} submissions in sandboxes, {workers} at a time; grades are written as each one finishes")
         # This process alone writes the gradebook, one student at a time, while the workers run the next ones.

@@ -8,6 +8,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from course.grading import lms
 from course.grading.grade import GRADED, GradeRun
 
 LATE_GRACE_SECONDS = 0
@@ -62,35 +63,26 @@ def item_analysis(run: GradeRun) -> list[ItemStats]:
     return out
 
 
-def _names(run: GradeRun) -> dict[str, object]:
-    return {s.id: s for s in run.students}
+def _lms_table(run: GradeRun) -> tuple[list[lms.Person], list[lms.Item], dict]:
+    """The run as the LMS writers take it: every student on the roster, this assignment, each total and note."""
+    people = {s.id: s for s in run.students}
+    rows = []
+    for r in run.results:
+        s = people.get(r.student)
+        rows.append(lms.Person(r.student, s.first_name, s.last_name, s.email, getattr(s, "lms_user_id", ""))
+                    if s else lms.Person(r.student))
+    item = lms.Item(run.manifest.id, run.manifest.title, run.manifest.points)
+    return rows, [item], {(r.student, item.id): lms.Mark(r.total, r.reason) for r in run.results}
 
 
 def write_canvas_csv(run: GradeRun, path: Path) -> Path:
-    """Canvas gradebook import: Student, ID, SIS User ID, SIS Login ID, Section, then the assignment column."""
-    column = f"{run.manifest.title} ({run.manifest.id})"
-    people = _names(run)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", column])
-        w.writerow(["Points Possible", "", "", "", "", f"{run.manifest.points:g}"])
-        for r in run.results:
-            s = people.get(r.student)
-            name = f"{s.last_name}, {s.first_name}" if s and (s.first_name or s.last_name) else r.student
-            w.writerow([name, "", r.student, (s.email if s and s.email else r.student), "", f"{r.total:g}"])
-    return path
+    """Canvas gradebook import (``lms.write_canvas``): the same file ``nbgrader export`` writes with the Canvas plugin."""
+    return lms.write_canvas(path, *_lms_table(run))
 
 
 def write_moodle_csv(run: GradeRun, path: Path) -> Path:
-    """Moodle "Import grades from CSV": map users by ID number (or e-mail) and the grade item column."""
-    people = _names(run)
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["ID number", "Email address", run.manifest.title, "Feedback"])
-        for r in run.results:
-            s = people.get(r.student)
-            w.writerow([r.student, s.email if s else "", f"{r.total:g}", r.reason])
-    return path
+    """Moodle "Import grades from CSV" (``lms.write_moodle``), each row's note as its feedback."""
+    return lms.write_moodle(path, *_lms_table(run))
 
 
 def _late_text(seconds: float) -> str:

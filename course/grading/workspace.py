@@ -38,6 +38,7 @@ class Student:
     first_name: str = ""
     last_name: str = ""
     email: str = ""
+    lms_user_id: str = ""  # the student's id in the LMS (Canvas's user ID), for the grade exports
 
 
 def load_config(repo: Path) -> Config:
@@ -94,6 +95,101 @@ def sqlite_file(db_url: str) -> Path | None:
     """The file of a sqlite gradebook URL, or None for a database server."""
     prefix = "sqlite:///"
     return Path(db_url[len(prefix):]) if db_url.startswith(prefix) else None
+
+
+def shown_url(db_url: str) -> str:
+    """A gradebook URL fit to print: its password hidden."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(db_url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return db_url.split("@")[-1]
+
+
+def _cannot_open(db_url: str, exc: BaseException) -> CourseError:
+    from sqlalchemy.exc import NoSuchModuleError
+
+    why = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if isinstance(exc, (ImportError, NoSuchModuleError)):
+        todo = ("install its database driver (for postgresql://, psycopg: pip install 'psycopg[binary]'; "
+                "make install does)")
+    else:
+        todo = "check COURSE_DB_URL (e.g. postgresql://user:password@host:5432/gradebook) and that its server is running"
+    return CourseError(f"cannot open the gradebook {shown_url(db_url)} ({why[:200]}): {todo}.")
+
+
+#: What SQLAlchemy raises for a gradebook that cannot be opened: a malformed URL, no driver, no server.
+def _open_errors() -> tuple:
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
+    return ArgumentError, NoSuchModuleError, OperationalError, ImportError
+
+
+def open_gradebook(db_url: str, course_id: str):
+    """nbgrader's Gradebook at ``db_url``; a gradebook that cannot be opened is a one-line CourseError.
+
+    Raises:
+        CourseError: a malformed URL, a missing database driver, or a server that does not answer.
+    """
+    from nbgrader.api import Gradebook
+
+    use_this_environment()  # a new gradebook makes nbgrader run the alembic script of this environment
+    try:
+        return Gradebook(db_url, course_id)
+    except _open_errors() as exc:
+        raise _cannot_open(db_url, exc) from None
+
+
+def snapshot_gradebook(db_url: str, course_id: str, dest: Path, assignment: str, students: list[str]) -> None:
+    """Write to ``dest`` a new sqlite gradebook holding the rows of ``db_url`` that grading ``students`` on ``assignment`` reads.
+
+    Whatever the gradebook (a sqlite file, a PostgreSQL server), grading workers each get a
+    private copy of this file, so only the process that made it ever writes the shared gradebook.
+    Copied: the courses, the assignment with its notebooks and cells, the students, and their
+    submissions of that assignment with grades and comments (manual grades included), in
+    nbgrader's own schema and version; nothing of other assignments or students.
+
+    Raises:
+        CourseError: the gradebook cannot be opened.
+    """
+    from nbgrader.api import Base
+    from sqlalchemy import create_engine, select, text
+
+    dest = Path(dest)
+    dest.unlink(missing_ok=True)
+    roots = {"assignment": lambda t: (t.c.name == assignment) & (t.c.course_id == course_id),
+             "student": lambda t: t.c.id.in_(list(students))}
+    target = create_engine(f"sqlite:///{dest}")
+    try:
+        source = create_engine(db_url)
+        src = source.connect()
+    except _open_errors() as exc:
+        target.dispose()
+        raise _cannot_open(db_url, exc) from None
+    try:
+        Base.metadata.create_all(target)
+        kept: dict[str, list[dict]] = {}
+        with src, target.begin() as dst:
+            # nbgrader's schema version, as nbgrader stamps a new gradebook (no alembic run here)
+            dst.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
+            for version in src.execute(text("SELECT version_num FROM alembic_version")).scalars():
+                dst.execute(text("INSERT INTO alembic_version (version_num) VALUES (:v)"), {"v": version})
+            for table in Base.metadata.sorted_tables:  # parents before children
+                query = select(table)
+                if table.name in roots:
+                    query = query.where(roots[table.name](table))
+                for fk in table.foreign_keys:  # a row is kept only if every row it refers to is
+                    wanted = {row[fk.column.name] for row in kept[fk.column.table.name]}
+                    query = query.where(fk.parent.in_(sorted(wanted)))
+                rows = [dict(row) for row in src.execute(query).mappings()]
+                kept[table.name] = rows
+                if rows:
+                    dst.execute(table.insert(), rows)
+    finally:
+        source.dispose()  # no connection to a server is left open for forked workers to inherit
+        target.dispose()
 
 
 def links_in(folder: Path) -> list[str]:
@@ -288,10 +384,16 @@ class Workspace:
         return self._api
 
     def gradebook(self):
-        """A new nbgrader Gradebook; use it in a ``with`` block so it is closed."""
-        from nbgrader.api import Gradebook
+        """A new nbgrader Gradebook; use it in a ``with`` block so it is closed.
 
-        return Gradebook(self.db_url, self.course_id)
+        Raises:
+            CourseError: the gradebook cannot be opened (``open_gradebook``).
+        """
+        return open_gradebook(self.db_url, self.course_id)
+
+    def snapshot_gradebook(self, dest: Path, aid: str, students: list[str]) -> None:
+        """A private sqlite copy of what grading ``students`` on ``aid`` reads from this gradebook (``snapshot_gradebook``)."""
+        snapshot_gradebook(self.db_url, self.course_id, dest, aid, students)
 
     @staticmethod
     def check(result: dict, what: str) -> str:
@@ -306,7 +408,7 @@ class Workspace:
     def sync(self, manifest: Manifest, students: list[Student] = ()) -> None:
         """Copy the assignment's source in, and make the gradebook match the manifest and roster.
 
-        A student already in the gradebook keeps their grades; only names and e-mail are updated.
+        A student already in the gradebook keeps their grades; only names, e-mail and LMS user id are updated.
         """
         src = manifest.source_dir(self.repo)
         if not src.is_dir():
@@ -318,7 +420,8 @@ class Workspace:
         with self.gradebook() as gb:
             gb.update_or_create_assignment(manifest.id, duedate=_utc_naive(manifest.due))
             for s in students:
-                gb.update_or_create_student(s.id, first_name=s.first_name, last_name=s.last_name, email=s.email)
+                lms = {"lms_user_id": s.lms_user_id} if s.lms_user_id else {}  # one set elsewhere is kept
+                gb.update_or_create_student(s.id, first_name=s.first_name, last_name=s.last_name, email=s.email, **lms)
 
     def generate(self, manifest: Manifest) -> Path:
         """``nbgrader generate_assignment``: write the student version into this workspace's release/."""
