@@ -53,6 +53,7 @@ class SubmissionResult:
     seconds: float = 0.0
     kept_manual: int = 0  # manual grades or comments that re-grading left in place
     penalty: float = 0.0  # points taken off for lateness (the manifest's late_policy)
+    kept: bool = False  # not graded in this run: the row as last recorded (``kept_row``)
 
     @property
     def total(self) -> float:
@@ -292,11 +293,13 @@ def kept_row(ws: Workspace, manifest: manifests.Manifest, student: str) -> tuple
     """
     record = last_result(ws, manifest.id, student)
     if record is None and not already_graded(ws, manifest, student):
-        return SubmissionResult(student, SKIPPED, reason="submitted, not graded yet: run course grade without --student"), False
+        return SubmissionResult(student, SKIPPED, reason="submitted, not graded yet: run course grade without --student",
+                                kept=True), False
     if record is not None and record["status"] == FAILED:
-        return SubmissionResult(student, FAILED, reason=record.get("reason", "")), False
+        return SubmissionResult(student, FAILED, reason=record.get("reason", ""), kept=True), False
     scores, late, penalty = ws.read_scores(manifest, student)
-    row = SubmissionResult(student, GRADED, scores, late, reason=(record or {}).get("reason", ""), penalty=penalty)
+    row = SubmissionResult(student, GRADED, scores, late, reason=(record or {}).get("reason", ""), penalty=penalty,
+                           kept=True)
     stale = record is None or record.get("gradebook") != ws.gradebook_state(manifest.id, student) \
         or not ws.feedback_dir(manifest.id, student).is_dir()
     return row, stale

@@ -9,7 +9,6 @@ import csv
 import shutil
 import subprocess
 import sys
-import time
 from types import SimpleNamespace
 
 import pytest
@@ -86,10 +85,8 @@ def test_a_hand_grade_reaches_feedback_and_exports_without_running_anything(grad
     assert "Clear and correct" not in before
     _give_by_hand(ws, "aiko", 2, "Clear and correct: 根拠も明確です。")
 
-    started = time.perf_counter()
     exported = grade.export_all("00-toy", roster=sample_roster(), workspace=ws, root=root, progress=None)
     report = write_report(exported, tmp_path / "exported")
-    seconds = time.perf_counter() - started
 
     assert exported.result("aiko").scores == {"q1": 2, "q2": 1, "q3": 2} and exported.result("aiko").total == 5
     feedback = (report.feedback / "aiko" / "00-toy-lab.html").read_text()
@@ -98,7 +95,6 @@ def test_a_hand_grade_reaches_feedback_and_exports_without_running_anything(grad
     assert any(n.startswith("aiko: feedback written again") for n in exported.notices)
     assert not any(n.startswith(("kenji", "mei", "haruto")) for n in exported.notices)  # their feedback was current
     assert exported.result("yuna").status == grade.FAILED and "not a valid notebook" in exported.result("yuna").reason
-    assert seconds < 20, f"the export took {seconds:.1f} s"
 
     # A plain `course grade` re-run after another hand grade refreshes the same way, still running nothing.
     _give_by_hand(ws, "kenji", 1, "Half right.")
@@ -133,6 +129,7 @@ def test_student_option_grades_that_student_and_leaves_every_other_row_byte_iden
     second = write_report(again, tmp_path / "second")
 
     assert kenji.stat().st_mtime_ns != kenji_before  # graded again although unchanged: the instructor asked
+    assert not again.result("kenji").kept and all(again.result(sid).kept for sid in OTHERS)
     assert (aiko.stat().st_mtime_ns, aiko.read_bytes()) == aiko_before
     for name, column in (("csv", "student_id"), ("canvas", "SIS User ID"), ("moodle", "ID number")):
         old, new = _lines(getattr(first, name), column), _lines(getattr(second, name), column)
@@ -154,15 +151,12 @@ def test_an_unknown_student_fails_in_one_line_before_anything_is_synced_or_backe
 
     roster = tmp_path / "roster.csv"
     roster.write_text("id,first_name,last_name,email\n" + "".join(f"{s.id},,,\n" for s in sample_roster()))
-    started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "course", "--root", str(root), "grade", "00-toy", "--roster", str(roster),
                            "--student", "nobody", "--no-collect"],
                           capture_output=True, text=True, env=course_env(ws.root), timeout=120)
-    seconds = time.perf_counter() - started
     assert done.returncode == 1, done.stderr
     assert done.stderr.strip().splitlines() == [
         "error: CourseError: nobody is not on the roster: check the id, or add the student to the roster."]
     assert sorted((ws.root / "backups").glob("*.db")) == backups
     assert (ws.root / "gradebook.db").read_bytes() == gradebook
     assert not (work_dir(root) / "grades").exists()
-    assert seconds < 15, f"course grade --student nobody took {seconds:.1f} s to fail"
