@@ -174,7 +174,8 @@ def _progress_saying_workers(ctx: click.Context):
 @click.option("--workers", type=click.IntRange(1, 256), default=grade.DEFAULT_WORKERS, show_default=True,
               help="Submissions executed at once (each in its own sandbox).")
 @click.option("--regrade", is_flag=True, help="Grade again submissions already graded and unchanged.")
-@click.option("--student", "only", multiple=True, help="Grade only this student (repeat for more); others are untouched.")
+@click.option("--student", "only", multiple=True,
+              help="Grade this student again, even if unchanged (repeat for more); every other row stays as last recorded.")
 @click.option("--unsandboxed", is_flag=True,
               help="Grade WITHOUT a sandbox: students' code runs with your rights. Only for trusted submissions.")
 @click.option("--engine", type=click.Choice([e for e in ENGINES if e != "local"]), default="zygote", show_default=True,
@@ -201,6 +202,22 @@ def grade_cmd(ctx, assignment_id, roster, submissions, no_collect, workers, regr
         click.echo(f"\n{len(unequal)} submission(s) have cells the sandbox could not grade as nbgrader would "
                    f"({', '.join(unequal[:5])}): see their notes.", err=True)
         sys.exit(1)
+
+
+@cli.command("export")
+@click.argument("assignment_id")
+@click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="CSV of the class: id,first_name,last_name,email.")
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for grades, report and feedback [default: .work/grades/ID].")
+@click.pass_context
+def export_cmd(ctx, assignment_id, roster, output):
+    """Feedback and every export from the gradebook as it is now (after grading by hand); runs no notebook."""
+    from course.paths import find_root, work_dir
+
+    run = grade.export_all(assignment_id, roster=roster, root=ctx.obj["root"], progress=_progress)
+    out = output or work_dir(find_root(ctx.obj["root"])) / "grades" / assignment_id
+    _print_run(run, report.write_report(run, out))
 
 
 @cli.command("autograde")

@@ -17,6 +17,7 @@ import os
 import shutil
 import tempfile
 import time
+import urllib.parse
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +53,7 @@ class SubmissionResult:
     seconds: float = 0.0
     kept_manual: int = 0  # manual grades or comments that re-grading left in place
     penalty: float = 0.0  # points taken off for lateness (the manifest's late_policy)
+    kept: bool = False  # not graded in this run: the row as last recorded (``kept_row``)
 
     @property
     def total(self) -> float:
@@ -244,6 +246,88 @@ def already_graded(ws: Workspace, manifest: manifests.Manifest, student: str) ->
     except (OSError, ValueError, KeyError, TypeError):
         return False  # never graded, or a batch stopped before this student's feedback was written
     return files == _fingerprint(ws, manifest, student)
+
+
+#: Where each student's last recorded result of an assignment is kept: ``<course>/.course-results/<id>/<student>.json``.
+RESULTS_DIR = ".course-results"
+
+
+def _result_file(ws: Workspace, aid: str, student: str) -> Path:
+    name = urllib.parse.quote(student, safe="@+-_.")
+    if name.startswith("."):
+        name = "%2E" + name[1:]
+    return ws.root / RESULTS_DIR / aid / f"{name}.json"
+
+
+def save_result(ws: Workspace, aid: str, row: SubmissionResult) -> None:
+    """Record a student's row as grading left it, with the gradebook's state their feedback was written at.
+
+    Rows of students a run does not grade are read back from it (``last_result``), so a reason
+    such as "not a valid notebook" stays in every export until that student is graded again.
+    """
+    path = _result_file(ws, aid, row.student)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    record = {"status": row.status, "reason": row.reason, "scores": row.scores, "late_seconds": row.late_seconds,
+              "penalty": row.penalty,
+              "gradebook": ws.gradebook_state(aid, row.student) if row.status == GRADED else ""}
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    partial.write_text(json.dumps(record, indent=1, sort_keys=True))
+    os.replace(partial, path)  # whole or not at all
+
+
+def last_result(ws: Workspace, aid: str, student: str) -> dict | None:
+    """The record ``save_result`` left for a student, or None if there is none (or it is unreadable)."""
+    try:
+        record = json.loads(_result_file(ws, aid, student).read_text())
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) and record.get("status") in (GRADED, FAILED) else None
+
+
+def kept_row(ws: Workspace, manifest: manifests.Manifest, student: str) -> tuple[SubmissionResult, bool]:
+    """A student's row as it stands, without grading: ``(row, feedback is stale)``.
+
+    Scores and lateness come from the gradebook (so manual grades given since show), the status
+    and reason from the student's last recorded result. The feedback is stale when the gradebook
+    changed since it was written (a manual grade or comment in the formgrader).
+    """
+    record = last_result(ws, manifest.id, student)
+    if record is None and not already_graded(ws, manifest, student):
+        return SubmissionResult(student, SKIPPED, reason="submitted, not graded yet: run course grade without --student",
+                                kept=True), False
+    if record is not None and record["status"] == FAILED:
+        return SubmissionResult(student, FAILED, reason=record.get("reason", ""), kept=True), False
+    scores, late, penalty = ws.read_scores(manifest, student)
+    row = SubmissionResult(student, GRADED, scores, late, reason=(record or {}).get("reason", ""), penalty=penalty,
+                           kept=True)
+    stale = record is None or record.get("gradebook") != ws.gradebook_state(manifest.id, student) \
+        or not ws.feedback_dir(manifest.id, student).is_dir()
+    return row, stale
+
+
+def refresh_feedback(ws: Workspace, manifest: manifests.Manifest, rows: list[SubmissionResult],
+                     progress: Callable[[str], None] | None = print) -> list[str]:
+    """Write these graded students' feedback again from the gradebook (nothing is executed) and record it.
+
+    Returns:
+        Notices: who was refreshed, and anyone whose feedback nbgrader could not write.
+    """
+    if not rows:
+        return []
+    names = [r.student for r in rows]
+    _say(progress, f"Writing feedback again from the gradebook (grades or comments changed) for {', '.join(names)}")
+    failed = ws.feedback_all(manifest.id, names)
+    notices = []
+    for row in rows:
+        if failed.get(row.student):
+            notices.append(f"{row.student}: feedback could not be written again ({failed[row.student]}); "
+                           "their feedback folder may be out of date.")
+        else:
+            save_result(ws, manifest.id, row)
+    done = [n for n in names if not failed.get(n)]
+    if done:
+        notices.append(f"{', '.join(done)}: feedback written again from the gradebook (manual grades or comments changed).")
+    return notices
 
 
 def _readable(ws: Workspace, manifest: manifests.Manifest, student: str) -> bool:
@@ -448,20 +532,22 @@ def grade_all(
         workers: how many submissions to execute at once (sandboxed grading only).
         regrade: grade again submissions already graded (default: only new or changed
             ones, so that a batch stopped half-way resumes where it stopped).
-        only: grade only these student ids; everyone else's grades are left as they are
-            (and reported from the gradebook).
+        only: grade (again, even if unchanged) only these student ids; everyone else's row is
+            left as last recorded (``kept_row``: scores from the gradebook, reasons as they were).
         progress: called with one line per step (``None`` for silence).
 
     Returns:
         A GradeRun with one row per student on the roster, graded, failed or missing.
 
     Raises:
-        CourseError: for a problem with the assignment, roster or set-up (not for a student's work).
+        CourseError: for a problem with the assignment, roster or set-up (not for a student's work);
+            an ``only`` id not on the roster is one before anything is synced or backed up.
     """
     root = find_root(root)
     manifest = manifests.load(assignment_id, root)
     manifests.check_notebooks(manifest, root)
     students = roster if isinstance(roster, list) else rosters.load(roster)
+    _check_only(only, students)  # before anything is synced or backed up
     ws = workspace or Workspace.for_manifest(manifest, repo=root, sandboxed=sandboxed, engine=engine)
     notices: list[str] = []
 
@@ -487,17 +573,17 @@ def grade_all(
         _say(progress, f"The gradebook is on a database server ({shown_url(ws.db_url)}): it is not backed up here; "
                        "back it up with the server's own tools (pg_dump) before grading")
     submitted = [s for s in students if ws.submitted_dir(manifest.id, s.id).is_dir()]
-    if only is not None:
-        unknown = sorted(set(only) - {s.id for s in students})
-        if unknown:
-            raise CourseError(f"{unknown[0]} is not on the roster: check the id, or add the student to the roster.")
-    done = set() if regrade else {s.id for s in submitted if already_graded(ws, manifest, s.id)}
-    if only is not None:
-        done |= {s.id for s in submitted if s.id not in only and already_graded(ws, manifest, s.id)}
-    skipped = set() if only is None else {s.id for s in submitted if s.id not in only and s.id not in done}
+    if only is not None:  # the students asked for are graded again even if unchanged; the others are left alone
+        others = {s.id for s in submitted if s.id not in only}
+        done: set[str] = set()
+        if others:
+            _say(progress, f"Grading only {', '.join(only)}: the other students' rows stay as last recorded")
+    else:
+        others = set()
+        done = set() if regrade else {s.id for s in submitted if already_graded(ws, manifest, s.id)}
     if done:
         _say(progress, f"{len(done)} submissions already graded and unchanged: kept (use regrade to grade them again)")
-    todo = [s.id for s in submitted if s.id not in done | skipped and _readable(ws, manifest, s.id)]
+    todo = [s.id for s in submitted if s.id not in done | others and _readable(ws, manifest, s.id)]
     replay = ws.root / "replay" / manifest.id
     if replay.exists():
         shutil.rmtree(replay)
@@ -529,19 +615,67 @@ def grade_all(
         grade_one(sid)
 
     results = []
+    stale = []
     for s in students:
         if s not in submitted:
             results.append(SubmissionResult(s.id, MISSING, reason="no submission"))
-        elif s.id in skipped:
-            results.append(SubmissionResult(s.id, SKIPPED, reason="not graded in this run (only some students were)"))
-        elif s.id in done:
-            scores, late, penalty = ws.read_scores(manifest, s.id)
-            results.append(SubmissionResult(s.id, GRADED, scores, late, reason="unchanged since last grading", penalty=penalty))
+        elif s.id in others | done:  # as last recorded, scores from the gradebook as it is now
+            row, feedback_stale = kept_row(ws, manifest, s.id)
+            if feedback_stale and row.status == GRADED:
+                stale.append(row)
+            results.append(row)
         else:
             if s.id not in rows:  # unreadable: grade_submission reports why
                 grade_one(s.id)
             results.append(rows[s.id])
+            save_result(ws, manifest.id, rows[s.id])
+    notices += refresh_feedback(ws, manifest, stale, progress)
     ws.replay_from(None)
+    if workspace is None:
+        ws.close()
+    return GradeRun(manifest, ws, results, notices, list(students))
+
+
+def _check_only(only: list[str] | None, students: list[Student]) -> None:
+    if only is None:
+        return
+    unknown = [sid for sid in only if sid not in {s.id for s in students}]
+    if unknown:
+        raise CourseError(f"{unknown[0]} is not on the roster: check the id, or add the student to the roster.")
+
+
+def export_all(
+    assignment_id: str,
+    *,
+    roster: Path | str | list[Student],
+    workspace: Workspace | None = None,
+    root: Path | None = None,
+    progress: Callable[[str], None] | None = print,
+) -> GradeRun:
+    """The class as the gradebook holds it now, with nothing executed: after grading by hand in the formgrader.
+
+    Every student's row is ``kept_row`` (scores from the gradebook, reasons as last recorded);
+    feedback is written again for each graded student whose grades or comments changed since
+    theirs was written. Nothing is synced, collected, backed up or run. Write the exports with
+    ``report.write_report``.
+
+    Raises:
+        CourseError: for a problem with the assignment, roster or gradebook.
+    """
+    root = find_root(root)
+    manifest = manifests.load(assignment_id, root)
+    students = roster if isinstance(roster, list) else rosters.load(roster)
+    ws = workspace or Workspace.for_manifest(manifest, repo=root, sandboxed=False)  # it runs nothing
+    results, stale = [], []
+    for s in students:
+        if not ws.submitted_dir(manifest.id, s.id).is_dir():
+            results.append(SubmissionResult(s.id, MISSING, reason="no submission"))
+            continue
+        row, feedback_stale = kept_row(ws, manifest, s.id)
+        if feedback_stale and row.status == GRADED:
+            stale.append(row)
+        results.append(row)
+    notices = refresh_feedback(ws, manifest, stale, progress)
     if workspace is None:
         ws.close()
     return GradeRun(manifest, ws, results, notices, list(students))

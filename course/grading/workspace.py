@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import json
 import logging
 import os
 import re
@@ -543,6 +545,26 @@ class Workspace:
                 count += sum(1 for g in nb.grades if g.manual_score is not None or g.extra_credit)
                 count += sum(1 for c in nb.comments if c.manual_comment)
             return count
+
+    def gradebook_state(self, aid: str, student: str) -> str:
+        """A digest of everything a student's feedback shows from the gradebook: every score, comment and penalty.
+
+        It changes when the formgrader gives a manual grade, extra credit or a comment, so a
+        feedback file written at another state is stale. "" when the submission is not in the gradebook.
+        """
+        from nbgrader.api import MissingEntry
+
+        with self.gradebook() as gb:
+            try:
+                sub = gb.find_submission(aid, student)
+            except MissingEntry:
+                return ""
+            items: list = [["late", sub.late_submission_penalty]]
+            for nb in sorted(sub.notebooks, key=lambda n: n.name):
+                items += sorted(["grade", nb.name, g.name, g.auto_score, g.manual_score, g.extra_credit] for g in nb.grades)
+                items += sorted(["comment", nb.name, c.name, c.auto_comment or "", c.manual_comment or ""]
+                                for c in nb.comments)
+        return hashlib.sha256(json.dumps(items, default=str).encode()).hexdigest()
 
     def backup_gradebook(self, aid: str, keep: int = 20) -> Path | None:
         """Copy a sqlite gradebook to ``<course>/backups/`` before a batch; keep the newest ``keep`` copies."""
