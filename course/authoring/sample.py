@@ -144,3 +144,24 @@ def build_sample_class(manifest: Manifest, source_dir: Path, release_dir: Path, 
 
 def sample_roster() -> list[Student]:
     return [m.student for m in SAMPLE_CLASS]
+
+
+#: The late policy the demo grades with: module 1's manifest sets none, so without it the
+#: sample class's late hand-in would show its lateness but never a penalty.
+DEMO_LATE_POLICY = {"per_day": 10, "max_days": 5}
+
+
+@dataclass(frozen=True)
+class SampleHandGrade:
+    """A written answer the demo grades by hand, as an instructor does in the formgrader."""
+
+    student: str
+    points_off: float  # from the question's full points
+    comment: str
+
+
+#: kenji answers the first written question (``partial_answers``); the demo grades it by hand.
+HAND_GRADE = SampleHandGrade(
+    "kenji", 1,
+    "Clear stakeholders and a measurable metric. Give the target a date and say which guardrail stops gaming it.",
+)

@@ -184,7 +184,8 @@ def grade_submission(ws: Workspace, manifest: manifests.Manifest, student: str, 
         return SubmissionResult(student, FAILED, reason=f"autograding failed: {last_line(result)}", seconds=time.perf_counter() - started)
     scores, late, penalty = ws.read_scores(manifest, student)
     try:
-        if not _feedback_from_worker(ws, manifest, student, scores, replay):
+        # a worker's feedback is made without the late penalty, so a penalised student's is written by nbgrader here
+        if penalty or not _feedback_from_worker(ws, manifest, student, scores, replay):
             ws.feedback(manifest.id, student)
     except CourseError as exc:
         return SubmissionResult(student, FAILED, reason=str(exc), seconds=time.perf_counter() - started)

@@ -12,6 +12,8 @@ from course.grading import lms
 from course.grading.grade import GRADED, GradeRun
 
 LATE_GRACE_SECONDS = 0
+#: Below this many graded submissions, item statistics come with a warning (``small_class_warning``).
+SMALL_CLASS = 20
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,21 @@ def item_analysis(run: GradeRun) -> list[ItemStats]:
             flag = "students who do well elsewhere fail it more often: check the test"
         out.append(ItemStats(q.id, q.kind, difficulty, disc, flag))
     return out
+
+
+def small_class_warning(run: GradeRun) -> str:
+    """Why the item statistics of a small class are only hints, or "" from ``SMALL_CLASS`` graded submissions up."""
+    n = sum(1 for r in run.results if r.status == GRADED)
+    if n >= SMALL_CLASS:
+        return ""
+    return (f"Only {_graded_text(n)}: with fewer than {SMALL_CLASS}, one student changes difficulty a lot and "
+            "discrimination (a correlation) even more, so read them as hints, not verdicts.")
+
+
+def report_notices(run: GradeRun) -> list[str]:
+    """The run's notices, less those that only repeat why a student was not graded (the report lists that once)."""
+    said = [f"{r.student}: {r.reason.rstrip('.')}" for r in run.results if r.status != GRADED and r.reason]
+    return [n for n in run.notices if not any(n.startswith(s) for s in said)]
 
 
 def _lms_table(run: GradeRun) -> tuple[list[lms.Person], list[lms.Item], dict]:
@@ -138,8 +155,8 @@ def table_text(run: GradeRun) -> str:
     return "\n".join(lines)
 
 
-def plot_scores(run: GradeRun, path: Path) -> Path | None:
-    """Save a seaborn figure of each question's score (share of its points) over graded submissions."""
+def scores_figure(run: GradeRun):
+    """A seaborn figure of each question's score (share of its points) over graded submissions; ``None`` if none."""
     graded = [r for r in run.results if r.status == GRADED]
     if not graded:
         return None
@@ -158,20 +175,35 @@ def plot_scores(run: GradeRun, path: Path) -> Path | None:
             for q in run.manifest.questions
         ]
     )
-    fig, ax = plt.subplots(figsize=(max(6, 0.6 * len(run.manifest.questions) + 2), 4))
+    fig, ax = plt.subplots(figsize=(max(6, 0.6 * len(run.manifest.questions) + 2), 4), layout="constrained")
     sns.barplot(data=data, x="question", y="share", hue="kind", errorbar=None, ax=ax, alpha=0.8)
     sns.stripplot(data=data, x="question", y="share", color="black", size=4, jitter=0.15, ax=ax, legend=False)
     ax.set(
-        title=f"{run.manifest.id}: score per question ({len(graded)} graded submissions)",
-        xlabel="Question",
+        title=f"{run.manifest.id}: score per question\n{_graded_text(len(graded))}",
+        xlabel="Question\n(bars: class mean; dots: one submission each;\nmanual questions 0 until graded by hand)",
         ylabel="Share of the question's points (0–1)",
         ylim=(-0.05, 1.05),
     )
     ax.legend(title="grading", loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    fig.text(0.01, 0.01, "Bars: class mean; dots: one submission each. Manual questions stay 0 until graded by hand.", fontsize=8)
-    fig.tight_layout(rect=(0, 0.04, 1, 1))
+    return fig
+
+
+def plot_scores(run: GradeRun, path: Path) -> Path | None:
+    """Save ``scores_figure`` to ``path`` (nothing when no submission was graded)."""
+    return _save(scores_figure(run), path)
+
+
+def _graded_text(n: int) -> str:
+    return f"{n} graded submission{'' if n == 1 else 's'}"
+
+
+def _save(fig, path: Path) -> Path | None:
+    if fig is None:
+        return None
+    import matplotlib.pyplot as plt
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=110, bbox_inches="tight", pad_inches=0.1)  # nothing outside the canvas is cut off
     plt.close(fig)
     return path
 
@@ -183,8 +215,8 @@ def _theme(sns) -> None:
                   rc={"axes.titleweight": "bold", "axes.titlesize": 13})
 
 
-def plot_totals(run: GradeRun, path: Path) -> Path | None:
-    """Save a seaborn histogram of total autograded scores, graded submissions only."""
+def totals_figure(run: GradeRun):
+    """A seaborn histogram of total scores over graded submissions (whole submissions on the y axis); ``None`` if none."""
     graded = [r for r in run.results if r.status == GRADED]
     if not graded:
         return None
@@ -193,17 +225,21 @@ def plot_totals(run: GradeRun, path: Path) -> Path | None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import seaborn as sns
+    from matplotlib.ticker import MaxNLocator
 
     _theme(sns)
-    fig, ax = plt.subplots(figsize=(6, 3.5))
+    fig, ax = plt.subplots(figsize=(6.5, 4), layout="constrained")
     sns.histplot([r.total for r in graded], bins=min(20, max(5, len(graded) // 3)), ax=ax)
-    ax.set(title=f"{run.manifest.id}: total scores ({len(graded)} graded submissions)",
-           xlabel=f"Total score (points of {run.manifest.points:g}; manual questions 0 until graded)",
+    ax.set(title=f"{run.manifest.id}: total scores\n{_graded_text(len(graded))}",
+           xlabel=f"Total score, points of {run.manifest.points:g}\n(manual questions 0 until graded by hand)",
            ylabel="Submissions")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # a count of submissions: no 0.5 ticks
+    return fig
+
+
+def plot_totals(run: GradeRun, path: Path) -> Path | None:
+    """Save ``totals_figure`` to ``path`` (nothing when no submission was graded)."""
+    return _save(totals_figure(run), path)
 
 
 def write_report(run: GradeRun, folder: Path) -> Report:
@@ -233,7 +269,7 @@ def _html(run: GradeRun, figure: Path | None, feedback: Path, totals: Path | Non
     body = "".join(
         "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row.values()) + "</tr>" for row in rows(run)
     )
-    notices = "".join(f"<li>{html.escape(n)}</li>" for n in run.notices) or "<li>none</li>"
+    notices = "".join(f"<li>{html.escape(n)}</li>" for n in report_notices(run)) or "<li>none</li>"
     img = (
         f'<img src="{figure.name}" alt="Share of points per question across graded submissions; '
         f'see the table for exact scores.">'
@@ -249,8 +285,10 @@ def _html(run: GradeRun, figure: Path | None, feedback: Path, totals: Path | Non
         f"<li>{html.escape(r.student)}: {html.escape(r.status)}, {html.escape(r.reason)}</li>"
         for r in run.results if r.status != GRADED
     ) or "<li>none</li>"
-    totals_img = (f'<img src="{totals.name}" alt="Histogram of total scores across graded submissions.">'
-                  if totals else "")
+    totals_img = (f'<img src="{totals.name}" alt="Histogram of total scores across graded submissions; '
+                  f'see the table for each student\'s total.">' if totals else "")
+    small = small_class_warning(run)
+    small = f'<p class="warning"><strong>Small class.</strong> {html.escape(small)}</p>' if small else ""
     links = "".join(
         f'<li><a href="feedback/{r.student}/">{html.escape(r.student)}</a></li>'
         for r in run.results
@@ -259,13 +297,13 @@ def _html(run: GradeRun, figure: Path | None, feedback: Path, totals: Path | Non
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>{html.escape(m.id)} grade report</title>
 <style>body{{font-family:sans-serif;max-width:70em;margin:2em auto}}td,th{{border:1px solid #999;padding:2px 6px}}
-table{{border-collapse:collapse}}</style></head><body>
+table{{border-collapse:collapse}}.warning{{background:#fff3cd;border-left:4px solid #b8860b;padding:4px 8px}}</style></head><body>
 <h1>{html.escape(m.title)} ({html.escape(m.id)}): grade report</h1>
 <p>{len(run.results)} students; {m.points:g} points, of which {m.auto_points:g} autograded.</p>
 <h2>Scores</h2>{totals_img}{img}
 <h2>Questions</h2>
 <p>Difficulty: mean share of the points earned. Discrimination: correlation of the question with the rest of
-the score (near 0 or negative: the question does not separate strong from weak work).</p>
+the score (near 0 or negative: the question does not separate strong from weak work).</p>{small}
 <table><tr><th>question</th><th>difficulty</th><th>discrimination</th><th>flag</th></tr>{items}</table>
 <h2>Not submitted or not gradable</h2><ul>{not_graded}</ul>
 <h2>Grade table</h2><table><tr>{head}</tr>{body}</table>

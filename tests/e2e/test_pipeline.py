@@ -74,7 +74,8 @@ def test_demo_grades_the_sample_class_and_reports_the_corrupt_file(toy_demo):
     by = {r.student: r for r in run.results}
     assert by["aiko"].status == GRADED and by["aiko"].scores == {"q1": 2, "q2": 1, "q3": 0}
     assert by["mei"].status == GRADED and by["mei"].total == 0
-    assert by["kenji"].status == GRADED and 0 < by["kenji"].total < 3  # q2 wrong on purpose
+    assert by["kenji"].status == GRADED and by["kenji"].scores["q3"] == 1  # the demo grades his written answer by hand
+    assert 0 < by["kenji"].total - by["kenji"].scores["q3"] < 3  # q2 wrong on purpose
     assert by["haruto"].late_seconds == pytest.approx(26 * 3600, abs=1)
     assert by["aiko"].late_seconds == 0
     assert by["yuna"].status == FAILED and "not a valid notebook" in by["yuna"].reason

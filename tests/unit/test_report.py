@@ -61,3 +61,71 @@ def test_plain_csv_and_table(run, tmp_path):
     assert rows[3]["late_hours"] == "2.0" and rows[5]["status"] == MISSING
     text = table_text(run)
     assert "2.0 h late" in text and "q3*" in text
+
+
+def _inside_canvas(fig, *texts):
+    """Each text drawn wholly inside the figure's own canvas (nothing clipped at an edge)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    box = fig.bbox
+    for t in texts:
+        ext = t.get_window_extent(renderer)
+        assert t.get_text(), "every figure keeps its title and axis labels"
+        assert box.x0 <= ext.x0 and ext.x1 <= box.x1 and box.y0 <= ext.y0 and ext.y1 <= box.y1, (t.get_text(), ext, box)
+
+
+def test_totals_figure_counts_whole_submissions_and_keeps_its_title_inside(run):
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    from course.grading.report import totals_figure
+
+    fig = totals_figure(run)
+    try:
+        ax = fig.axes[0]
+        locator = ax.yaxis.get_major_locator()
+        assert isinstance(locator, MaxNLocator) and locator._integer
+        _inside_canvas(fig, ax.title, ax.xaxis.label, ax.yaxis.label)
+        assert all(float(t).is_integer() for t in ax.get_yticks())
+    finally:
+        plt.close(fig)
+
+
+def test_scores_figure_keeps_title_and_labels_inside(run):
+    import matplotlib.pyplot as plt
+
+    from course.grading.report import scores_figure
+
+    fig = scores_figure(run)
+    try:
+        ax = fig.axes[0]
+        _inside_canvas(fig, ax.title, ax.xaxis.label, ax.yaxis.label)
+    finally:
+        plt.close(fig)
+
+
+def test_small_class_warning_below_twenty_graded_and_not_above(run):
+    from course.grading.report import SMALL_CLASS, small_class_warning
+
+    text = small_class_warning(run)
+    assert "4 graded submissions" in text and "discrimination" in text
+    run.results.extend(SubmissionResult(f"s{i:02d}", GRADED, {"q1": 2, "q2": i % 2, "q3": 0}) for i in range(SMALL_CLASS))
+    assert small_class_warning(run) == ""
+
+
+def test_report_notices_drop_the_repeated_reason_of_a_failed_student(run):
+    from course.grading.report import report_notices
+
+    run.notices[:] = ["eve: not a valid notebook; graded as zero, and the batch went on.",
+                      "ghost: a submission folder for a student who is not on the roster; skipped."]
+    assert report_notices(run) == [run.notices[1]]
+
+
+def test_html_report_warns_on_a_small_class_and_gives_a_failed_reason_once(run, tmp_path):
+    from course.grading.report import _html
+
+    run.notices[:] = ["eve: not a valid notebook; graded as zero, and the batch went on."]
+    page = _html(run, None, tmp_path)
+    assert 'class="warning"' in page and "fewer than 20" in page
+    lists = page.split("<h2>Grade table</h2>")[0] + page.split("<h2>Notices</h2>")[1]  # all but the grade table
+    assert lists.count("not a valid notebook") == 1
