@@ -28,7 +28,7 @@ from course.errors import CourseError, GradingError, NotebookError
 from course.grading import capacity, downloads
 from course.grading import roster as rosters
 from course.grading.autograde import NOT_EQUAL, grade_notebook
-from course.grading.workspace import Student, Workspace, keep_links_only, last_line, links_in, shown_url, sqlite_file
+from course.grading.workspace import Student, Workspace, last_line, links_in, shown_url, sqlite_file
 from course.limits import Limits
 from course.paths import find_root
 

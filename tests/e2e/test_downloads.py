@@ -5,8 +5,6 @@ what): no LMS runs on this machine, so the files stand in for a real download.
 """
 
 import csv
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -18,7 +16,6 @@ from course.errors import CourseError
 from course.grading import downloads, grade
 from course.grading.grade import GRADED
 from course.grading.workspace import Student, Workspace
-from tests.e2e.conftest import course_env
 
 NB = "00-toy-lab.ipynb"
 ROSTER = [
@@ -179,86 +176,36 @@ def test_lateness_unknown_is_shown_as_unknown_and_no_policy_applies_silently(toy
     assert sorted((ws.root / "backups").glob("*.db")) == backups and not any("backed up" in line for line in said)
 
 
-@pytest.mark.slow  # three grading runs with nbgrader: ~29 s on a loaded 2-core machine
-def test_lateness_unknown_is_shown_as_unknown_and_no_policy_applies_silently(toy_root, tmp_path):
-    """Graded with nbgrader for real: a Canvas LATE file (no time), an unmarked one, and a folder with nbgrader's timestamp."""
-    from course.grading import report
+def test_bad_arguments_fail_in_one_line_before_the_gradebook_is_touched(toy_root, tmp_path, monkeypatch, capsys):
+    """`course grade` with a wrong argument, run in this process (the same click program, as tests/unit/test_cli.py does)."""
+    from course.cli import main
 
-    path = toy_root / "assignments" / "00-toy.yml"
-    data = yaml.safe_load(path.read_text())
-    data["late_policy"] = {"per_day": 10, "max_days": 5}
-    path.write_text(yaml.safe_dump(data))
-    m, ws, books = _course(toy_root, tmp_path)
-    run = grade.grade_all("00-toy", roster=ROSTER, workspace=ws, submissions=_canvas(tmp_path / "canvas", books),
-                          collect=False, root=toy_root, progress=None, workers=1)
-    # mei's work comes as a folder carrying nbgrader's timestamp: 26 hours after the due date
-    mei = tmp_path / "folders" / "mei"
-    mei.mkdir(parents=True)
-    (mei / NB).write_bytes(books["solution"])
-    (mei / "timestamp.txt").write_text("2027-01-16 00:59:00.000000 UTC")  # due 2027-01-15 14:59 UTC
-    run = grade.grade_all("00-toy", roster=ROSTER, workspace=ws, submissions=tmp_path / "folders",
-                          collect=False, root=toy_root, progress=None, workers=1)
-    aiko, kenji, mei_row = run.result("aiko"), run.result("kenji"), run.result("mei")
-    assert aiko.status == kenji.status == mei_row.status == GRADED
-    assert aiko.late_known and aiko.late_seconds == 0 and aiko.penalty == 0
-    assert not kenji.late_known and kenji.penalty == 0 and kenji.total == 3
-    assert mei_row.late_known and mei_row.late_seconds == pytest.approx(10 * 3600) and mei_row.penalty == pytest.approx(0.3)
-    said = [n for n in run.notices if "no submission time" in n]
-    assert said == ["1 submission(s) came with no submission time (kenji): lateness unknown, no late penalty applied "
-                    "to them. Grade them from the nbgrader exchange, or put nbgrader's timestamp.txt in each folder."]
-    out = report.write_report(run, tmp_path / "out")
-    with out.csv.open() as fh:
-        rows = {r["student_id"]: r for r in csv.DictReader(fh)}
-    assert rows["kenji"]["late_hours"] == "unknown" and rows["aiko"]["late_hours"] == "0.0"
-    assert rows["mei"]["late_hours"] == "10.0" and rows["mei"]["late_penalty"] == "0.3"
-    kenji_line = next(line for line in report.table_text(run).splitlines() if line.startswith("kenji"))
-    assert "unknown" in kenji_line
-    # Nothing new: a run that writes no grade makes no backup of the gradebook
-    backups = sorted((ws.root / "backups").glob("*.db"))
-    assert len(backups) == 2  # one per run that graded
-    said = []
-    again = grade.grade_all("00-toy", roster=ROSTER, workspace=ws, submissions=tmp_path / "folders",
-                            collect=False, root=toy_root, progress=said.append, workers=1)
-    assert [again.result(s.id).late_known for s in ROSTER] == [True, False, True]
-    assert sorted((ws.root / "backups").glob("*.db")) == backups and not any("backed up" in line for line in said)
-
-
-def test_bad_arguments_fail_in_one_line_before_the_gradebook_is_touched(toy_root, tmp_path):
     roster = tmp_path / "roster.csv"
     roster.write_text("id,first_name\naiko,Aiko\n")
     bad_roster = tmp_path / "excel.csv"
-    bad_roster.write_bytes(b"id\n\x80\x81\x8d\x8f\x90\x9d\n")
+    bad_roster.write_bytes(b"id\n\x80\x81\x8d\x8f\x90\x9d\n")  # neither UTF-8 nor cp932 nor cp1252
+    work = tmp_path / "work"
+    monkeypatch.setenv("COURSE_WORK", str(work))
+    monkeypatch.setenv("COURSE_EXCHANGE", str(tmp_path / "exchange"))
     cases = [
-        (["--roster", str(roster), "--student", "nobody"], "nobody is not on the roster"),
+        (["--roster", str(roster), "--student", "nobody"],
+         "nobody is not on the roster: check the id, or add the student to the roster."),
         (["--roster", str(roster), "--submissions", str(tmp_path / "nope")], "no submissions folder or .zip"),
         (["--roster", str(bad_roster)], "neither UTF-8 nor cp932 nor cp1252"),
     ]
-    work = tmp_path / "work"
     for args, message in cases:
-        res = subprocess.run([sys.executable, "-m", "course", "grade", "00-toy", "--no-collect", *args],
-                             cwd=toy_root, env=course_env(work), capture_output=True, text=True, timeout=120)
-        assert res.returncode != 0 and message in res.stderr, res.stderr
-        assert len(res.stderr.strip().splitlines()) == 1, res.stderr  # one line, no traceback
+        with pytest.raises(SystemExit) as exit_:
+            main(["--root", str(toy_root), "grade", "00-toy", "--no-collect", *args])
+        err = capsys.readouterr().err
+        lines = err.strip().splitlines()
+        assert exit_.value.code == 1 and len(lines) == 1 and lines[0].startswith("error: "), err
+        assert message in lines[0] and "Traceback" not in err
         assert not work.exists()  # no gradebook made, synced or backed up
 
 
-def test_bad_arguments_fail_in_one_line_before_the_gradebook_is_touched(toy_root, tmp_path, monkeypatch):
-    roster = tmp_path / "roster.csv"
-    roster.write_text("id,first_name\naiko,Aiko\n")
-    work = tmp_path / "work"
-    # as an instructor types it: one line on stderr, no traceback, and no course folder made
-    res = subprocess.run([sys.executable, "-m", "course", "grade", "00-toy", "--no-collect", "--roster", str(roster),
-                          "--student", "nobody"], cwd=toy_root, env=course_env(work), capture_output=True, text=True,
-                         timeout=120)
-    lines = res.stderr.strip().splitlines()
-    assert res.returncode != 0 and len(lines) == 1, res.stderr
-    assert lines[0].endswith("nobody is not on the roster: check the id, or add the student to the roster."), res.stderr
-    assert not work.exists()
-    monkeypatch.setenv("COURSE_WORK", str(work))
-    bad_roster = tmp_path / "excel.csv"
-    bad_roster.write_bytes(b"id\n\x80\x81\x8d\x8f\x90\x9d\n")
-    for kwargs, message in [({"roster": roster, "submissions": tmp_path / "nope"}, "no submissions folder or .zip"),
-                            ({"roster": bad_roster}, "neither UTF-8 nor cp932 nor cp1252")]:
-        with pytest.raises(CourseError, match=message):
-            grade.grade_all("00-toy", collect=False, root=toy_root, progress=None, **kwargs)
-        assert not work.exists()  # no gradebook made, synced or backed up
+def test_course_autograde_checks_the_submissions_path_before_opening_the_course(tmp_path):
+    from course.grading import dropin
+
+    with pytest.raises(CourseError, match="no submissions folder or .zip"):
+        dropin.autograde("ps1", course=tmp_path / "course", submissions=tmp_path / "nope", progress=None)
+    assert not (tmp_path / "course").exists()
