@@ -209,3 +209,21 @@ def test_course_autograde_checks_the_submissions_path_before_opening_the_course(
     with pytest.raises(CourseError, match="no submissions folder or .zip"):
         dropin.autograde("ps1", course=tmp_path / "course", submissions=tmp_path / "nope", progress=None)
     assert not (tmp_path / "course").exists()
+
+
+def test_zips_of_student_folders_or_of_a_wrapped_download_and_no_link_is_made(toy_root, tmp_path):
+    ws = _bare(toy_root, tmp_path)
+    zpath = tmp_path / "class.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        zf.writestr(f"Kenji/{NB}", FAKE["solution"])  # one folder per student id (the roster says kenji)
+        link = zipfile.ZipInfo("Kenji/notes.txt")
+        link.external_attr = (0o120777 << 16)  # a symbolic link stored in the archive
+        zf.writestr(link, "/etc/passwd")
+    assert downloads.import_download(ws, "00-toy", zpath, ROSTER).students == ["kenji"]
+    folder = ws.submitted_dir("00-toy", "kenji")
+    assert sorted(p.name for p in folder.iterdir()) == [NB] and (folder / NB).read_bytes() == FAKE["solution"]
+    wrapped = tmp_path / "wrapped.zip"
+    with zipfile.ZipFile(wrapped, "w") as zf:  # a download re-zipped with its folder
+        zf.writestr(f"submissions/tanakaaiko_4711_90001_{NB}", FAKE["blank"])
+    done = downloads.import_download(ws, "00-toy", wrapped, ROSTER)
+    assert done.layout == "canvas" and (ws.submitted_dir("00-toy", "aiko") / NB).read_bytes() == FAKE["blank"]
