@@ -168,8 +168,10 @@ def _progress_saying_workers(ctx: click.Context):
 @click.argument("assignment_id")
 @click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="CSV of the class: id,first_name,last_name,email.")
-@click.option("--submissions", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="A folder with one sub-folder per student id (e.g. downloaded from the LMS).")
+@click.option("--submissions", type=click.Path(path_type=Path), default=None,
+              help="Submissions as downloaded: a folder or .zip, one sub-folder per student id, or Canvas's or Moodle's download.")
+@click.option("--encoding", "roster_encoding", default=None, metavar="NAME",
+              help="The roster's encoding (default: detected; UTF-8, Shift_JIS/cp932 or cp1252).")
 @click.option("--no-collect", is_flag=True, help="Do not collect from the nbgrader exchange.")
 @click.option("--workers", type=click.IntRange(1, 256), default=grade.DEFAULT_WORKERS, show_default=True,
               help="Submissions executed at once (each in its own sandbox).")
@@ -184,7 +186,8 @@ def _progress_saying_workers(ctx: click.Context):
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for grades, report and feedback [default: .work/grades/ID].")
 @click.pass_context
-def grade_cmd(ctx, assignment_id, roster, submissions, no_collect, workers, regrade, only, unsandboxed, engine, output):
+def grade_cmd(ctx, assignment_id, roster, submissions, roster_encoding, no_collect, workers, regrade, only, unsandboxed, engine,
+              output):
     """Collect, autograde, write feedback and export grades for a real class."""
     from course.paths import find_root, work_dir
 
@@ -192,7 +195,7 @@ def grade_cmd(ctx, assignment_id, roster, submissions, no_collect, workers, regr
         click.echo("WARNING: grading unsandboxed: every submission runs with your rights.", err=True)
     run = grade.grade_all(assignment_id, roster=roster, submissions=submissions, collect=not no_collect,
                           sandboxed=not unsandboxed, engine=engine, workers=workers, regrade=regrade, only=list(only) or None,
-                          root=ctx.obj["root"], progress=_progress_saying_workers(ctx))
+                          root=ctx.obj["root"], progress=_progress_saying_workers(ctx), roster_encoding=roster_encoding)
     out = output or work_dir(find_root(ctx.obj["root"])) / "grades" / assignment_id
     _print_run(run, report.write_report(run, out))
     from course.grading.autograde import NOT_EQUAL
@@ -225,8 +228,8 @@ def export_cmd(ctx, assignment_id, roster, output):
 @click.option("--course", "course_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
               help="The nbgrader course folder (where nbgrader autograde would run).")
 @click.option("--student", "only", multiple=True, help="Autograde only this student (repeat for more).")
-@click.option("--submissions", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Also take submissions from this folder, one sub-folder per student id (e.g. from an LMS).")
+@click.option("--submissions", type=click.Path(path_type=Path), default=None,
+              help="Also take these submissions: a folder or .zip, one sub-folder per student id, or Canvas's or Moodle's download.")
 @click.option("--workers", type=click.IntRange(1, 256), default=grade.DEFAULT_WORKERS, show_default=True,
               help="Submissions executed at once (each in its own sandbox).")
 @click.option("--force", is_flag=True, help="Grade again submissions that were already autograded (as nbgrader's --force).")

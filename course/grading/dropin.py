@@ -20,6 +20,7 @@ from typing import Callable
 from course import notebooks as nbs
 from course.errors import CourseError
 from course.grading import autograde as core
+from course.grading import downloads
 from course.grading import grade as batch
 from course.grading.workspace import Student, Workspace, last_line, links_in, shared_gradebook_engines
 
@@ -110,8 +111,9 @@ def autograde(
 
     Args:
         students: only these student ids (``--student``).
-        submissions: a folder laid out as an LMS gives it, ``<folder>/<student id>/<files>`` (or
-            ``<folder>/<student id>/<assignment>/<files>``), copied into ``submitted/`` first;
+        submissions: a folder or .zip laid out as an LMS gives it (``course.grading.downloads``):
+            ``<folder>/<student id>/<files>`` (or ``<folder>/<student id>/<assignment>/<files>``), or
+            Canvas's or Moodle's download (students found by the gradebook's lms_user_id or name), copied into ``submitted/`` first;
             symbolic links are copied as links, never followed, and graded as that student's problem.
         force: grade again submissions that already have an ``autograded/`` folder (nbgrader's ``--force``).
 
@@ -120,6 +122,8 @@ def autograde(
         GradingError: the instructor's solution does not get full marks in the sandbox.
     """
     started = time.perf_counter()
+    if submissions is not None:
+        submissions = downloads.check_path(submissions)  # before anything is touched
     ws = Workspace(course=course, sandboxed=True, engine=engine)
     try:
         if not ws.source_dir(assignment).is_dir():
@@ -134,11 +138,11 @@ def autograde(
                 raise CourseError(f"{assignment} is not in the gradebook: run nbgrader generate_assignment {assignment} "
                                   "first, as nbgrader autograde needs too.") from None
         if submissions is not None:
-            folder = Path(submissions)
-            if not folder.is_dir():
-                raise CourseError(f"no submissions folder {folder}: give a folder with one sub-folder per student id.")
-            batch.import_submissions(ws, assignment, folder, [Student(p.name) for p in sorted(folder.iterdir())
-                                                              if p.is_dir() or p.is_symlink()])
+            with ws.gradebook() as gb:  # Canvas and Moodle downloads name the student by the gradebook's lms_user_id or name
+                known = [Student(s.id, s.first_name or "", s.last_name or "", s.email or "", getattr(s, "lms_user_id", "") or "")
+                         for s in gb.students]
+            for notice in batch.import_submissions(ws, assignment, Path(submissions), known, any_folder=True):
+                _say(progress, notice)
         batch.check_solution(ws, assignment, progress)
         rows: dict[str, Row] = {}
         repaired: dict[str, list[str]] = {}

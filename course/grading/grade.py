@@ -26,10 +26,10 @@ from typing import Callable, Iterator
 from course import manifest as manifests
 from course import notebooks as nbs
 from course.errors import CourseError, GradingError, NotebookError
-from course.grading import capacity
+from course.grading import capacity, downloads
 from course.grading import roster as rosters
 from course.grading.autograde import NOT_EQUAL, grade_notebook
-from course.grading.workspace import Student, Workspace, keep_links_only, last_line, links_in, shown_url, sqlite_file
+from course.grading.workspace import Student, Workspace, last_line, links_in, shown_url, sqlite_file
 from course.limits import Limits
 from course.paths import find_root
 
@@ -54,6 +54,7 @@ class SubmissionResult:
     kept_manual: int = 0  # manual grades or comments that re-grading left in place
     penalty: float = 0.0  # points taken off for lateness (the manifest's late_policy)
     kept: bool = False  # not graded in this run: the row as last recorded (``kept_row``)
+    late_known: bool = True  # False: nothing says when it was handed in (an LMS download without times)
 
     @property
     def total(self) -> float:
@@ -82,35 +83,13 @@ def _say(progress: Callable[[str], None] | None, message: str) -> None:
         progress(message)
 
 
-def import_submissions(ws: Workspace, aid: str, folder: Path, students: list[Student]) -> list[str]:
-    """Copy submissions laid out as ``folder/<student id>/<files>`` into nbgrader's submitted/ folder.
+def import_submissions(ws: Workspace, aid: str, folder: Path, students: list[Student], any_folder: bool = False) -> list[str]:
+    """Copy submissions as an LMS gives them (a folder or .zip; ``course.grading.downloads``) into nbgrader's submitted/ folder.
 
     Returns:
-        Notices about folders that belong to no student on the roster (they are skipped).
+        Notices: folders or files that belong to no student on the roster (skipped), renamed copies taken.
     """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise CourseError(f"no submissions folder {folder}. Give a folder with one sub-folder per student id.")
-    known = {s.id for s in students}
-    notices = []
-    for sub in sorted(p for p in folder.iterdir() if p.is_dir()):
-        if sub.name not in known:
-            notices.append(f"{sub.name}: a submission folder for a student who is not on the roster; skipped. Add them to the roster to grade it.")
-            continue
-        dest = ws.submitted_dir(aid, sub.name)
-        if sub.is_symlink():  # checked before anything looks inside: a linked folder is never entered
-            keep_links_only(sub, dest)
-            continue
-        # Accept both <student>/<files> and <student>/<assignment>/<files>.
-        src = sub / aid if (sub / aid).is_dir() else sub
-        if links_in(src):
-            # Never follow a link out of a submission: copy the links as links; grading reports them.
-            keep_links_only(src, dest)
-            continue
-        if dest.exists():
-            shutil.rmtree(dest)
-        shutil.copytree(src, dest)
-    return notices
+    return downloads.import_download(ws, aid, folder, students, any_folder=any_folder).notices
 
 
 def link_reason(links: list[str]) -> str:
@@ -515,6 +494,7 @@ def grade_all(
     only: list[str] | None = None,
     root: Path | None = None,
     progress: Callable[[str], None] | None = print,
+    roster_encoding: str | None = None,
 ) -> GradeRun:
     """Grade every submission of an assignment: sync the gradebook, collect, autograde, write feedback.
 
@@ -522,8 +502,9 @@ def grade_all(
         assignment_id: the assignment, as in ``assignments/<id>.yml``.
         roster: a roster CSV, or the students themselves.
         workspace: the nbgrader course to grade in (default: the one in ``nbgrader_config.py``).
-        submissions: a folder of submissions (``<folder>/<student id>/<files>``) to grade
-            instead of, or as well as, what is in the nbgrader exchange.
+        submissions: submissions to grade instead of, or as well as, what is in the nbgrader
+            exchange: a folder or .zip, one folder per student id or as Canvas or Moodle download
+            them (``course.grading.downloads``).
         collect: also collect submissions from the nbgrader exchange.
         sandboxed: run every submission in a sandbox; ``False`` grades with nbgrader's own
             Execute step, with the instructor's rights (only for trusted submissions).
@@ -536,6 +517,10 @@ def grade_all(
         only: grade (again, even if unchanged) only these student ids; everyone else's row is
             left as last recorded (``kept_row``: scores from the gradebook, reasons as they were).
         progress: called with one line per step (``None`` for silence).
+        roster_encoding: the roster file's encoding (default: detected, see ``roster.decode``).
+
+    Every argument is checked before the gradebook is touched; the gradebook is backed up
+    only when this run will write grades.
 
     Returns:
         A GradeRun with one row per student on the roster, graded, failed or missing.
@@ -547,8 +532,11 @@ def grade_all(
     root = find_root(root)
     manifest = manifests.load(assignment_id, root)
     manifests.check_notebooks(manifest, root)
-    students = roster if isinstance(roster, list) else rosters.load(roster)
-    _check_only(only, students)  # before anything is synced or backed up
+    students = roster if isinstance(roster, list) else rosters.load(roster, encoding=roster_encoding, progress=progress)
+    if only is not None:
+        only = _roster_ids(only, students)
+    if submissions is not None:
+        submissions = downloads.check_path(submissions)
     ws = workspace or Workspace.for_manifest(manifest, repo=root, sandboxed=sandboxed, engine=engine)
     notices: list[str] = []
 
@@ -556,7 +544,9 @@ def grade_all(
     ws.sync(manifest, students)
     ws.generate(manifest)
     if submissions is not None:
-        notices += import_submissions(ws, manifest.id, Path(submissions), students)
+        for notice in import_submissions(ws, manifest.id, Path(submissions), students):
+            _say(progress, notice)
+            notices.append(notice)
     if collect and (ws.exchange_root / ws.course_id / "inbound").is_dir():
         _say(progress, "Collecting submissions from the exchange")
         # a submission holding a link keeps only the link (grading reports it); one that another user
@@ -567,12 +557,6 @@ def grade_all(
 
     if ws.sandboxed:
         check_solution(ws, manifest.id, progress)
-    backup = ws.backup_gradebook(manifest.id)
-    if backup is not None:
-        _say(progress, f"Gradebook backed up to {backup}")
-    elif sqlite_file(ws.db_url) is None:
-        _say(progress, f"The gradebook is on a database server ({shown_url(ws.db_url)}): it is not backed up here; "
-                       "back it up with the server's own tools (pg_dump) before grading")
     submitted = [s for s in students if ws.submitted_dir(manifest.id, s.id).is_dir()]
     if only is not None:  # the students asked for are graded again even if unchanged; the others are left alone
         others = {s.id for s in submitted if s.id not in only}
@@ -585,6 +569,13 @@ def grade_all(
     if done:
         _say(progress, f"{len(done)} submissions already graded and unchanged: kept (use regrade to grade them again)")
     todo = [s.id for s in submitted if s.id not in done | others and _readable(ws, manifest, s.id)]
+    if any(s.id not in done | others for s in submitted):  # grades will be written: back up first (a no-op run writes none)
+        backup = ws.backup_gradebook(manifest.id)
+        if backup is not None:
+            _say(progress, f"Gradebook backed up to {backup}")
+        elif sqlite_file(ws.db_url) is None:
+            _say(progress, f"The gradebook is on a database server ({shown_url(ws.db_url)}): it is not backed up here; "
+                           "back it up with the server's own tools (pg_dump) before grading")
     replay = ws.root / "replay" / manifest.id
     if replay.exists():
         shutil.rmtree(replay)
@@ -631,18 +622,11 @@ def grade_all(
             results.append(rows[s.id])
             save_result(ws, manifest.id, rows[s.id])
     notices += refresh_feedback(ws, manifest, stale, progress)
+    notices += _unknown_lateness(ws, manifest, results, progress)
     ws.replay_from(None)
     if workspace is None:
         ws.close()
     return GradeRun(manifest, ws, results, notices, list(students))
-
-
-def _check_only(only: list[str] | None, students: list[Student]) -> None:
-    if only is None:
-        return
-    unknown = [sid for sid in only if sid not in {s.id for s in students}]
-    if unknown:
-        raise CourseError(f"{unknown[0]} is not on the roster: check the id, or add the student to the roster.")
 
 
 def export_all(
@@ -677,6 +661,35 @@ def export_all(
             stale.append(row)
         results.append(row)
     notices = refresh_feedback(ws, manifest, stale, progress)
+    notices += _unknown_lateness(ws, manifest, results, progress)
     if workspace is None:
         ws.close()
     return GradeRun(manifest, ws, results, notices, list(students))
+
+
+def _roster_ids(only: list[str], students: list[Student]) -> list[str]:
+    """The roster's own ids for ``only`` (compared ignoring case, as the roster does); a one-line error for one not there."""
+    by_key = {s.id.casefold(): s.id for s in students}
+    for sid in only:
+        if sid.casefold() not in by_key:
+            raise CourseError(f"{sid} is not on the roster: check the id, or add the student to the roster.")
+    return [by_key[sid.casefold()] for sid in only]
+
+
+def _unknown_lateness(ws: Workspace, manifest: manifests.Manifest, results: list[SubmissionResult],
+                      progress: Callable[[str], None] | None) -> list[str]:
+    """Mark graded rows whose submission says nothing of when it came in: their lateness is unknown, not 0.
+
+    Returns one notice when there are some and the manifest has a late policy (which cannot apply to them).
+    """
+    unknown = [r for r in results if r.status == GRADED
+               and not downloads.lateness_known(ws.submitted_dir(manifest.id, r.student))]
+    for r in unknown:
+        r.late_known = False
+    if not unknown or not manifest.late_policy:
+        return []
+    shown = ", ".join(r.student for r in unknown[:5]) + (" …" if len(unknown) > 5 else "")
+    notice = (f"{len(unknown)} submission(s) came with no submission time ({shown}): lateness unknown, no late penalty "
+              "applied to them. Grade them from the nbgrader exchange, or put nbgrader's timestamp.txt in each folder.")
+    _say(progress, notice)
+    return [notice]

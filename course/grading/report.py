@@ -118,7 +118,7 @@ def rows(run: GradeRun) -> list[dict]:
             row[q.id] = r.scores.get(q.id, 0.0)
         row["total"] = round(r.total, 2)
         row["max"] = run.manifest.points
-        row["late_hours"] = round(r.late_seconds / 3600, 2)
+        row["late_hours"] = round(r.late_seconds / 3600, 2) if r.late_known else "unknown"
         row["late_penalty"] = round(r.penalty, 2)
         row["note"] = r.reason
         out.append(row)
@@ -144,7 +144,7 @@ def table_text(run: GradeRun) -> str:
     body = []
     for r in run.results:
         cells = [r.student, r.status] + [f"{r.scores.get(q, 0):g}" for q in qs]
-        late = _late_text(r.late_seconds) + (f", -{r.penalty:g}" if r.penalty else "")
+        late = (_late_text(r.late_seconds) if r.late_known else "unknown") + (f", -{r.penalty:g}" if r.penalty else "")
         cells += [f"{r.total:g}/{run.manifest.points:g}", late, r.reason[:70]]
         body.append(cells)
     widths = [max(len(str(x)) for x in col) for col in zip(head, *body)]

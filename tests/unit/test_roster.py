@@ -81,3 +81,55 @@ def test_an_email_id_is_a_folder_nbgrader_and_the_course_tools_use(tmp_path):
     ws = Workspace(tmp_path / "course", sandboxed=False)
     assert import_submissions(ws, "00-toy", tmp_path / "lms", [Student(sid)]) == []
     assert (tmp_path / "course" / "submitted" / sid / "00-toy" / "lab.ipynb").read_text() == "{}"
+
+
+# Rosters as Excel saves them: the bytes are written here as each encoding has them.
+JAPANESE = "id,first_name,last_name,email\ns01,愛子,田中,a@x.jp\ns02,健二,佐藤,k@x.jp\n"
+WESTERN = "id,first_name,last_name,email\ns01,Zoë,Müller,z@x.de\ns02,José,Núñez,j@x.es\n"
+
+
+@pytest.mark.parametrize(
+    "data, encoding, first, last",
+    [
+        (JAPANESE.encode("cp932"), "cp932", "愛子", "佐藤"),  # Japanese Excel: "CSV (comma delimited)"
+        (WESTERN.encode("cp1252"), "cp1252", "Zoë", "Núñez"),  # Western Excel
+        (b"\xef\xbb\xbf" + JAPANESE.encode("utf-8"), "utf-8-sig", "愛子", "佐藤"),  # Excel's "CSV UTF-8": a BOM
+    ],
+)
+def test_excel_rosters_are_read_and_the_encoding_is_said(tmp_path, data, encoding, first, last):
+    path = tmp_path / "roster.csv"
+    path.write_bytes(data)
+    said = []
+    students = roster.load(path, progress=said.append)
+    assert [s.id for s in students] == ["s01", "s02"]
+    assert students[0].first_name == first and students[1].last_name == last
+    assert said == [f"Roster roster.csv read as {encoding}"]
+
+
+def test_plain_utf8_is_read_silently_and_an_encoding_can_be_forced(tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_bytes(JAPANESE.encode("utf-8"))
+    said = []
+    assert roster.load(path, progress=said.append)[0].first_name == "愛子" and said == []
+    path.write_bytes(WESTERN.encode("latin-1"))
+    assert roster.load(path, encoding="latin-1")[1].last_name == "Núñez"
+    with pytest.raises(RosterError, match="not utf-8 .*Leave out --encoding"):
+        roster.load(path, encoding="utf-8")
+    with pytest.raises(RosterError, match="unknown encoding 'klingon'"):
+        roster.load(path, encoding="klingon")
+
+
+def test_a_file_in_no_known_encoding_is_one_line_saying_what_to_do(tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_bytes(b"id\n\x80\x81\x8d\x8f\x90\x9d\n")  # undefined in UTF-8, cp932 and cp1252 alike
+    with pytest.raises(RosterError) as err:
+        roster.load(path)
+    assert "neither UTF-8 nor cp932 nor cp1252" in str(err.value) and "CSV UTF-8" in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_ids_differing_only_in_case_are_one_student(tmp_path):
+    with pytest.raises(RosterError) as err:
+        roster.load(_roster(tmp_path, "id,first_name\nS01,A\ns02,B\ns01,C\n"))
+    assert str(err.value).endswith("line 4: student id 's01' is 'S01' in other letter case (ids ignore case) "
+                                   "(first on line 2). Each student needs one id.")
