@@ -97,9 +97,20 @@ def marks(run: GradeRun) -> dict[str, lms.Mark]:
             out[r.student] = lms.Mark(0.0, "Not graded yet.", run.manifest.points, ("every question",))
         elif r.status == GRADED:
             out[r.student] = lms.Mark(r.total)
-        else:  # why the work could not be graded, as the student is told to fix it
-            out[r.student] = lms.Mark(0.0, r.reason)
+        else:  # why the work could not be graded, as the student is told to fix it; never a tool's error
+            out[r.student] = lms.Mark(0.0, student_reason(r.reason))
     return out
+
+
+#: The start of a reason for failing that is the tool's own error, not something the student can fix.
+TOOL_ERRORS = ("autograding failed", "feedback for ")
+
+
+def student_reason(reason: str) -> str:
+    """A failed submission's reason as the student reads it: the tool's own errors stay with the instructor."""
+    if reason.startswith(TOOL_ERRORS):
+        return "Your submission could not be graded automatically; your instructor will look at it."
+    return reason
 
 
 def _lms_table(run: GradeRun) -> tuple[list[lms.Person], list[lms.Item], dict]:

@@ -154,7 +154,7 @@ class PendingHandGrading(NbGraderPreprocessor):
             pending = sum(float(g.max_score or 0) for g in waiting)
             whole = float(notebook.max_score or 0)
             score = max(0.0, float(notebook.score or 0) - float(notebook.late_submission_penalty or 0))
-        names = ", ".join(sorted(g.name for g in waiting))
+            names = ", ".join(sorted(g.name for g in waiting))  # read while the session is open
         text = (f"**{pending:g} point{'' if pending == 1 else 's'} still to be graded by hand** ({names}). "
                 f"Your score so far: {score:g} of the {whole - pending:g} points graded so far "
                 f"({score:g}/{whole:g} of the whole, which is not final). Those answers show 0 below until "

@@ -140,7 +140,7 @@ def test_workers_that_cannot_get_a_snapshot_say_so_in_one_line_and_leave_the_gra
 
 #: Words of the tool's bookkeeping that must never reach a column the student sees.
 BOOKKEEPING = ("unchanged", "not graded in this run", "skipped", "only some students", "last grading", "re-graded",
-               "batch", "worker", "cache", "sandbox")
+               "batch", "worker", "cache", "sandbox", "error", "sqlalchemy", "traceback")
 
 
 def _pending_gradebook(url: str) -> None:
@@ -229,11 +229,13 @@ def test_the_student_facing_feedback_column_has_no_bookkeeping(toy_root, tmp_pat
                SubmissionResult("ben", SKIPPED, reason="not graded in this run (only some students were)"),
                SubmissionResult("cai", GRADED, {"q1": 2}, reason="sandbox: a worker re-graded it from the cache"),
                SubmissionResult("dan", FAILED, reason="not a valid notebook: hand in the .ipynb file"),
-               SubmissionResult("eve", MISSING, reason="no submission")]
+               SubmissionResult("eve", MISSING, reason="no submission"),
+               SubmissionResult("fay", FAILED, reason="feedback for fay failed: There was an error (sqlalchemy.orm...)")]
     run = GradeRun(m, None, results, [], [])
     rows = list(csv.DictReader(write_moodle_csv(run, tmp_path / "m.csv").open()))
     shown = [r["Feedback"] for r in rows]
     assert shown[3] == "not a valid notebook: hand in the .ipynb file" and shown[4] == "no submission"
+    assert "sqlalchemy" not in shown[5] and "could not be graded automatically" in shown[5]
     for text in shown:
         assert not [w for w in BOOKKEEPING if w in text.lower()], text
     notes = [r["note"] for r in csv.DictReader(write_csv(run, tmp_path / "g.csv").open())]
