@@ -27,6 +27,7 @@ class Report:
     canvas: Path | None = None
     moodle: Path | None = None
     totals_figure: Path | None = None
+    not_final: tuple[str, ...] = ()  # with final: each hand grade still missing (and no LMS file was written)
 
 
 @dataclass(frozen=True)
@@ -265,14 +266,24 @@ def plot_totals(run: GradeRun, path: Path) -> Path | None:
     return path
 
 
-def write_report(run: GradeRun, folder: Path) -> Report:
-    """Write the CSV exports (plain, Canvas, Moodle), figures, an HTML report and every student's feedback into ``folder``."""
+def write_report(run: GradeRun, folder: Path, final: bool = False) -> Report:
+    """Write the CSV exports (plain, Canvas, Moodle), figures, an HTML report and every student's feedback into ``folder``.
+
+    With ``final``, the Canvas and Moodle files are written only when no hand grade is missing;
+    otherwise they are left out (an older copy removed) and ``Report.not_final`` says, one line
+    each, who waits for which question.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     by_student = marks(run)
     csv_path = write_csv(run, folder / f"{run.manifest.id}-grades.csv", by_student)
-    canvas = write_canvas_csv(run, folder / f"{run.manifest.id}-canvas.csv")
-    moodle = write_moodle_csv(run, folder / f"{run.manifest.id}-moodle.csv")
+    missing = lms.missing_hand_grades(*_lms_table(run)) if final else []
+    canvas = moodle = None
+    for kind in ("canvas", "moodle"):
+        (folder / f"{run.manifest.id}-{kind}.csv").unlink(missing_ok=True)  # never a stale file beside a refusal
+    if not missing:
+        canvas = write_canvas_csv(run, folder / f"{run.manifest.id}-canvas.csv")
+        moodle = write_moodle_csv(run, folder / f"{run.manifest.id}-moodle.csv")
     figure = plot_scores(run, folder / f"{run.manifest.id}-scores.png")
     totals = plot_totals(run, folder / f"{run.manifest.id}-totals.png")
     feedback = folder / "feedback"
@@ -284,7 +295,7 @@ def write_report(run: GradeRun, folder: Path) -> Report:
             shutil.copytree(src, feedback / r.student)
     html_path = folder / f"{run.manifest.id}-report.html"
     html_path.write_text(_html(run, figure, feedback, totals, by_student), encoding="utf-8")
-    return Report(folder, csv_path, html_path, figure, feedback, canvas, moodle, totals)
+    return Report(folder, csv_path, html_path, figure, feedback, canvas, moodle, totals, tuple(missing))
 
 
 def hand_grading_lines(run: GradeRun, by_student: dict[str, lms.Mark]) -> tuple[str, list[str]]:

@@ -100,3 +100,32 @@ def test_the_student_facing_column_course_grade_wrote_has_no_bookkeeping(graded_
 
     for row in csv.DictReader((graded_toy_class.output / "00-toy-moodle.csv").open(newline="")):
         assert not [w for w in BOOKKEEPING if w in row["Feedback"].lower()], row
+
+
+def test_course_grade_final_refuses_the_lms_files_until_the_hand_grades_are_in(graded_toy_class, tmp_path):
+    from nbgrader.api import Gradebook
+
+    cls = graded_toy_class
+    work = tmp_path / "course"  # a copy: the shared graded class stays as course grade left it
+    shutil.copytree(cls.work, work, symlinks=True)
+    output = tmp_path / "grades"
+
+    def grade_final():
+        return subprocess.run(
+            [sys.executable, "-m", "course", "grade", "00-toy", "--roster", str(cls.roster), "--submissions",
+             str(cls.submissions), "--no-collect", "--workers", "1", "--output", str(output), "--final"],
+            cwd=cls.root, env=course_env(work), capture_output=True, text=True, timeout=600)
+
+    done = grade_final()
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "aiko.tanaka@uni.example.ac.jp, 00-toy: no hand grade yet for q3 (2 points)" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (output / "00-toy-canvas.csv").exists() and not (output / "00-toy-moodle.csv").exists()
+    assert (output / "00-toy-grades.csv").is_file()  # the instructor's own table is still there
+    with Gradebook(f"sqlite:///{work / 'gradebook.db'}", "social-design-lab") as gb:  # as the formgrader saves it
+        gb.find_grade("q3-answer", "00-toy-lab", "00-toy", "aiko.tanaka@uni.example.ac.jp").manual_score = 1.5
+        gb.db.commit()
+    done = grade_final()
+    assert done.returncode == 0, done.stdout + done.stderr
+    canvas = list(csv.reader((output / "00-toy-canvas.csv").open(newline="")))
+    assert [r[5] for r in canvas[2:]] == ["4.5", "1", "0", "2"]
