@@ -274,6 +274,9 @@ def check_cmd(ctx, notebook):
 def _print_run(run, rep) -> None:
     click.echo("")
     click.echo(report.table_text(run))
+    pending, _ = report.hand_grading_lines(run, report.marks(run))
+    if not pending.startswith("No hand grading"):
+        click.echo(pending)
     if run.notices:
         click.echo("\nNotices:")
         for n in run.notices:
