@@ -185,9 +185,11 @@ def _progress_saying_workers(ctx: click.Context):
               help="How sandboxed runs start: pre-loaded zygotes (fast), or a fresh sandbox and kernel per run.")
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for grades, report and feedback [default: .work/grades/ID].")
+@click.option("--final", is_flag=True,
+              help="Write the Canvas and Moodle files only if every hand grade is in; else name what is missing, exit 1.")
 @click.pass_context
 def grade_cmd(ctx, assignment_id, roster, submissions, roster_encoding, no_collect, workers, regrade, only, unsandboxed, engine,
-              output):
+              output, final):
     """Collect, autograde, write feedback and export grades for a real class."""
     from course.paths import find_root, work_dir
 
@@ -197,7 +199,11 @@ def grade_cmd(ctx, assignment_id, roster, submissions, roster_encoding, no_colle
                           sandboxed=not unsandboxed, engine=engine, workers=workers, regrade=regrade, only=list(only) or None,
                           root=ctx.obj["root"], progress=_progress_saying_workers(ctx), roster_encoding=roster_encoding)
     out = output or work_dir(find_root(ctx.obj["root"])) / "grades" / assignment_id
-    _print_run(run, report.write_report(run, out))
+    rep = report.write_report(run, out, final=final)
+    _print_run(run, rep)
+    if rep.not_final:
+        raise CourseError(f"not final: no Canvas or Moodle file written; {len(rep.not_final)} submission(s) still need "
+                          "grading by hand in the formgrader (then run this again):\n" + "\n".join(rep.not_final))
     from course.grading.autograde import NOT_EQUAL
 
     unequal = [r.student for r in run.results if NOT_EQUAL in r.reason]
@@ -287,12 +293,16 @@ def check_cmd(ctx, notebook):
 def _print_run(run, rep) -> None:
     click.echo("")
     click.echo(report.table_text(run))
+    pending, _ = report.hand_grading_lines(run, report.marks(run))
+    if not pending.startswith("No hand grading"):
+        click.echo(pending)
     if run.notices:
         click.echo("\nNotices:")
         for n in run.notices:
             click.echo(f"  - {n}")
     click.echo(f"\nGrades (CSV):   {rep.csv}")
-    click.echo(f"For the LMS:    {rep.canvas} (Canvas), {rep.moodle} (Moodle)")
+    if rep.canvas:
+        click.echo(f"For the LMS:    {rep.canvas} (Canvas), {rep.moodle} (Moodle)")
     click.echo(f"Report (HTML):  {rep.html}")
     if rep.figure:
         click.echo(f"Figure:         {rep.figure}")

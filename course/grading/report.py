@@ -8,8 +8,9 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from course.errors import CourseError
 from course.grading import lms
-from course.grading.grade import GRADED, GradeRun
+from course.grading.grade import GRADED, MISSING, SKIPPED, GradeRun
 
 LATE_GRACE_SECONDS = 0
 #: Below this many graded submissions, item statistics come with a warning (``small_class_warning``).
@@ -28,6 +29,7 @@ class Report:
     canvas: Path | None = None
     moodle: Path | None = None
     totals_figure: Path | None = None
+    not_final: tuple[str, ...] = ()  # with final: each hand grade still missing (and no LMS file was written)
 
 
 @dataclass(frozen=True)
@@ -80,8 +82,57 @@ def report_notices(run: GradeRun) -> list[str]:
     return [n for n in run.notices if not any(n.startswith(s) for s in said)]
 
 
+def marks(run: GradeRun) -> dict[str, lms.Mark]:
+    """Each student's mark as the gradebook has it now (``lms.mark_of``): total, pending hand grading, own summary.
+
+    A student the gradebook has no submission for gets the run's total, and what the student
+    should read: "no submission", why the work could not be graded, or "not graded yet" with
+    every point pending. A run without a workspace (a hand-made one) takes the run's totals.
+    """
+    from_gb: dict[str, lms.Mark] = {}
+    if run.workspace is not None:
+        from nbgrader.api import MissingEntry
+
+        names = {(Path(q.notebook).stem, q.graded_cell): q.id for q in run.manifest.questions}
+        try:
+            with run.workspace.gradebook() as gb:
+                for r in run.results:
+                    if r.status not in (GRADED, SKIPPED):
+                        continue
+                    try:
+                        from_gb[r.student] = lms.mark_of(gb.find_submission(run.manifest.id, r.student), names)
+                    except MissingEntry:
+                        pass
+        except CourseError:
+            pass  # the gradebook cannot be opened now: the run's own totals, with no pending marks
+    out = {}
+    for r in run.results:
+        if r.student in from_gb:
+            out[r.student] = from_gb[r.student]
+        elif r.status == MISSING:
+            out[r.student] = lms.Mark(0.0, lms.NO_SUBMISSION)
+        elif r.status == SKIPPED:
+            out[r.student] = lms.Mark(0.0, "Not graded yet.", run.manifest.points, ("every question",))
+        elif r.status == GRADED:
+            out[r.student] = lms.Mark(r.total)
+        else:  # why the work could not be graded, as the student is told to fix it; never a tool's error
+            out[r.student] = lms.Mark(0.0, student_reason(r.reason))
+    return out
+
+
+#: The start of a reason for failing that is the tool's own error, not something the student can fix.
+TOOL_ERRORS = ("autograding failed", "feedback for ")
+
+
+def student_reason(reason: str) -> str:
+    """A failed submission's reason as the student reads it: the tool's own errors stay with the instructor."""
+    if reason.startswith(TOOL_ERRORS):
+        return "Your submission could not be graded automatically; your instructor will look at it."
+    return reason
+
+
 def _lms_table(run: GradeRun) -> tuple[list[lms.Person], list[lms.Item], dict]:
-    """The run as the LMS writers take it: every student on the roster, this assignment, each total and note."""
+    """The run as the LMS writers take it: every student on the roster, this assignment, each mark (``marks``)."""
     people = {s.id: s for s in run.students}
     rows = []
     for r in run.results:
@@ -89,7 +140,7 @@ def _lms_table(run: GradeRun) -> tuple[list[lms.Person], list[lms.Item], dict]:
         rows.append(lms.Person(r.student, s.first_name, s.last_name, s.email, getattr(s, "lms_user_id", ""))
                     if s else lms.Person(r.student))
     item = lms.Item(run.manifest.id, run.manifest.title, run.manifest.points)
-    return rows, [item], {(r.student, item.id): lms.Mark(r.total, r.reason) for r in run.results}
+    return rows, [item], {(sid, item.id): mark for sid, mark in marks(run).items()}
 
 
 def write_canvas_csv(run: GradeRun, path: Path) -> Path:
@@ -109,15 +160,24 @@ def _late_text(seconds: float) -> str:
     return f"{hours:.1f} h late" if hours < 48 else f"{hours / 24:.1f} days late"
 
 
-def rows(run: GradeRun) -> list[dict]:
-    """One dict per student: id, status, each question's score, total, maximum, lateness, reason."""
+def rows(run: GradeRun, by_student: dict[str, lms.Mark] | None = None) -> list[dict]:
+    """One dict per student: id, status, each question's score, total, maximum, lateness, reason.
+
+    A question still to be graded by hand has a blank score, not 0; ``total`` is the score so
+    far, ``graded_max`` the points graded so far, ``max`` the whole and ``pending_points`` the
+    points still to be graded by hand.
+    """
+    by_student = marks(run) if by_student is None else by_student
     out = []
     for r in run.results:
+        mark = by_student.get(r.student, lms.Mark(r.total))
         row = {"student_id": r.student, "status": r.status}
         for q in run.manifest.questions:
-            row[q.id] = r.scores.get(q.id, 0.0)
+            row[q.id] = "" if q.id in mark.pending_questions else r.scores.get(q.id, 0.0)
         row["total"] = round(r.total, 2)
+        row["graded_max"] = round(run.manifest.points - mark.pending, 2)
         row["max"] = run.manifest.points
+        row["pending_points"] = round(mark.pending, 2)
         row["late_hours"] = round(r.late_seconds / 3600, 2) if r.late_known else "unknown"
         row["late_penalty"] = round(r.penalty, 2)
         row["note"] = r.reason
@@ -125,9 +185,9 @@ def rows(run: GradeRun) -> list[dict]:
     return out
 
 
-def write_csv(run: GradeRun, path: Path) -> Path:
-    """Write the grade table as CSV (one row per student on the roster)."""
-    table = rows(run)
+def write_csv(run: GradeRun, path: Path, by_student: dict[str, lms.Mark] | None = None) -> Path:
+    """Write the grade table as CSV (one row per student on the roster; ``rows``)."""
+    table = rows(run, by_student)
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=list(table[0].keys()))
@@ -242,13 +302,24 @@ def plot_totals(run: GradeRun, path: Path) -> Path | None:
     return _save(totals_figure(run), path)
 
 
-def write_report(run: GradeRun, folder: Path) -> Report:
-    """Write the CSV exports (plain, Canvas, Moodle), figures, an HTML report and every student's feedback into ``folder``."""
+def write_report(run: GradeRun, folder: Path, final: bool = False) -> Report:
+    """Write the CSV exports (plain, Canvas, Moodle), figures, an HTML report and every student's feedback into ``folder``.
+
+    With ``final``, the Canvas and Moodle files are written only when no hand grade is missing;
+    otherwise they are left out (an older copy removed) and ``Report.not_final`` says, one line
+    each, who waits for which question.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    csv_path = write_csv(run, folder / f"{run.manifest.id}-grades.csv")
-    canvas = write_canvas_csv(run, folder / f"{run.manifest.id}-canvas.csv")
-    moodle = write_moodle_csv(run, folder / f"{run.manifest.id}-moodle.csv")
+    by_student = marks(run)
+    csv_path = write_csv(run, folder / f"{run.manifest.id}-grades.csv", by_student)
+    missing = lms.missing_hand_grades(*_lms_table(run)) if final else []
+    canvas = moodle = None
+    for kind in ("canvas", "moodle"):
+        (folder / f"{run.manifest.id}-{kind}.csv").unlink(missing_ok=True)  # never a stale file beside a refusal
+    if not missing:
+        canvas = write_canvas_csv(run, folder / f"{run.manifest.id}-canvas.csv")
+        moodle = write_moodle_csv(run, folder / f"{run.manifest.id}-moodle.csv")
     figure = plot_scores(run, folder / f"{run.manifest.id}-scores.png")
     totals = plot_totals(run, folder / f"{run.manifest.id}-totals.png")
     feedback = folder / "feedback"
@@ -259,16 +330,39 @@ def write_report(run: GradeRun, folder: Path) -> Report:
         if r.status == GRADED and src.is_dir():
             shutil.copytree(src, feedback / r.student)
     html_path = folder / f"{run.manifest.id}-report.html"
-    html_path.write_text(_html(run, figure, feedback, totals), encoding="utf-8")
-    return Report(folder, csv_path, html_path, figure, feedback, canvas, moodle, totals)
+    html_path.write_text(_html(run, figure, feedback, totals, by_student), encoding="utf-8")
+    return Report(folder, csv_path, html_path, figure, feedback, canvas, moodle, totals, tuple(missing))
 
 
-def _html(run: GradeRun, figure: Path | None, feedback: Path, totals: Path | None = None) -> str:
+def hand_grading_lines(run: GradeRun, by_student: dict[str, lms.Mark]) -> tuple[str, list[str]]:
+    """The class's pending hand grading in words: a summary line and one line per student waiting for it."""
+    per = []
+    for r in run.results:
+        mark = by_student.get(r.student)
+        if r.status == GRADED and mark is not None and mark.pending:
+            graded = run.manifest.points - mark.pending
+            per.append(f"{r.student}: {lms.pending_text(mark.pending).replace('still ', '')} "
+                       f"({', '.join(mark.pending_questions)}); {r.total:g} so far of the {graded:g} points graded, "
+                       f"{r.total:g}/{run.manifest.points:g} of the whole")
+    points = sum(by_student[r.student].pending for r in run.results if r.status == GRADED and r.student in by_student)
+    if not per:
+        return "No hand grading pending: every total is final.", []
+    return (f"{points:g} points to be graded by hand for {len(per)} student(s): their totals are not final "
+            "(grade them in the formgrader, then grade or export again).", per)
+
+
+def _html(run: GradeRun, figure: Path | None, feedback: Path, totals: Path | None = None,
+          by_student: dict[str, lms.Mark] | None = None) -> str:
     m = run.manifest
-    head = "".join(f"<th>{html.escape(k)}</th>" for k in rows(run)[0])
+    by_student = marks(run) if by_student is None else by_student
+    table = rows(run, by_student)
+    head = "".join(f"<th>{html.escape(k)}</th>" for k in table[0])
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row.values()) + "</tr>" for row in rows(run)
+        "<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row.values()) + "</tr>" for row in table
     )
+    pending_summary, pending_each = hand_grading_lines(run, by_student)
+    pending = f"<p>{html.escape(pending_summary)}</p>" + (
+        "<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in pending_each) + "</ul>" if pending_each else "")
     notices = "".join(f"<li>{html.escape(n)}</li>" for n in report_notices(run)) or "<li>none</li>"
     img = (
         f'<img src="{figure.name}" alt="Share of points per question across graded submissions; '
@@ -300,6 +394,7 @@ def _html(run: GradeRun, figure: Path | None, feedback: Path, totals: Path | Non
 table{{border-collapse:collapse}}.warning{{background:#fff3cd;border-left:4px solid #b8860b;padding:4px 8px}}</style></head><body>
 <h1>{html.escape(m.title)} ({html.escape(m.id)}): grade report</h1>
 <p>{len(run.results)} students; {m.points:g} points, of which {m.auto_points:g} autograded.</p>
+<h2>Hand grading</h2>{pending}
 <h2>Scores</h2>{totals_img}{img}
 <h2>Questions</h2>
 <p>Difficulty: mean share of the points earned. Discrimination: correlation of the question with the rest of

@@ -124,6 +124,47 @@ class StripHiddenTests(NbGraderPreprocessor):
         return cell, resources
 
 
+PENDING_TAG = "course-pending-hand-grading"
+
+
+class PendingHandGrading(NbGraderPreprocessor):
+    """nbgrader preprocessor for feedback: a short note at the top while questions await grading by hand.
+
+    nbgrader shows a question graded by hand as 0 until the grader gives it a grade; the note says
+    "7 points still to be graded by hand" and the score so far out of the points graded so far, so
+    that no student reads a pending 0 as final. Nothing is added once every grade is in.
+    """
+
+    def preprocess(self, nb, resources):
+        from nbformat.v4 import new_markdown_cell
+        from nbgrader.api import Gradebook, MissingEntry
+
+        from course.grading.lms import is_pending
+
+        info = resources["nbgrader"]
+        nb.cells = [c for c in nb.cells if PENDING_TAG not in nbs.tags(c)]
+        with Gradebook(info["db_url"]) as gb:  # as nbgrader's GetGrades opens it
+            try:
+                notebook = gb.find_submission_notebook(info["notebook"], info["assignment"], info["student"])
+            except MissingEntry:
+                return nb, resources
+            waiting = [g for g in notebook.grades if is_pending(g)]
+            if not waiting:
+                return nb, resources
+            pending = sum(float(g.max_score or 0) for g in waiting)
+            whole = float(notebook.max_score or 0)
+            score = max(0.0, float(notebook.score or 0) - float(notebook.late_submission_penalty or 0))
+            names = ", ".join(sorted(g.name for g in waiting))  # read while the session is open
+        text = (f"**{pending:g} point{'' if pending == 1 else 's'} still to be graded by hand** ({names}). "
+                f"Your score so far: {score:g} of the {whole - pending:g} points graded so far "
+                f"({score:g}/{whole:g} of the whole, which is not final). Those answers show 0 below until "
+                "they are graded; this feedback is updated then.")
+        cell = new_markdown_cell(text)
+        cell.metadata["tags"] = [PENDING_TAG]
+        nb.cells.insert(0, cell)
+        return nb, resources
+
+
 def notes_of(graded_notebook: Path) -> list[str]:
     """The notes SandboxedExecute left in a graded notebook (empty if none, or if it cannot be read)."""
     try:

@@ -305,7 +305,11 @@ class Workspace:
         # Feedback never shows a hidden test, whoever autograded the notebook (plain nbgrader keeps them).
         feedback_steps = list(self.config.GenerateFeedback.get("preprocessors") or _default_feedback_steps())
         if steps.StripHiddenTests not in feedback_steps:
-            self.config.GenerateFeedback.preprocessors = [steps.StripHiddenTests, *feedback_steps]
+            feedback_steps = [steps.StripHiddenTests, *feedback_steps]
+        # ... and says how many points are still to be graded by hand, so that a pending 0 never reads as final.
+        if steps.PendingHandGrading not in feedback_steps:
+            feedback_steps = [*feedback_steps, steps.PendingHandGrading]
+        self.config.GenerateFeedback.preprocessors = feedback_steps
         # nbgrader logs every step at INFO; the course tools print their own progress.
         self.config.NbGraderAPI.log_level = logging.WARNING
         self.root.mkdir(parents=True, exist_ok=True)

@@ -278,7 +278,8 @@ def test_feedback_from_the_instructors_formgrader_shows_no_hidden_test_nor_a_tra
     monkeypatch.setenv("COURSE_ROOT", str(tmp_path / "no-clone"))  # the hub sets it; no clone: the file's own defaults
     config = PyFileConfigLoader("nbgrader_config.py", str(DEPLOY / "jupyter" / "instructor")).load_config()
     steps = config.GenerateFeedback.preprocessors
-    assert [s.__name__ for s in steps] == ["StripHiddenTests", "GetGrades", "CSSHTMLHeaderPreprocessor"]
+    assert [s.__name__ for s in steps] == ["StripHiddenTests", "GetGrades", "CSSHTMLHeaderPreprocessor",
+                                             "PendingHandGrading"]
     hidden = "assert abs(rate - 0.4321) < 1e-3, 'SECRET-VALUE'"
     cell = new_code_cell(f"assert rate is not ...\n### BEGIN HIDDEN TESTS\n{hidden}\n### END HIDDEN TESTS\n",
                          outputs=[new_output("error", ename="AssertionError", evalue="SECRET-VALUE",

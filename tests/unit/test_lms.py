@@ -66,7 +66,11 @@ def test_canvas_from_the_gradebook_counts_manual_grades_and_penalties_and_carrie
     by_id = {r[2]: r for r in rows[2:]}
     assert by_id["aiko.tanaka@uni.example.ac.jp"] == ["Tanaka, Aiko", "4711", "aiko.tanaka@uni.example.ac.jp",
                                                       "aiko.tanaka@uni.example.ac.jp", "", "4.5"]
-    assert by_id["kenji"] == ["Sato, Kenji", "", "kenji", "kenji@uni.example.ac.jp", "", "1.5"]  # 2 - 0.5 late
+    # q2 not graded by hand yet: blank, not 1.5 (2 - 0.5 late) as if final
+    assert by_id["kenji"] == ["Sato, Kenji", "", "kenji", "kenji@uni.example.ac.jp", "", ""]
+    with Gradebook(url, COURSE) as gb:
+        kenji = lms.from_gradebook(gb, ["01-framing"], ["kenji"])[2][("kenji", "01-framing")]
+    assert (kenji.total, kenji.pending, kenji.pending_questions) == (1.5, 3.0, ("q2",))
     assert by_id["mei"][5] == "0"
     assert set(by_id) == {"aiko.tanaka@uni.example.ac.jp", "kenji", "mei", "other"}
 
@@ -130,3 +134,109 @@ def test_workers_that_cannot_get_a_snapshot_say_so_in_one_line_and_leave_the_gra
     assert list(grade.execute_stream(ws, "00-toy", ["ana", "ben"], tmp_path / "cache", workers=2, progress=lines.append)) == []
     assert lines == ["The grading workers cannot start (CourseError: cannot open the gradebook postgresql://course:***@db/"
                      "gradebook (connection refused)): grading one submission at a time instead."]
+
+
+# ---------------------------------------------------------------- pending hand grading
+
+#: Words of the tool's bookkeeping that must never reach a column the student sees.
+BOOKKEEPING = ("unchanged", "not graded in this run", "skipped", "only some students", "last grading", "re-graded",
+               "batch", "worker", "cache", "sandbox", "error", "sqlalchemy", "traceback")
+
+
+def _pending_gradebook(url: str) -> None:
+    """One assignment: q1 autograded (2 points), q2 a written answer (3 points) flagged for hand grading, none given."""
+    with open_gradebook(url, COURSE) as gb:
+        gb.add_assignment("01-framing", duedate=DUE)
+        gb.add_notebook("lab", "01-framing")
+        gb.add_grade_cell("q1", "lab", "01-framing", max_score=2, cell_type="code")
+        gb.add_grade_cell("q2", "lab", "01-framing", max_score=3, cell_type="markdown")
+        gb.add_solution_cell("q2", "lab", "01-framing")
+        gb.add_student("aiko", first_name="Aiko", last_name="Tanaka", lms_user_id="4711")
+        gb.add_student("kenji", first_name="Kenji", last_name="Sato")
+        for sid in ("aiko", "kenji"):
+            gb.add_submission("01-framing", sid, timestamp=DUE)
+            gb.find_grade("q1", "lab", "01-framing", sid).auto_score = 2
+            gb.find_grade("q2", "lab", "01-framing", sid).needs_manual_grade = True  # as autograde leaves a written answer
+        gb.db.commit()
+
+
+@pytest.fixture(scope="module")
+def pending_made(tmp_path_factory):
+    db = tmp_path_factory.mktemp("pending") / "gradebook.db"
+    _pending_gradebook(f"sqlite:///{db}")
+    return db
+
+
+@pytest.fixture
+def pending_url(pending_made, tmp_path):
+    shutil.copy(pending_made, tmp_path / "gradebook.db")
+    return f"sqlite:///{tmp_path / 'gradebook.db'}"
+
+
+def _export(url, kind, dest, **traits):
+    with Gradebook(url, COURSE) as gb:
+        getattr(lms, f"{kind}ExportPlugin")(to=str(dest), assignment=[], student=[], **traits).export(gb)
+    return list(csv.reader(dest.open(newline="")))
+
+
+def test_a_missing_hand_grade_is_a_blank_grade_not_a_zero_and_the_feedback_says_what_is_to_come(pending_url, tmp_path):
+    canvas = _export(pending_url, "Canvas", tmp_path / "c.csv")
+    assert {r[2]: r[5] for r in canvas[2:]} == {"aiko": "", "kenji": ""}  # Canvas: blank is "no grade"
+    moodle = {r[0]: r for r in _export(pending_url, "Moodle", tmp_path / "m.csv")[1:]}
+    assert moodle["aiko"][2] == ""  # Moodle leaves the grade unset
+    feedback = moodle["aiko"][3]
+    assert "3 points still to be graded by hand" in feedback
+    assert "2 of the 2 points graded so far" in feedback and "q1: 2/2" in feedback
+    assert "q2: to be graded by hand (3 points)" in feedback
+
+
+def test_final_refuses_while_hand_grades_are_missing_naming_each_student_and_question(pending_url, tmp_path, caplog):
+    for kind in ("Canvas", "Moodle"):
+        caplog.clear()
+        with pytest.raises(SystemExit) as stop:
+            _export(pending_url, kind, tmp_path / f"{kind}.csv", final=True)
+        assert stop.value.code == 1
+        errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+        assert "aiko, 01-framing: no hand grade yet for q2 (3 points)" in errors
+        assert "kenji, 01-framing: no hand grade yet for q2 (3 points)" in errors
+        assert not (tmp_path / f"{kind}.csv").exists()
+
+
+def test_a_hand_grade_and_comment_entered_as_the_formgrader_does_reach_both_files(pending_url, tmp_path):
+    with Gradebook(pending_url, COURSE) as gb:  # what the formgrader saves
+        gb.find_grade("q2", "lab", "01-framing", "aiko").manual_score = 2.5
+        gb.find_comment("q2", "lab", "01-framing", "aiko").manual_comment = "Clear argument;\nname a source."
+        gb.db.commit()
+    canvas = _export(pending_url, "Canvas", tmp_path / "c.csv")
+    assert {r[2]: r[5] for r in canvas[2:]} == {"aiko": "4.5", "kenji": ""}
+    moodle = {r[0]: r for r in _export(pending_url, "Moodle", tmp_path / "m.csv")[1:]}
+    assert moodle["aiko"][2] == "4.5"
+    assert moodle["aiko"][3] == "Score: 4.5/5\nq1: 2/2; q2: 2.5/3\nComments: q2: Clear argument; name a source."
+    with pytest.raises(SystemExit):  # kenji still waits
+        _export(pending_url, "Canvas", tmp_path / "final.csv", final=True)
+    with Gradebook(pending_url, COURSE) as gb:
+        lms.CanvasExportPlugin(to=str(tmp_path / "final.csv"), assignment=[], student=["aiko"], final=True).export(gb)
+    assert list(csv.reader((tmp_path / "final.csv").open()))[2][5] == "4.5"
+
+
+def test_the_student_facing_feedback_column_has_no_bookkeeping(toy_root, tmp_path):
+    from course import manifest
+    from course.grading.grade import FAILED, GRADED, MISSING, SKIPPED, GradeRun, SubmissionResult
+    from course.grading.report import write_csv, write_moodle_csv
+
+    m = manifest.load("00-toy", toy_root)
+    results = [SubmissionResult("ana", GRADED, {"q1": 2, "q2": 1}, reason="unchanged since last grading"),
+               SubmissionResult("ben", SKIPPED, reason="not graded in this run (only some students were)"),
+               SubmissionResult("cai", GRADED, {"q1": 2}, reason="sandbox: a worker re-graded it from the cache"),
+               SubmissionResult("dan", FAILED, reason="not a valid notebook: hand in the .ipynb file"),
+               SubmissionResult("eve", MISSING, reason="no submission"),
+               SubmissionResult("fay", FAILED, reason="feedback for fay failed: There was an error (sqlalchemy.orm...)")]
+    run = GradeRun(m, None, results, [], [])
+    rows = list(csv.DictReader(write_moodle_csv(run, tmp_path / "m.csv").open()))
+    shown = [r["Feedback"] for r in rows]
+    assert shown[3] == "not a valid notebook: hand in the .ipynb file" and shown[4] == "no submission"
+    assert "sqlalchemy" not in shown[5] and "could not be graded automatically" in shown[5]
+    for text in shown:
+        assert not [w for w in BOOKKEEPING if w in text.lower()], text
+    notes = [r["note"] for r in csv.DictReader(write_csv(run, tmp_path / "g.csv").open())]
+    assert notes[0] == "unchanged since last grading"  # bookkeeping stays in the instructor's table

@@ -23,7 +23,10 @@ if not _feedback:
     from nbgrader.converters import GenerateFeedback
 
     _feedback = list(GenerateFeedback.class_traits()["preprocessors"].default())
-if "course.grading.steps.StripHiddenTests" not in {f"{s.__module__}.{s.__name__}" for s in _feedback if isinstance(s, type)}:
-    from course.grading.steps import StripHiddenTests
+# It also says at the top how many points are still to be graded by hand, so a pending 0 never reads as final.
+_names = {f"{s.__module__}.{s.__name__}" for s in _feedback if isinstance(s, type)}
+if "course.grading.steps.StripHiddenTests" not in _names or "course.grading.steps.PendingHandGrading" not in _names:
+    from course.grading.steps import PendingHandGrading, StripHiddenTests
 
-    c.GenerateFeedback.preprocessors = [StripHiddenTests, *_feedback]
+    _feedback = [s for s in _feedback if s not in (StripHiddenTests, PendingHandGrading)]
+    c.GenerateFeedback.preprocessors = [StripHiddenTests, *_feedback, PendingHandGrading]
