@@ -10,7 +10,7 @@ from typing import Callable
 from course import manifest as manifests
 from course.authoring import sample
 from course.errors import CourseError
-from course.grading.grade import GRADED, GradeRun, grade_all
+from course.grading.grade import GRADED, GradeRun, grade_all, refresh_feedback
 from course.grading.report import Report, write_report
 from course.grading.workspace import Workspace
 from course.paths import find_root, work_dir
@@ -98,12 +98,15 @@ def hand_grade(run: GradeRun, grade: sample.SampleHandGrade, progress: Callable[
         gb.find_grade(q.graded_cell, notebook, m.id, grade.student).manual_score = score
         gb.find_comment(q.graded_cell, notebook, m.id, grade.student).manual_comment = grade.comment
         gb.db.commit()
-    ws.feedback(m.id, grade.student)
     scores, late, penalty = ws.read_scores(m, grade.student)
     if scores.get(q.id) != score:
         raise CourseError(f"the hand grade of {grade.student}'s {q.id} did not reach the gradebook; report it.")
     row = run.result(grade.student)
     row.scores, row.late_seconds, row.penalty = scores, late, penalty
+    # as course export does: feedback written again from the gradebook, and the row recorded with it
+    failed = refresh_feedback(ws, m, [row], progress=None)
+    if any("could not be written" in n for n in failed):
+        raise CourseError(f"{grade.student}'s feedback could not be written again after the hand grade: {failed[0]}")
     if progress:
         progress(f"Hand-graded {grade.student}'s written answer {q.id} as the formgrader does: {score:g}/{q.points:g}, "
                  f'comment "{grade.comment}"; their feedback was generated again from the gradebook')
