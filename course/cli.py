@@ -292,8 +292,9 @@ def check_cmd(ctx, notebook):
 
 def _print_run(run, rep) -> None:
     click.echo("")
-    click.echo(report.table_text(run))
-    pending, _ = report.hand_grading_lines(run, report.marks(run))
+    by_student = report.marks(run)
+    click.echo(report.table_text(run, by_student))
+    pending, _ = report.hand_grading_lines(run, by_student)
     if not pending.startswith("No hand grading"):
         click.echo(pending)
     if run.notices:

@@ -196,14 +196,16 @@ def write_csv(run: GradeRun, path: Path, by_student: dict[str, lms.Mark] | None 
     return path
 
 
-def table_text(run: GradeRun) -> str:
-    """The grade table as fixed-width text for the terminal."""
+def table_text(run: GradeRun, by_student: dict[str, lms.Mark] | None = None) -> str:
+    """The grade table as fixed-width text for the terminal; a hand grade not given yet shows as ``-``, not 0."""
     qs = [q.id for q in run.manifest.questions]
     manual = {q.id for q in run.manifest.questions if q.by_hand}
+    by_student = marks(run) if by_student is None else by_student
     head = ["student", "status"] + [f"{q}{'*' if q in manual else ''}" for q in qs] + ["total", "late", "note"]
     body = []
     for r in run.results:
-        cells = [r.student, r.status] + [f"{r.scores.get(q, 0):g}" for q in qs]
+        pending = by_student[r.student].pending_questions if r.student in by_student else ()
+        cells = [r.student, r.status] + ["-" if q in pending else f"{r.scores.get(q, 0):g}" for q in qs]
         late = (_late_text(r.late_seconds) if r.late_known else "unknown") + (f", -{r.penalty:g}" if r.penalty else "")
         cells += [f"{r.total:g}/{run.manifest.points:g}", late, r.reason[:70]]
         body.append(cells)
@@ -211,7 +213,7 @@ def table_text(run: GradeRun) -> str:
     lines = ["  ".join(str(x).ljust(w) for x, w in zip(line, widths)).rstrip() for line in [head, *body]]
     lines.insert(1, "  ".join("-" * w for w in widths))
     if manual:
-        lines.append("* graded by hand in the formgrader: 0 until the instructor grades it.")
+        lines.append("* graded by hand in the formgrader; - : not graded by hand yet (pending, not 0).")
     return "\n".join(lines)
 
 

@@ -78,6 +78,9 @@ def test_course_grade_marks_hand_grading_as_pending_in_every_file(graded_toy_cla
     report = (cls.output / "00-toy-report.html").read_text()
     assert "2 points to be graded by hand for 1 student(s)" in report
     assert "2 points to be graded by hand for 1 student(s)" in cls.log  # under the terminal's table too
+    table = {line.split()[0]: line.split() for line in cls.log.splitlines() if line.split()[:1] and "@" in line.split()[0]}
+    assert table[aiko][2:5] == ["2", "1", "-"]  # pending in the terminal's table, not 0
+    assert table["kenji.sato@uni.example.ac.jp"][4] == "0"
     assert f"{aiko}: 2 points to be graded by hand (q3); 3 so far of the 3 points graded, 3/5 of the whole" in report
     feedback = (cls.output / "feedback" / aiko / "00-toy-lab.html").read_text()
     assert "2 points still to be graded by hand" in feedback and "3 of the 3 points graded so far" in feedback
