@@ -20,6 +20,7 @@ comments, the late penalty); the tool's bookkeeping never goes there.
 from __future__ import annotations
 
 import csv
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -164,11 +165,17 @@ def mark_of(submission, names: dict[tuple[str, str], str] | None = None) -> Mark
     score (or "to be graded by hand"), each comment the grader wrote and the late penalty.
     """
     names = names or {}
+    order = {key: i for i, key in enumerate(names)}  # the manifest's order of questions, where given
+
+    def in_order(nb, cell):  # the manifest's order, else q2 before q10
+        return (order.get((nb.name, cell.name), len(order)),
+                [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", cell.name)])
+
     penalty = float(submission.late_submission_penalty or 0.0)
     total = max(0.0, float(submission.score or 0.0) - penalty)
     pending, pending_questions, parts, comments = 0.0, [], [], []
     for nb in sorted(submission.notebooks, key=lambda n: n.name):
-        for g in sorted(nb.grades, key=lambda g: g.name):
+        for g in sorted(nb.grades, key=lambda g: in_order(nb, g)):
             name = names.get((nb.name, g.name), g.name)
             if is_pending(g):
                 pending += float(g.max_score or 0.0)
@@ -176,7 +183,7 @@ def mark_of(submission, names: dict[tuple[str, str], str] | None = None) -> Mark
                 parts.append(f"{name}: to be graded by hand ({float(g.max_score or 0):g} points)")
             else:
                 parts.append(f"{name}: {float(g.score or 0):g}/{float(g.max_score or 0):g}")
-        for c in sorted(nb.comments, key=lambda c: c.name):
+        for c in sorted(nb.comments, key=lambda c: in_order(nb, c)):
             if c.manual_comment and c.manual_comment.strip():
                 name = names.get((nb.name, c.name), c.name)
                 comments.append(f"{name}: {' '.join(c.manual_comment.split())}")

@@ -240,3 +240,16 @@ def test_the_student_facing_feedback_column_has_no_bookkeeping(toy_root, tmp_pat
         assert not [w for w in BOOKKEEPING if w in text.lower()], text
     notes = [r["note"] for r in csv.DictReader(write_csv(run, tmp_path / "g.csv").open())]
     assert notes[0] == "unchanged since last grading"  # bookkeeping stays in the instructor's table
+
+
+def test_the_student_summary_lists_questions_in_the_manifests_order_and_q2_before_q10():
+    from types import SimpleNamespace as NS
+
+    def grade(name, score):
+        return NS(name=name, score=score, max_score=3, auto_score=score, manual_score=None, needs_manual_grade=False)
+
+    nb = NS(name="lab", grades=[grade("q10", 1), grade("q2", 2), grade("q1", 3)], comments=[])
+    sub = NS(notebooks=[nb], late_submission_penalty=0, score=6, max_score=9)
+    assert lms.mark_of(sub).feedback.splitlines()[1] == "q1: 3/3; q2: 2/3; q10: 1/3"
+    ordered = {("lab", "q10"): "first", ("lab", "q1"): "second", ("lab", "q2"): "third"}
+    assert lms.mark_of(sub, ordered).feedback.splitlines()[1] == "first: 1/3; second: 3/3; third: 2/3"
