@@ -29,7 +29,7 @@ from course.errors import CourseError, GradingError, NotebookError
 from course.grading import capacity, downloads
 from course.grading import roster as rosters
 from course.grading.autograde import NOT_EQUAL, grade_notebook
-from course.grading.workspace import Student, Workspace, last_line, links_in, shown_url, sqlite_file
+from course.grading.workspace import Student, Workspace, last_line, links_in, shared_gradebook_engines, shown_url, sqlite_file
 from course.limits import Limits
 from course.paths import find_root
 
@@ -596,15 +596,18 @@ def grade_all(
 
     if not ws.sandboxed and workers > 1 and len(todo) > 1:
         _say(progress, "Grading unsandboxed: one submission at a time (parallel workers grade only in sandboxes)")
-    if ws.sandboxed and workers > 1 and len(todo) > 1:
-        _say(progress, f"Executing {len(todo)} submissions in sandboxes, {workers} at a time; grades are written as each one finishes")
-        # This process alone writes the gradebook, one student at a time, while the workers run the next ones.
-        for sid, info in execute_stream(ws, manifest.id, todo, replay, workers=workers, progress=progress):
-            grade_one(sid, info.get("seconds", 0.0))
-    rest = [sid for sid in todo if sid not in rows]  # all of them when serial; a worker's failures otherwise
-    for i, sid in enumerate(rest):
-        _say(progress, f"[{i + 1}/{len(rest)}] autograding {sid}")
-        grade_one(sid)
+    # one SQLAlchemy engine per gradebook for the whole batch, not several per submission
+    with shared_gradebook_engines():
+        if ws.sandboxed and workers > 1 and len(todo) > 1:
+            _say(progress, f"Executing {len(todo)} submissions in sandboxes, {workers} at a time; "
+                           "grades are written as each one finishes")
+            # This process alone writes the gradebook, one student at a time, while the workers run the next ones.
+            for sid, info in execute_stream(ws, manifest.id, todo, replay, workers=workers, progress=progress):
+                grade_one(sid, info.get("seconds", 0.0))
+        rest = [sid for sid in todo if sid not in rows]  # all of them when serial; a worker's failures otherwise
+        for i, sid in enumerate(rest):
+            _say(progress, f"[{i + 1}/{len(rest)}] autograding {sid}")
+            grade_one(sid)
 
     results = []
     stale = []
