@@ -145,25 +145,6 @@ def demo_cmd(ctx, assignment_id, output):
     click.echo(f"\nDemo finished in {time.perf_counter() - started:.0f} s.")
 
 
-def _progress_saying_workers(ctx: click.Context):
-    """``_progress``, saying first why the batch runs as many workers as it does (unless --workers chose it).
-
-    Said with the first progress line, so a command that stops on bad input still prints one line only.
-    """
-    if ctx.get_parameter_source("workers") is not click.core.ParameterSource.DEFAULT:
-        return _progress
-    from course.grading import capacity
-
-    unsaid = [f"{capacity.workers_here().reason} (choose with --workers N)"]
-
-    def progress(message: str) -> None:
-        while unsaid:
-            _progress(unsaid.pop())
-        _progress(message)
-
-    return progress
-
-
 @cli.command("grade")
 @click.argument("assignment_id")
 @click.option("--roster", type=click.Path(dir_okay=False, path_type=Path), required=True,
@@ -173,8 +154,9 @@ def _progress_saying_workers(ctx: click.Context):
 @click.option("--encoding", "roster_encoding", default=None, metavar="NAME",
               help="The roster's encoding (default: detected; UTF-8, Shift_JIS/cp932 or cp1252).")
 @click.option("--no-collect", is_flag=True, help="Do not collect from the nbgrader exchange.")
-@click.option("--workers", type=click.IntRange(1, 256), default=grade.DEFAULT_WORKERS, show_default=True,
-              help="Submissions executed at once (each in its own sandbox).")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Submissions executed at once, each in its own sandbox [default: as many as this machine's CPU and "
+                   "memory limits hold with the assignment's run limits; the first line says which limit chose].")
 @click.option("--regrade", is_flag=True, help="Grade again submissions already graded and unchanged.")
 @click.option("--student", "only", multiple=True,
               help="Grade this student again, even if unchanged (repeat for more); every other row stays as last recorded.")
@@ -197,7 +179,7 @@ def grade_cmd(ctx, assignment_id, roster, submissions, roster_encoding, no_colle
         click.echo("WARNING: grading unsandboxed: every submission runs with your rights.", err=True)
     run = grade.grade_all(assignment_id, roster=roster, submissions=submissions, collect=not no_collect,
                           sandboxed=not unsandboxed, engine=engine, workers=workers, regrade=regrade, only=list(only) or None,
-                          root=ctx.obj["root"], progress=_progress_saying_workers(ctx), roster_encoding=roster_encoding)
+                          root=ctx.obj["root"], progress=_progress, roster_encoding=roster_encoding)
     out = output or work_dir(find_root(ctx.obj["root"])) / "grades" / assignment_id
     rep = report.write_report(run, out, final=final)
     _print_run(run, rep)
@@ -236,8 +218,9 @@ def export_cmd(ctx, assignment_id, roster, output):
 @click.option("--student", "only", multiple=True, help="Autograde only this student (repeat for more).")
 @click.option("--submissions", type=click.Path(path_type=Path), default=None,
               help="Also take these submissions: a folder or .zip, one sub-folder per student id, or Canvas's or Moodle's download.")
-@click.option("--workers", type=click.IntRange(1, 256), default=grade.DEFAULT_WORKERS, show_default=True,
-              help="Submissions executed at once (each in its own sandbox).")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Submissions executed at once, each in its own sandbox [default: as many as this machine's CPU and "
+                   "memory limits hold with the assignment's run limits; the first line says which limit chose].")
 @click.option("--force", is_flag=True, help="Grade again submissions that were already autograded (as nbgrader's --force).")
 @click.option("--engine", type=click.Choice([e for e in ENGINES if e != "local"]), default="zygote", show_default=True,
               envvar="COURSE_ENGINE", show_envvar=True,
@@ -251,7 +234,7 @@ def autograde_cmd(ctx, assignment_id, course_dir, only, submissions, workers, fo
     from course.grading import dropin
 
     run = dropin.autograde(assignment_id, course=course_dir, students=list(only) or None, submissions=submissions,
-                           workers=workers, force=force, engine=engine, progress=_progress_saying_workers(ctx))
+                           workers=workers, force=force, engine=engine, progress=_progress)
     click.echo(f"\n{'student':<20} {'status':<8} {'score':>12}  notes")
     for row in run.rows:
         score = f"{row.score:g} / {row.max_score:g}" if row.status == grade.GRADED else "-"

@@ -80,3 +80,12 @@ def workers_here(limits: Limits = Limits(), *, root: Path = cgroups.ROOT, self_c
     value, why = min(bounds, key=lambda b: b[0])
     workers = max(1, math.floor(value))
     return Capacity(workers, f"{workers} worker{'s' if workers != 1 else ''}: {why}")
+
+
+def choose(workers: int | None, limits: Limits) -> tuple[int, str | None]:
+    """The workers a batch runs: ``workers`` when the instructor chose them, else :func:`workers_here` sized to
+    the assignment's own ``limits``; and the line that says why (``None`` when the instructor chose)."""
+    if workers is not None:
+        return workers, None
+    here = workers_here(limits)
+    return here.workers, f"{here.reason} (choose with --workers N)"

@@ -20,7 +20,7 @@ from typing import Callable
 from course import notebooks as nbs
 from course.errors import CourseError
 from course.grading import autograde as core
-from course.grading import downloads
+from course.grading import capacity, downloads
 from course.grading import grade as batch
 from course.grading.workspace import Student, Workspace, last_line, links_in, shared_gradebook_engines
 
@@ -102,7 +102,7 @@ def autograde(
     course: Path | str = ".",
     students: list[str] | None = None,
     submissions: Path | str | None = None,
-    workers: int = batch.DEFAULT_WORKERS,
+    workers: int | None = None,
     force: bool = False,
     engine: str = "zygote",
     progress: Callable[[str], None] | None = print,
@@ -115,6 +115,8 @@ def autograde(
             ``<folder>/<student id>/<files>`` (or ``<folder>/<student id>/<assignment>/<files>``), or
             Canvas's or Moodle's download (students found by the gradebook's lms_user_id or name), copied into ``submitted/`` first;
             symbolic links are copied as links, never followed, and graded as that student's problem.
+        workers: submissions executed at once; default: as many as this process's CPU and memory limits
+            hold with the course's run limits (``capacity.choose``).
         force: grade again submissions that already have an ``autograded/`` folder (nbgrader's ``--force``).
 
     Raises:
@@ -137,6 +139,9 @@ def autograde(
             except MissingEntry:
                 raise CourseError(f"{assignment} is not in the gradebook: run nbgrader generate_assignment {assignment} "
                                   "first, as nbgrader autograde needs too.") from None
+        workers, why = capacity.choose(workers, ws.limits)
+        if why:
+            _say(progress, why)
         if submissions is not None:
             with ws.gradebook() as gb:  # Canvas and Moodle downloads name the student by the gradebook's lms_user_id or name
                 known = [Student(s.id, s.first_name or "", s.last_name or "", s.email or "", getattr(s, "lms_user_id", "") or "")

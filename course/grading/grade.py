@@ -33,7 +33,7 @@ from course.grading.workspace import Student, Workspace, last_line, links_in, sh
 from course.limits import Limits
 from course.paths import find_root
 
-DEFAULT_WORKERS = capacity.workers_here().workers  # the CPUs and memory this process may use, and why: capacity.py
+DEFAULT_WORKERS = capacity.workers_here().workers  # with the default limits; a batch sizes itself to its own (capacity.choose)
 
 GRADED = "graded"
 FAILED = "failed"
@@ -489,7 +489,7 @@ def grade_all(
     collect: bool = True,
     sandboxed: bool = True,
     engine: str = "zygote",
-    workers: int = DEFAULT_WORKERS,
+    workers: int | None = None,
     regrade: bool = False,
     only: list[str] | None = None,
     root: Path | None = None,
@@ -511,7 +511,8 @@ def grade_all(
         engine: how sandboxed runs start (``course.grading.engine``): ``zygote`` (pre-loaded,
             the default) or ``fresh`` (a new sandbox and kernel per run). Ignored when a
             ``workspace`` is given (it has its own).
-        workers: how many submissions to execute at once (sandboxed grading only).
+        workers: how many submissions to execute at once (sandboxed grading only); default: as many as
+            this process's CPU and memory limits hold with the assignment's run limits (``capacity.choose``).
         regrade: grade again submissions already graded (default: only new or changed
             ones, so that a batch stopped half-way resumes where it stopped).
         only: grade (again, even if unchanged) only these student ids; everyone else's row is
@@ -540,6 +541,9 @@ def grade_all(
     ws = workspace or Workspace.for_manifest(manifest, repo=root, sandboxed=sandboxed, engine=engine)
     notices: list[str] = []
 
+    workers, why = capacity.choose(workers, ws.limits)
+    if why and ws.sandboxed:
+        _say(progress, why)
     _say(progress, f"Preparing {manifest.id} for {len(students)} students in {ws.root}")
     ws.sync(manifest, students)
     ws.generate(manifest)

@@ -29,9 +29,12 @@ def _meta(cell, grade_id, solution, grade, points=None):
     return cell
 
 
-def test_a_solution_the_sandbox_cannot_grade_equally_is_refused_before_any_student(tmp_path):
+def test_a_solution_the_sandbox_cannot_grade_equally_is_refused_before_any_student(tmp_path, monkeypatch):
     course = tmp_path / "course"
     (course / "source" / "lam").mkdir(parents=True)
+    # The course's own run limit sizes the batch: two 3000 MB runs per worker in 6.5 GiB leave room for one.
+    (course / "nbgrader_config.py").write_text("c = get_config()\nc.SandboxedExecute.memory_mb = 3000\n")
+    monkeypatch.setenv("MEM_LIMIT", str((512 + 2 * 3000 + 100) * 2**20))
     answer = _meta(new_code_cell("def apply(f, x):\n    ### BEGIN SOLUTION\n    return f(x)\n    ### END SOLUTION"),
                    "apply", True, False)
     test = _meta(new_code_cell("assert apply(lambda v: v + 1, 1) == 2"), "test_apply", False, True, 1)
@@ -40,8 +43,10 @@ def test_a_solution_the_sandbox_cannot_grade_equally_is_refused_before_any_stude
     (course / "submitted" / "s1" / "lam").mkdir(parents=True)
     nbformat.write(nbformat.read(course / "source" / "lam" / "lam.ipynb", as_version=4),
                    course / "submitted" / "s1" / "lam" / "lam.ipynb")
-    done = run(["course", "autograde", "lam", "--workers", "1"], cwd=course, check=False)
+    done = run(["course", "autograde", "lam"], cwd=course, check=False)
     assert done.returncode == 1, done.stdout + done.stderr
+    said = done.stderr.splitlines()[0]
+    assert said.startswith("  … 1 worker") and "each worker needs 5.9 GiB" in said and "--workers N" in said, done.stderr
     lines = [line for line in done.stderr.splitlines() if line.startswith("error:")]
     assert len(lines) == 1 and "lam.ipynb, cell test_apply" in lines[0] and "cannot be passed" in lines[0], done.stderr
     assert not (course / "autograded").exists()  # nobody was graded
