@@ -190,3 +190,25 @@ def test_scan_names_each_leaking_file_and_exits_1(tmp_path, capsys):
 def test_bundle_refuses_a_folder_inside_the_repository():
     with pytest.raises(CourseError, match="inside the course repository"):
         bundle.write_student(REPO / "my-bundle", REPO)
+
+
+def test_the_image_copies_exactly_the_student_files_each_to_its_own_place():
+    """Defence in depth beside .dockerignore: the Dockerfile names each public entry; a new COPY of `.`,
+    of source/ or of anything not in STUDENT_FILES fails here."""
+    import shlex
+
+    dest = "/srv/social-design-lab/"
+    copied = {}
+    for line in (REPO / DOCKERFILE).read_text().splitlines():
+        if not line.split() or line.split()[0].upper() not in ("COPY", "ADD"):
+            continue
+        words = shlex.split(line, comments=True)
+        assert words[0].upper() == "COPY", f"ADD fetches and unpacks: use COPY ({line})"
+        *sources, target = [w for w in words[1:] if not w.startswith("--")]
+        for src in sources:
+            assert src not in copied, f"{src} copied twice"
+            # a folder lands as itself, a file in its own folder: the image's tree is the bundle's tree
+            expected = dest + src if src.endswith("/") else dest + (src.rpartition("/")[0] + "/" if "/" in src else "")
+            assert target == expected, f"COPY {src} goes to {target}, not {expected}"
+            copied[src] = target
+    assert sorted(copied) == sorted(bundle.STUDENT_FILES)
