@@ -31,20 +31,10 @@ from traitlets import Bool
 
 from course import manifest as manifests
 from course.errors import CourseError
+from course.grading.roster import Student
 from course.paths import find_root
 
 NO_SUBMISSION = "no submission"
-
-
-@dataclass(frozen=True)
-class Person:
-    """A student as the LMS files name them."""
-
-    id: str
-    first_name: str = ""
-    last_name: str = ""
-    email: str = ""
-    lms_user_id: str = ""  # the LMS's own user ID (Canvas's "ID"), when the roster gives one
 
 
 @dataclass(frozen=True)
@@ -91,7 +81,7 @@ def canvas_header(item: Item) -> str:
     return f"{item.title} ({item.id})" if item.title and item.title != item.id else item.id
 
 
-def write_canvas(path: Path, people: list[Person], items: list[Item], marks: dict[tuple[str, str], Mark]) -> Path:
+def write_canvas(path: Path, people: list[Student], items: list[Item], marks: dict[tuple[str, str], Mark]) -> Path:
     """Canvas gradebook import: Student, ID, SIS User ID, SIS Login ID, Section, then one column per assignment.
 
     ``marks`` maps ``(student id, assignment id)`` to the mark; a student without one gets 0.
@@ -108,7 +98,7 @@ def write_canvas(path: Path, people: list[Person], items: list[Item], marks: dic
     return Path(path)
 
 
-def write_moodle(path: Path, people: list[Person], items: list[Item], marks: dict[tuple[str, str], Mark]) -> Path:
+def write_moodle(path: Path, people: list[Student], items: list[Item], marks: dict[tuple[str, str], Mark]) -> Path:
     """Moodle "Import grades from CSV": ID number, Email address, then each assignment's grade and feedback.
 
     Users are mapped by ID number (or e-mail). A "User ID" column (the LMS's own user ID) is
@@ -198,7 +188,7 @@ def mark_of(submission, names: dict[tuple[str, str], str] | None = None) -> Mark
     return Mark(total, "\n".join(line for line in lines if line), pending, tuple(pending_questions))
 
 
-def from_gradebook(gradebook, assignments: list[str] = (), students: list[str] = ()) -> tuple[list[Person], list[Item], dict]:
+def from_gradebook(gradebook, assignments: list[str] = (), students: list[str] = ()) -> tuple[list[Student], list[Item], dict]:
     """People, assignments and marks as an nbgrader gradebook has them now (manual grades included).
 
     Args:
@@ -216,7 +206,7 @@ def from_gradebook(gradebook, assignments: list[str] = (), students: list[str] =
                               f"(nbgrader db {what} list shows them).")
     items = [Item(a.name, _title(a.name), float(a.max_score or 0.0)) for a in known_items.values()
              if not assignments or a.name in assignments]
-    people = [Person(s.id, s.first_name or "", s.last_name or "", s.email or "", s.lms_user_id or "")
+    people = [Student(s.id, s.first_name or "", s.last_name or "", s.email or "", s.lms_user_id or "")
               for s in known_people.values() if not students or s.id in students]
     marks = {}
     for item in items:
@@ -230,14 +220,14 @@ def from_gradebook(gradebook, assignments: list[str] = (), students: list[str] =
     return people, items, marks
 
 
-def missing_hand_grades(people: list[Person], items: list[Item], marks: dict) -> list[str]:
+def missing_hand_grades(people: list[Student], items: list[Item], marks: dict) -> list[str]:
     """One line for each student and assignment still waiting for a hand grade, naming the questions."""
     return [f"{p.id}, {i.id}: no hand grade yet for {', '.join(m.pending_questions)} ({m.pending:g} points)"
             for i in items for p in people
             if (m := marks.get((p.id, i.id))) is not None and not m.final]
 
 
-def refuse_unless_final(people: list[Person], items: list[Item], marks: dict) -> None:
+def refuse_unless_final(people: list[Student], items: list[Item], marks: dict) -> None:
     """Raise a CourseError listing, one line each, every hand grade still missing (nothing when there is none)."""
     missing = missing_hand_grades(people, items, marks)
     if missing:

@@ -131,14 +131,14 @@ def student_reason(reason: str) -> str:
     return reason
 
 
-def _lms_table(run: GradeRun) -> tuple[list[lms.Person], list[lms.Item], dict]:
+def _lms_table(run: GradeRun) -> tuple[list[lms.Student], list[lms.Item], dict]:
     """The run as the LMS writers take it: every student on the roster, this assignment, each mark (``marks``)."""
     people = {s.id: s for s in run.students}
     rows = []
     for r in run.results:
         s = people.get(r.student)
-        rows.append(lms.Person(r.student, s.first_name, s.last_name, s.email, getattr(s, "lms_user_id", ""))
-                    if s else lms.Person(r.student))
+        rows.append(lms.Student(r.student, s.first_name, s.last_name, s.email, getattr(s, "lms_user_id", ""))
+                    if s else lms.Student(r.student))
     item = lms.Item(run.manifest.id, run.manifest.title, run.manifest.points)
     return rows, [item], {(sid, item.id): mark for sid, mark in marks(run).items()}
 

@@ -5,11 +5,23 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 from course.errors import RosterError
-from course.grading.workspace import Student
+
+
+@dataclass(frozen=True)
+class Student:
+    """A student as the roster, the gradebook and the LMS files name them."""
+
+    id: str
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    lms_user_id: str = ""  # the student's id in the LMS (Canvas's user ID), for the grade exports
+
 
 COLUMNS = ("id", "first_name", "last_name", "email", "lms_user_id")
 #: nbgrader's gradebook keeps a student id in 128 characters (a PostgreSQL server enforces it).

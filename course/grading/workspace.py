@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import sqlite3
-from dataclasses import dataclass
 from pathlib import Path
 
 from traitlets.config import Config
@@ -25,22 +24,12 @@ from traitlets.config.loader import PyFileConfigLoader
 from course.errors import CourseError, GradingError
 from course.grading import engine as engines
 from course.grading import sandbox, steps
+from course.grading.roster import Student  # noqa: F401  (imported from here by most of the grader)
 from course.limits import Limits
 from course.manifest import Manifest
 from course.paths import find_root, use_this_environment
 
 CONFIG_FILE = "nbgrader_config.py"
-
-
-@dataclass(frozen=True)
-class Student:
-    """A student as the gradebook knows them."""
-
-    id: str
-    first_name: str = ""
-    last_name: str = ""
-    email: str = ""
-    lms_user_id: str = ""  # the student's id in the LMS (Canvas's user ID), for the grade exports
 
 
 def load_config(repo: Path) -> Config:
