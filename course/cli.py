@@ -78,10 +78,16 @@ def release_cmd(ctx, assignment_id, check, to_exchange):
 @cli.command("validate")
 @click.argument("assignment_id", required=False)
 @click.option("--no-round-trip", is_flag=True, help="Only run the notebooks; skip the nbgrader grading check.")
+@click.option("--mistakes", is_flag=True,
+              help="Only say which test catches each question's plausible mistake (the manifest's wrong: answer): "
+                   "a visible test, the hidden tests only, or none.")
 @click.pass_context
-def validate_cmd(ctx, assignment_id, no_round_trip):
+def validate_cmd(ctx, assignment_id, no_round_trip, mistakes):
     """Run source notebooks under every parameter set; prove the solution scores full and the blank scores zero."""
     for aid in _ids(ctx.obj["root"], assignment_id):
+        if mistakes:
+            click.echo(validate.mistakes_summary(aid, validate.mistakes(aid, root=ctx.obj["root"], progress=_progress)))
+            continue
         click.echo(validate.validate(aid, root=ctx.obj["root"], round_trip=not no_round_trip, progress=_progress).summary())
 
 

@@ -152,3 +152,76 @@ def _judge(manifest, kind: str, pset: str, scores: dict[str, float], result: Val
             result.problems.append(f"{cell}: the manifest's wrong answer still earns {got:g}/{q.points:g}")
         elif kind == sample.ALTERNATIVE and got < q.points:
             result.problems.append(f"{cell}: the manifest's alternative answer scores only {got:g}/{q.points:g}")
+
+
+VISIBLE, HIDDEN_ONLY, NOT_CAUGHT = "visible test", "hidden tests only", "not caught"
+
+
+@dataclass(frozen=True)
+class Catch:
+    """What catches one of the manifest's plausible mistakes when a student makes only that one."""
+
+    question: str
+    by: str  # VISIBLE, HIDDEN_ONLY or NOT_CAUGHT
+    message: str  # the visible test's message a student sees ("" otherwise)
+
+
+def mistakes(assignment_id: str, *, root: Path | None = None,
+             progress: Callable[[str], None] | None = print) -> list[Catch]:
+    """For every autograded question with a ``wrong:`` answer, which test catches it: a visible test (the
+    student learns it before submitting, from ``check()`` or ``course check``), the hidden tests only, or none.
+
+    Each mistake is made alone, in a notebook where every other question has its solution, and graded as
+    ``course check`` grades it (the released notebook's visible tests, then the hidden ones, in the sandbox
+    where the machine has one); the pre-loaded runs are shared between the questions.
+
+    Raises:
+        CourseError: the assignment has no ``source/`` here (the hidden tests are needed to tell).
+    """
+    from course.grading import engine as engines
+    from course.grading.autograde import grade_notebook
+    from course.grading.selfcheck import HIDDEN_MESSAGE, PASSED, _prepare, _sandbox_available, _verdict, guard_hidden
+
+    root = find_root(root)
+    manifest = manifests.load(assignment_id, root)
+    manifests.check_notebooks(manifest, root)
+    if not manifest.source_dir(root).is_dir():
+        raise CourseError(f"no source/{manifest.id} here: run this in the instructor's clone of the course.")
+    limits = Limits.for_manifest(manifest, configured_limits(load_config(root)))
+    autos = [q for q in manifest.questions if q.kind == "auto" and q.wrong]
+    engine = engines.make("local" if _sandbox_available() else "zygote")
+    found = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="course-mistakes-") as tmp:
+            for q in autos:
+                answers = {other.id: sample.SOLUTION for other in manifest.questions if other.kind == "auto"}
+                answers[q.id] = sample.WRONG
+                folder = sample.build_submission(manifest, manifest.source_dir(root), manifest.release_dir(root),
+                                                 Path(tmp) / q.id, answers)
+                source = nbs.read(manifest.source_dir(root) / q.notebook)
+                guarded = nbs.read(manifest.source_dir(root) / q.notebook)
+                for cell in guarded.cells:
+                    if nbs.is_test_cell(cell):
+                        cell.source = guard_hidden(cell.source)
+                _say(progress, f"{q.id}: grading its plausible mistake alone")
+                graded, _ = grade_notebook(_prepare(nbs.read(folder / q.notebook), source), guarded, limits, engine)
+                cell = next((c for c in graded.cells if nbs.grade_id(c) == q.graded_cell), None)
+                status, message = _verdict(cell) if cell is not None else ("failed", "its test cell is missing")
+                if status == PASSED:
+                    found.append(Catch(q.id, NOT_CAUGHT, ""))
+                elif message == HIDDEN_MESSAGE:
+                    found.append(Catch(q.id, HIDDEN_ONLY, ""))
+                else:
+                    found.append(Catch(q.id, VISIBLE, message))
+    finally:
+        engine.close()
+    return found
+
+
+def mistakes_summary(assignment_id: str, catches: list[Catch]) -> str:
+    """The table ``course validate --mistakes`` prints, with the count a closing note quotes."""
+    seen = sum(c.by == VISIBLE for c in catches)
+    lines = [f"{assignment_id}: {seen} of {len(catches)} plausible mistakes fail a visible test"]
+    for c in catches:
+        lines.append(f"  {c.question:<6} {c.by:<18} {c.message}")
+    return "\n".join(lines)
