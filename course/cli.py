@@ -13,7 +13,7 @@ import click
 from course import manifest
 from course.authoring import demo, validate
 from course.authoring import release as releasing
-from course.errors import CourseError
+from course.errors import CourseError, ValidationError
 from course.grading import grade, report
 from course.grading.engine import ENGINES
 
@@ -84,10 +84,17 @@ def release_cmd(ctx, assignment_id, check, to_exchange):
 @click.pass_context
 def validate_cmd(ctx, assignment_id, no_round_trip, mistakes):
     """Run source notebooks under every parameter set; prove the solution scores full and the blank scores zero."""
+    if mistakes:  # every assignment's table, then every problem
+        problems = []
+        for aid in _ids(ctx.obj["root"], assignment_id):
+            catches = validate.mistakes(aid, root=ctx.obj["root"], progress=_progress)
+            click.echo(validate.mistakes_summary(aid, catches))
+            problems += [f"{aid} {p}" for p in validate.mistake_problems(manifest.load(aid, ctx.obj["root"]), catches)]
+        if problems:
+            raise ValidationError(f"{len(problems)} problem(s) with plausible mistakes (docs/AUTHORING.md, section 1):\n  - "
+                                  + "\n  - ".join(problems))
+        return
     for aid in _ids(ctx.obj["root"], assignment_id):
-        if mistakes:
-            click.echo(validate.mistakes_summary(aid, validate.mistakes(aid, root=ctx.obj["root"], progress=_progress)))
-            continue
         click.echo(validate.validate(aid, root=ctx.obj["root"], round_trip=not no_round_trip, progress=_progress).summary())
 
 

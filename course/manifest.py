@@ -7,7 +7,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 
@@ -25,6 +25,19 @@ KINDS = ("auto", "manual", "task")
 ANSWER_KEYS = ("wrong", "alternative")
 
 
+#: Plausible mistakes each autograded question should list, each failing a visible test (``course validate --mistakes``).
+MIN_MISTAKES = 3
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A plausible wrong answer: code that replaces the solution, and must lose the question's points."""
+
+    answer: str
+    name: str = ""  # what the student got wrong, in a few words ("mean instead of median")
+    hidden_only: str = ""  # why no visible test may catch it (its detection needs a secret value); "" if one must
+
+
 @dataclass(frozen=True)
 class Question:
     """One graded question: an autograded answer with its tests, a written answer, or an nbgrader task (graded by hand)."""
@@ -33,9 +46,14 @@ class Question:
     notebook: str
     kind: str
     points: float
-    wrong: str | None = None
+    mistakes: tuple[Mistake, ...] = ()
     alternative: str | None = None
     hints: tuple[str, ...] = ()  # for self-learners, from a gentle nudge to nearly the answer
+
+    @property
+    def wrong(self) -> str | None:
+        """The first plausible mistake's code (the one the sample class and the round trip use)."""
+        return self.mistakes[0].answer if self.mistakes else None
 
     @property
     def answer_cell(self) -> str:
@@ -288,14 +306,14 @@ def parse(data: Any, path: Path = Path("<manifest>"), expected_id: str | None = 
             notebook = graded_names[0]
         if notebook not in graded_names:
             raise fail(f"{qid} notebook {notebook!r} is not one of the graded notebooks ({', '.join(graded_names) or 'none'}).")
-        for key in ("wrong", "alternative"):
-            if key in entry and not isinstance(entry[key], str):
-                raise fail(f"{qid} {key} must be code written as a block (use |).")
+        if "alternative" in entry and not isinstance(entry["alternative"], str):
+            raise fail(f"{qid} alternative must be code written as a block (use |).")
+        mistakes = _mistakes(entry.get("wrong"), qid, fail)
         hints = entry.get("hints") or []
         if not isinstance(hints, list) or not all(isinstance(h, str) and h.strip() for h in hints):
             raise fail(f"{qid} hints must be a list of sentences, from a gentle nudge to nearly the answer.")
         questions.append(
-            Question(id=qid, notebook=notebook, kind=kind, points=points, wrong=entry.get("wrong"),
+            Question(id=qid, notebook=notebook, kind=kind, points=points, mistakes=mistakes,
                      alternative=entry.get("alternative"), hints=tuple(h.strip() for h in hints))
         )
     ids = [q.id for q in questions]
@@ -435,3 +453,24 @@ def _due(value: Any, fail) -> dt.datetime:
     if due.tzinfo is None:
         raise fail(f'due "{value}" has no time zone. Add the UTC offset, e.g. "+09:00".')
     return due
+
+
+def _mistakes(wrong: Any, qid: str, fail: Callable[[str], Exception]) -> tuple[Mistake, ...]:
+    """A question's ``wrong:``: one block of code, or a list of them, each a block or
+    ``{answer: |, name: "...", hidden_only: "why no visible test may catch it"}``."""
+    if wrong is None:
+        return ()
+    items = wrong if isinstance(wrong, list) else [wrong]
+    found = []
+    for item in items:
+        if isinstance(item, str) and item.strip():
+            found.append(Mistake(item))
+            continue
+        if isinstance(item, dict) and isinstance(item.get("answer"), str) and item["answer"].strip() \
+                and not set(item) - {"answer", "name", "hidden_only"} \
+                and all(isinstance(item.get(k, ""), str) for k in ("name", "hidden_only")):
+            found.append(Mistake(item["answer"], item.get("name", "").strip(), item.get("hidden_only", "").strip()))
+            continue
+        raise fail(f"{qid} wrong must be code written as a block (use |), or a list of them, each a block or "
+                   "{answer: |, name: ..., hidden_only: why no visible test may catch it}.")
+    return tuple(found)

@@ -124,7 +124,7 @@ def secret_lines(root: Path | str | None = None) -> set[str]:
                     found.update(line.strip() for line in body.splitlines())
     for aid in manifests.available(root):
         for q in manifests.load(aid, root).questions:
-            for text in (q.wrong, q.alternative):
+            for text in (*(m.answer for m in q.mistakes), q.alternative):
                 found.update(line.strip() for line in (text or "").splitlines())
     return {line for line in found - released if len(line) >= _MIN_SECRET}
 

@@ -162,22 +162,38 @@ class Catch:
     """What catches one of the manifest's plausible mistakes when a student makes only that one."""
 
     question: str
+    number: int  # 1 for the question's first mistake
+    mistake: manifests.Mistake
     by: str  # VISIBLE, HIDDEN_ONLY or NOT_CAUGHT
     message: str  # the visible test's message a student sees ("" otherwise)
+
+    @property
+    def problem(self) -> str:
+        """Why this breaks the rule ("" if it does not): every mistake loses its points, and a visible test
+        names it unless the manifest says why only a hidden one may (``hidden_only``)."""
+        label = f"{self.question} mistake {self.number}" + (f" ({self.mistake.name})" if self.mistake.name else "")
+        if self.by == NOT_CAUGHT:
+            return f"{label} passes every test and keeps its points: add a test that catches it"
+        if self.by == HIDDEN_ONLY and not self.mistake.hidden_only:
+            return (f"{label} passes every visible test: add one whose message names the mistake, or give "
+                    "hidden_only: and why only a hidden test may catch it")
+        return ""
 
 
 def mistakes(assignment_id: str, *, root: Path | None = None,
              progress: Callable[[str], None] | None = print) -> list[Catch]:
-    """For every autograded question with a ``wrong:`` answer, which test catches it: a visible test (the
+    """For every plausible mistake the manifest lists (``wrong:``), which test catches it: a visible test (the
     student learns it before submitting, from ``check()`` or ``course check``), the hidden tests only, or none.
 
     Each mistake is made alone, in a notebook where every other question has its solution, and graded as
     ``course check`` grades it (the released notebook's visible tests, then the hidden ones, in the sandbox
-    where the machine has one); the pre-loaded runs are shared between the questions.
+    where the machine has one); the pre-loaded runs are shared between the mistakes.
 
     Raises:
         CourseError: the assignment has no ``source/`` here (the hidden tests are needed to tell).
     """
+    import dataclasses
+
     from course.grading import engine as engines
     from course.grading.autograde import grade_notebook
     from course.grading.selfcheck import HIDDEN_MESSAGE, PASSED, _prepare, _sandbox_available, _verdict, guard_hidden
@@ -188,34 +204,42 @@ def mistakes(assignment_id: str, *, root: Path | None = None,
     if not manifest.source_dir(root).is_dir():
         raise CourseError(f"no source/{manifest.id} here: run this in the instructor's clone of the course.")
     limits = Limits.for_manifest(manifest, configured_limits(load_config(root)))
-    autos = [q for q in manifest.questions if q.kind == "auto" and q.wrong]
+    solutions = {q.id: sample.SOLUTION for q in manifest.questions if q.kind == "auto"}
     engine = engines.make("local" if _sandbox_available() else "zygote")
     found = []
     try:
         with tempfile.TemporaryDirectory(prefix="course-mistakes-") as tmp:
-            for q in autos:
-                answers = {other.id: sample.SOLUTION for other in manifest.questions if other.kind == "auto"}
-                answers[q.id] = sample.WRONG
-                folder = sample.build_submission(manifest, manifest.source_dir(root), manifest.release_dir(root),
-                                                 Path(tmp) / q.id, answers)
+            for q in manifest.questions:
+                if q.kind != "auto":
+                    continue
                 source = nbs.read(manifest.source_dir(root) / q.notebook)
                 guarded = nbs.read(manifest.source_dir(root) / q.notebook)
                 for cell in guarded.cells:
                     if nbs.is_test_cell(cell):
                         cell.source = guard_hidden(cell.source)
-                _say(progress, f"{q.id}: grading its plausible mistake alone")
-                graded, _ = grade_notebook(_prepare(nbs.read(folder / q.notebook), source), guarded, limits, engine)
-                cell = next((c for c in graded.cells if nbs.grade_id(c) == q.graded_cell), None)
-                status, message = _verdict(cell) if cell is not None else ("failed", "its test cell is missing")
-                if status == PASSED:
-                    found.append(Catch(q.id, NOT_CAUGHT, ""))
-                elif message == HIDDEN_MESSAGE:
-                    found.append(Catch(q.id, HIDDEN_ONLY, ""))
-                else:
-                    found.append(Catch(q.id, VISIBLE, message))
+                for n, mistake in enumerate(q.mistakes, 1):
+                    alone = dataclasses.replace(manifest, questions=tuple(
+                        dataclasses.replace(other, mistakes=(mistake,)) if other.id == q.id else other
+                        for other in manifest.questions))
+                    folder = sample.build_submission(alone, manifest.source_dir(root), manifest.release_dir(root),
+                                                     Path(tmp) / f"{q.id}-{n}", {**solutions, q.id: sample.WRONG})
+                    _say(progress, f"{q.id}: grading plausible mistake {n} alone")
+                    graded, _ = grade_notebook(_prepare(nbs.read(folder / q.notebook), source), guarded, limits, engine)
+                    cell = next((c for c in graded.cells if nbs.grade_id(c) == q.graded_cell), None)
+                    status, message = _verdict(cell) if cell is not None else ("failed", "its test cell is missing")
+                    by = NOT_CAUGHT if status == PASSED else HIDDEN_ONLY if message == HIDDEN_MESSAGE else VISIBLE
+                    found.append(Catch(q.id, n, mistake, by, message if by == VISIBLE else ""))
     finally:
         engine.close()
     return found
+
+
+def mistake_problems(manifest: manifests.Manifest, catches: list[Catch]) -> list[str]:
+    """Every break of the rule: too few mistakes listed for a question, or one no visible test names."""
+    problems = [f"{q.id} lists {len(q.mistakes)} plausible mistake(s): list at least {manifests.MIN_MISTAKES} "
+                f"(typical student errors) in source/{manifest.id}.yml"
+                for q in manifest.questions if q.kind == "auto" and len(q.mistakes) < manifests.MIN_MISTAKES]
+    return problems + [c.problem for c in catches if c.problem]
 
 
 def mistakes_summary(assignment_id: str, catches: list[Catch]) -> str:
@@ -223,5 +247,6 @@ def mistakes_summary(assignment_id: str, catches: list[Catch]) -> str:
     seen = sum(c.by == VISIBLE for c in catches)
     lines = [f"{assignment_id}: {seen} of {len(catches)} plausible mistakes fail a visible test"]
     for c in catches:
-        lines.append(f"  {c.question:<6} {c.by:<18} {c.message}")
+        why = c.message or (f"(hidden_only: {c.mistake.hidden_only})" if c.mistake.hidden_only else "")
+        lines.append(f"  {c.question + '.' + str(c.number):<7} {c.by:<18} {why}".rstrip())
     return "\n".join(lines)

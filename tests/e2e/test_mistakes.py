@@ -1,4 +1,4 @@
-"""`course validate --mistakes`: which test catches each question's plausible mistake, made alone."""
+"""`course validate --mistakes`: which test catches each plausible mistake a manifest lists, made alone."""
 
 from __future__ import annotations
 
@@ -9,20 +9,32 @@ import nbformat
 import pytest
 
 from course.authoring import release as releasing
-from course.authoring import validate
 from course.cli import main
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
 TOY = REPO / "tests" / "fixtures" / "toy-course"
-#: q2's mistake (doubled = SEED) is odd with SEED = 1: this visible test catches it and names it.
+#: A visible test for q2: catches an odd `doubled`, and names the mistake.
 VISIBLE = "assert doubled % 2 == 0, 'doubled is odd: it should be twice SEED (2 * SEED), not SEED.'\n"
+#: q2's mistakes (SEED is 1 when graded): odd, caught by the visible test; SEED + 1 == 2 * SEED there, so
+#: no test catches it; four times is even, caught by the hidden value check only, which the manifest says.
+Q2_MISTAKES = '''    wrong:
+      - |
+        doubled = SEED
+      - answer: |
+          doubled = SEED + 1
+        name: "one more, not twice"
+      - answer: |
+          doubled = 4 * SEED
+        name: "four times"
+        hidden_only: "an even number is all a visible test can ask without giving the value away"
+'''
 
 
 @pytest.fixture(scope="module")
 def toy(tmp_path_factory) -> Path:
-    """The toy course with a visible test for q2's mistake and none for q1's, released by nbgrader."""
+    """The toy course with a visible test for q2 and three mistakes listed for it, released by nbgrader."""
     root = tmp_path_factory.mktemp("mistakes") / "toy"
     shutil.copytree(TOY, root)
     shutil.copy(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
@@ -31,28 +43,33 @@ def toy(tmp_path_factory) -> Path:
     test = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "q2-tests")
     test.source = test.source.replace("### BEGIN HIDDEN TESTS", VISIBLE + "### BEGIN HIDDEN TESTS")
     nbformat.write(nb, path)
+    plan = root / "assignments" / "00-toy.yml"
+    text = plan.read_text()
+    assert "    wrong: |\n      doubled = SEED\n" in text
+    plan.write_text(text.replace("    wrong: |\n      doubled = SEED\n", Q2_MISTAKES))
     releasing.release("00-toy", root)
     return root
 
 
-def test_each_mistake_is_named_by_the_test_that_catches_it(toy):
-    catches = {c.question: c for c in validate.mistakes("00-toy", root=toy, progress=None)}
-    assert set(catches) == {"q1", "q2"}
-    # q1's mistake (sum of 0..9 = 45) is a whole number: only the hidden value check catches it
-    assert catches["q1"].by == validate.HIDDEN_ONLY and catches["q1"].message == ""
-    assert catches["q2"].by == validate.VISIBLE and catches["q2"].message.startswith("doubled is odd")
-
-
-def test_a_mistake_no_test_catches_is_said(toy, tmp_path):
-    wrong = tmp_path / "toy"
-    shutil.copytree(toy, wrong)
-    manifest = wrong / "assignments" / "00-toy.yml"
-    manifest.write_text(manifest.read_text().replace("total = sum(range(10))", "total = 55"))
-    catches = {c.question: c.by for c in validate.mistakes("00-toy", root=wrong, progress=None)}
-    assert catches == {"q1": validate.NOT_CAUGHT, "q2": validate.VISIBLE}
-
-
-def test_the_command_prints_the_count(toy, capsys):
-    main(["--root", str(toy), "validate", "00-toy", "--mistakes"])  # returns: no error
-    out = capsys.readouterr().out
-    assert "00-toy: 1 of 2 plausible mistakes fail a visible test" in out and "q1     hidden tests only" in out
+def test_each_mistake_is_named_by_the_test_that_catches_it_and_each_break_of_the_rule_is_said(toy, capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--root", str(toy), "validate", "00-toy", "--mistakes"])
+    out, err = capsys.readouterr()
+    assert done.value.code == 1
+    table = [line.split(None, 1) for line in out.splitlines()[1:]]
+    assert out.splitlines()[0] == "00-toy: 1 of 4 plausible mistakes fail a visible test"
+    assert table == [
+        ["q1.1", "hidden tests only"],  # sum(range(10)) = 45 is a whole number: only the hidden value check sees it
+        ["q2.1", "visible test       doubled is odd: it should be twice SEED (2 * SEED), not SEED."],
+        ["q2.2", "not caught"],
+        ["q2.3", "hidden tests only  (hidden_only: an even number is all a visible test can ask without giving the value away)"],
+    ]
+    errors = [line for line in err.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "3 problem(s) with plausible mistakes" in errors[0] and "Traceback" not in err
+    problems = [line[4:] for line in err.splitlines() if line.startswith("  - ")]
+    assert problems == [
+        "00-toy q1 lists 1 plausible mistake(s): list at least 3 (typical student errors) in source/00-toy.yml",
+        "00-toy q1 mistake 1 passes every visible test: add one whose message names the mistake, or give "
+        "hidden_only: and why only a hidden test may catch it",
+        "00-toy q2 mistake 2 (one more, not twice) passes every test and keeps its points: add a test that catches it",
+    ]

@@ -159,3 +159,30 @@ def test_a_wrong_answers_file_is_one_line_naming_it(toy_root, text, says):
     with pytest.raises(ManifestError, match=says) as exc:
         manifest.load("00-toy", toy_root)
     assert "source/00-toy.yml" in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_a_question_may_list_several_plausible_mistakes_each_named_or_marked_hidden_only(toy_root):
+    data = _toy(toy_root)
+    for q in data["questions"]:
+        q.pop("wrong", None), q.pop("alternative", None)
+    _write(toy_root, data)
+    manifest.answers_path("00-toy", toy_root).write_text(
+        "questions:\n  q2:\n    wrong:\n      - |\n        doubled = SEED\n"
+        "      - answer: |\n          doubled = SEED + 1\n        name: one more\n"
+        "      - answer: |\n          doubled = 4 * SEED\n        hidden_only: the value is secret\n")
+    q = manifest.load("00-toy", toy_root).question("q2")
+    assert q.mistakes == (manifest.Mistake("doubled = SEED\n"), manifest.Mistake("doubled = SEED + 1\n", "one more"),
+                          manifest.Mistake("doubled = 4 * SEED\n", hidden_only="the value is secret"))
+    assert q.wrong == "doubled = SEED\n"  # the first one: what the sample class and the round trip hand in
+
+
+@pytest.mark.parametrize("wrong", ["[1, 2]", "\n      - answer: x = 1\n        why: typo", "\n      - name: no answer",
+                                   "\n      - answer: x = 1\n        hidden_only: [secret]"])
+def test_a_malformed_mistake_is_one_line_saying_the_forms(toy_root, wrong):
+    data = _toy(toy_root)
+    for q in data["questions"]:
+        q.pop("wrong", None)
+    _write(toy_root, data)
+    manifest.answers_path("00-toy", toy_root).write_text(f"questions:\n  q2:\n    wrong: {wrong}\n")
+    with pytest.raises(ManifestError, match=r"q2 wrong must be code written as a block \(use \|\), or a list of them"):
+        manifest.load("00-toy", toy_root)
