@@ -289,8 +289,25 @@ def check_key_numbers_reproduce(key_numbers: dict, key_recipes: dict, data: pd.D
     again = recompute(data, key_recipes)
     for name, value in key_numbers.items():
         if not math.isclose(float(value), again[name], rel_tol=rel, abs_tol=1e-9):
-            _fail(f"key_numbers[{name!r}] is {float(value):,.6g}, but its recipe gives {again[name]:,.6g} on project_data. "
+            _fail(f"key_numbers[{name!r}] is {float(value):,.6g}, but its recipe gives {again[name]:,.6g} on project_data."
+                  f"{_other_stat_note(data, key_recipes.get(name), float(value), rel)} "
                   "Compute the number in the notebook (do not type or round it), and make the recipe say how.")
+
+
+def _other_stat_note(data: pd.DataFrame, recipe: object, value: float, rel: float) -> str:
+    """' It is the mean of those rows, not their median.' when another statistic of the recipe's rows gives ``value``."""
+    if not isinstance(recipe, dict) or recipe.get("stat") not in RECIPE_STATS or "column" not in recipe:
+        return ""
+    for other in ("mean", "median", "sum", "count", "min", "max"):
+        if other == recipe["stat"]:
+            continue
+        try:
+            got = _from_data(data, {**recipe, "stat": other}, "")
+        except AssertionError:
+            continue
+        if math.isclose(value, got, rel_tol=rel, abs_tol=1e-9):
+            return f" It is the {other} of those rows, but the recipe says {recipe['stat']}: use the same statistic in both."
+    return ""
 
 
 def check_figure_specs(figures: object, data: pd.DataFrame | None, max_figures: int = 6) -> None:

@@ -91,8 +91,11 @@ def test_computed_key_numbers_pass_and_typed_or_rounded_ones_fail(visits):
     with pytest.raises(AssertionError, match="its recipe gives"):
         checks.check_key_numbers_reproduce({**numbers, "many_forms": round(numbers["many_forms"], 2)}, RECIPES, visits)
     means = {**numbers, "before": visits.loc[visits["period"] == "before", "minutes"].mean()}
-    with pytest.raises(AssertionError, match="before"):
+    with pytest.raises(AssertionError, match="'before'.*It is the mean of those rows, but the recipe says median"):
         checks.check_key_numbers_reproduce(means, RECIPES, visits)
+    with pytest.raises(AssertionError) as typed:   # a typed-in number matches no other statistic: no such note
+        checks.check_key_numbers_reproduce({**numbers, "before": 141.0}, RECIPES, visits)
+    assert "It is the" not in str(typed.value)
 
 
 @pytest.mark.parametrize("numbers, recipes, message", [
