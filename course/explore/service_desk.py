@@ -50,19 +50,25 @@ class ExplorerSummary:
 
     def text(self) -> str:
         """One line describing the selection, as the explorer shows it."""
-        parts = [f"{self.branch}, {self.metric}:"]
-        parts.append(f"pre-reform baseline {_number(self.baseline)};" if self.baseline == self.baseline else "no pre-reform visits selected;")
+        parts = [f"{self.branch}, {self.metric}:", self.values_text()]
+        parts.append(f"{self.n_visits:,} visits selected (synthetic data).")
+        return " ".join(parts)
+
+    def values_text(self) -> str:
+        """The baseline and after values in words, saying so when a period has no visits selected (never "nan")."""
+        parts = [f"pre-reform baseline {_number(self.baseline)};" if self.baseline == self.baseline else "no pre-reform visits selected;"]
         if self.after == self.after:
             change = f" ({(self.after / self.baseline - 1) * 100:+.0f}%)" if self.baseline == self.baseline and self.baseline else ""
             parts.append(f"after the reform {_number(self.after)}{change}.")
         else:
             parts.append("no post-reform visits selected.")
-        parts.append(f"{self.n_visits:,} visits selected (synthetic data).")
         return " ".join(parts)
 
 
 def _number(value: float) -> str:
-    return f"{value:,.1f}" if abs(value) >= 10 else f"{value:,.2f}"
+    # The same rounding as the baseline's label on the chart (course.plots labels reference lines with ",.3g"),
+    # so that the text and the figure show the same number.
+    return f"{value:,.3g}"
 
 
 def _months(visits: pd.DataFrame) -> pd.DatetimeIndex:
@@ -173,7 +179,7 @@ def draw_summary(summary: ExplorerSummary, show: bool = True):
     references = {"pre-reform baseline": summary.baseline} if summary.baseline == summary.baseline else {}
     alt = (
         f"{METRICS[summary.metric]} for {summary.branch}, month by month, with the reform month marked "
-        f"by dotted lines. Pre-reform baseline {_number(summary.baseline)}, after the reform {_number(summary.after)}."
+        f"by dotted lines. {summary.values_text()[0].upper()}{summary.values_text()[1:]}"
     )
     return plots.plot_trend(
         summary.monthly,

@@ -190,3 +190,29 @@ def test_capacity_figure_is_an_image_that_follows_the_controls(scored):
     assert first.startswith(b"\x89PNG") and "Figure:" in widget.summary_html.value
     widget.k.value = widget.k.value + 5
     assert bytes(widget.figure.value) != first
+
+
+def test_a_selection_without_post_reform_months_never_prints_nan(visits):
+    """Issue 17: the figure's alt text said "after the reform nan." when no post-reform month was selected."""
+    from course import plots
+
+    summary = explore.explorer_summary(visits, "median minutes per visit", "West", "2022-04", "2022-12")
+    ax = explore.draw_summary(summary, show=False)
+    alt = plots.alt_text(ax)
+    assert "nan" not in alt.lower() and "nan" not in summary.text().lower()
+    assert "no post-reform visits selected" in alt
+    plt.close("all")
+
+
+def test_the_baseline_is_rounded_the_same_in_the_text_and_on_the_chart(visits):
+    """Issue 17: the text said 175.5 where the chart's baseline label said 176 (or the like)."""
+    from course import plots
+
+    for branch in ["All branches", "North", "South"]:
+        summary = explore.explorer_summary(visits, "median minutes per visit", branch)
+        ax = explore.draw_summary(summary, show=False)
+        label = next(t.get_text() for t in ax.texts if t.get_text().startswith("pre-reform baseline"))
+        shown = label.split(": ", 1)[1]
+        assert f"pre-reform baseline {shown};" in summary.text(), (label, summary.text())
+        assert f"baseline {shown}" in plots.alt_text(ax).lower()
+        plt.close("all")

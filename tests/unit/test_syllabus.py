@@ -24,6 +24,15 @@ def test_every_module_shows_its_objectives_time_and_points(repo_root):
             assert objective.strip() in page
 
 
+def test_module_3_lists_the_two_real_data_sets_its_notebooks_load_from_packages(repo_root):
+    """Issue 17: the syllabus named only course data sets, and so omitted the RAND and organ-donor data of module 3."""
+    page = syllabus.render(repo_root)
+    section = page.split("## Module 3:", 1)[1].split("## Module 4:", 1)[0]
+    assert "`statsmodels.datasets.randhie`" in section and "`causaldata.organ_donations`" in section
+    assert syllabus.package_datasets(repo_root, "03-policy-design") == ["causaldata.organ_donations", "statsmodels.datasets.randhie"]
+    assert syllabus.package_datasets(repo_root, "01-problem-framing") == []
+
+
 def test_check_fails_when_a_manifest_changes_and_passes_after_regenerating(toy_root):
     syllabus.write(toy_root)
     syllabus.check(toy_root)

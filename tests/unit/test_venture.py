@@ -197,3 +197,30 @@ def test_venture_widget_updates_its_numbers_and_image_when_a_slider_moves():
 def test_venture_widget_without_drawing_leaves_the_image_empty():
     widget = explore.VentureSimulator(draw=False)
     assert not widget.figure.value and "pays it back" in widget.summary_html.value
+
+
+def test_the_egdi_rank_chart_is_shown_with_the_best_rank_at_the_top(monkeypatch):
+    """Issue 17: the teaching notebook flipped the rank axis after the figure had been shown.
+
+    Runs the notebook's own cell, recording each figure at the moment it is shown."""
+    import json
+    from pathlib import Path
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from course import plots
+
+    path = Path(__file__).resolve().parents[2] / "source" / "05-venture-leadership" / "05-venture-leadership-teaching.ipynb"
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    code = next("".join(c["source"]) for c in cells if c["cell_type"] == "code" and 'japan, "year", "rank"' in "".join(c["source"]))
+    shown = []
+    monkeypatch.setattr(plots, "_in_notebook", lambda: True)
+    monkeypatch.setattr(plots, "_show", lambda fig, alt: shown.append(fig.axes[0].yaxis_inverted()))
+    from course import datasets
+
+    exec(code, {"plots": plots, "datasets": datasets, "egov": datasets.load_egov_index()})
+    assert shown == [True], "the rank chart must be shown once, after its axis is inverted (rank 1 on top)"
+    plt.close("all")
