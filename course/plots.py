@@ -204,6 +204,7 @@ def plot_trend(
     connect: bool = True,
     y_from_zero: bool = True,
     label_ends: bool = True,
+    y_inverted: bool = False,
     ax: Axes | None = None,
     show: bool | None = None,
 ) -> Axes:
@@ -225,6 +226,8 @@ def plot_trend(
             points: a line would invent the values in between.
         y_from_zero: start the vertical axis at zero (honest for counts and amounts).
         label_ends: write each group's name at its last point, so colour is not needed.
+        y_inverted: put the smallest value at the top, for ranks (1st is best). Use this,
+            not ax.invert_yaxis() afterwards: the figure is shown before that line runs.
         ax: draw into these axes instead of a new figure.
         show: in a notebook, display the figure at once with its alt text. By default,
             True for a new figure and False when you pass ax (you own that figure).
@@ -283,6 +286,8 @@ def plot_trend(
     if y_from_zero:
         top = max([ax.get_ylim()[1], *[v * 1.1 for v in (references or {}).values()]])
         ax.set_ylim(bottom=0, top=top * 1.05)
+    if y_inverted:
+        ax.invert_yaxis()
     if pd.api.types.is_datetime64_any_dtype(plotted[x]):
         locator = mdates.AutoDateLocator(maxticks=8)
         ax.xaxis.set_major_locator(locator)
