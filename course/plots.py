@@ -839,8 +839,21 @@ def plot_stakeholder_map(
         sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1), title=quadrant.replace("_", " "))
     else:
         sns.scatterplot(data=data, x=x, y=y, marker="o", s=110, ax=ax)
-    for _, row in data.iterrows():
-        ax.annotate(str(row[label]), (row[x], row[y]), xytext=(7, 5), textcoords="offset points", fontsize=9)
+    ax.set_xlim(low - pad, high + pad)
+    ax.set_ylim(low - pad, high + pad)
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    placed = []
+    for _, row in data.iterrows():  # each name beside its point, in the first spot that no earlier name takes
+        for dx, dy, ha in ((7, 5, "left"), (7, -14, "left"), (-7, 5, "right"), (-7, -14, "right"), (7, 16, "left")):
+            text = ax.annotate(str(row[label]), (row[x], row[y]), xytext=(dx, dy), textcoords="offset points", fontsize=9, ha=ha)
+            box = text.get_window_extent(renderer)
+            if not any(box.overlaps(other) for other in placed):
+                break
+            text.remove()
+        else:
+            text = ax.annotate(str(row[label]), (row[x], row[y]), xytext=(7, 5), textcoords="offset points", fontsize=9)
+        placed.append(text.get_window_extent(renderer))
     ax.axvline(threshold, color="0.3", linestyle=(0, (6, 3)), linewidth=1.2)
     ax.axhline(threshold, color="0.3", linestyle=(0, (6, 3)), linewidth=1.2)
     for name, (right, top) in QUADRANT_CORNERS.items():

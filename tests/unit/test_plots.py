@@ -188,3 +188,13 @@ def test_legend_conflicts_reports_a_legend_over_data():
     ax.get_legend().set_bbox_to_anchor(ax.transData.inverted().transform(sns_points[0]), transform=ax.transData)
     ax.get_legend().set_loc("center")
     assert any("covers" in p for p in plots.legend_conflicts(ax))
+
+
+def test_stakeholder_names_on_nearby_points_do_not_overlap():
+    # module 5's lab: the city assembly and the Digital Agency sit almost on the same spot
+    near = pd.DataFrame({"who": ["City assembly", "Digital Agency", "Residents"], "interest": [6, 6.2, 3], "power": [8, 8.1, 2]})
+    ax = plots.plot_stakeholder_map(near, "interest", "power", "who", **LABELS, show=False)
+    ax.figure.canvas.draw()
+    boxes = [t.get_window_extent() for t in ax.texts if t.get_text() in set(near.who)]
+    assert len(boxes) == 3
+    assert not [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if a.overlaps(b)]
