@@ -9,7 +9,9 @@ dash styles, bars get hatches, and lines are labelled directly at their ends.
 
 from __future__ import annotations
 
+import base64
 import datetime
+import html
 import io
 import textwrap
 from collections.abc import Mapping, Sequence
@@ -100,6 +102,30 @@ def _in_notebook() -> bool:
     return shell is not None and getattr(shell, "kernel", None) is not None
 
 
+class _FigureWithAlt:
+    """A rendered figure whose notebook output carries its alt text where each front end looks for it.
+
+    JupyterLab's image renderer and nbconvert's default ("lab") HTML template ignore the
+    ``alt`` in image/png metadata, so the bundle also holds a ``text/html`` ``<img alt=...>``
+    of the same PNG (preferred by JupyterLab and nbconvert; JupyterLab's sanitizer keeps a
+    data: src on untrusted notebooks). image/png stays for PDF export and copy-image, with the
+    alt in its metadata (nbconvert's classic template and nbgrader's feedback read it), and
+    text/plain names the figure for plain-text front ends.
+    """
+
+    def __init__(self, png: bytes, alt: str):
+        self.png, self.alt = png, alt
+
+    def _repr_mimebundle_(self, include=None, exclude=None):
+        encoded = base64.b64encode(self.png).decode("ascii")
+        data = {
+            "image/png": encoded,
+            "text/html": f'<img src="data:image/png;base64,{encoded}" alt="{html.escape(self.alt, quote=True)}">',
+            "text/plain": f"<Figure: {self.alt}>",
+        }
+        return data, {"image/png": {"alt": self.alt}}
+
+
 def _show(fig: Figure, alt: str) -> None:
     """In a notebook, show the figure now with its alt text attached, and close it.
 
@@ -108,11 +134,11 @@ def _show(fig: Figure, alt: str) -> None:
     """
     if not _in_notebook():
         return
-    from IPython.display import Image, display
+    from IPython.display import display
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", bbox_inches="tight", dpi=100)
-    display(Image(data=buffer.getvalue(), format="png", alt=alt))
+    display(_FigureWithAlt(buffer.getvalue(), alt))
     plt.close(fig)
 
 
@@ -123,23 +149,44 @@ def _thousands(axis) -> None:
         axis.set_major_formatter(mticker.StrMethodFormatter("{x:,.0f}"))
 
 
-def _finish(ax: Axes, title: str, xlabel: str, ylabel: str, alt: str, show: bool) -> None:
-    """Label the axes, caption the figure with its alt text, and (if asked) show it."""
+def _finish(
+    ax: Axes, title: str, xlabel: str, ylabel: str, alt: str, show: bool,
+    ends: list[tuple[str, object, float]] | None = None,
+) -> None:
+    """Label the axes, place line-end labels and the legend, caption the figure with its alt text, and (if asked) show it.
+
+    The labels and the legend are placed last, once the title and axis labels have fixed
+    the layout: their positions are computed in pixels.
+    """
     _thousands(ax.yaxis)
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+    if ends:
+        _label_line_ends(ax, ends)
+    if ax.get_legend() is not None and not getattr(ax.get_legend(), "_course_outside", False):
+        _place_legend(ax)
+        if ends:
+            _label_line_ends(ax, ends)  # the layout may have moved with the legend
     _caption(ax.figure, alt)
     if show:
         _show(ax.figure, alt)
 
 
-def _hatch_bars(ax: Axes, n_styles: int, per_style: int) -> None:
-    """Give each hue level its own hatch (seaborn draws bars hue by hue)."""
-    bars = [p for p in ax.patches if p.get_height() == p.get_height()]  # skip NaN bars
-    for i, bar in enumerate(bars[: n_styles * per_style]):
-        bar.set_hatch(HATCHES[(i // per_style) % len(HATCHES)])
-        bar.set_edgecolor("0.2")
+def _hatch_bars(ax: Axes) -> list[str]:
+    """Give each hue level its own hatch, and return the hatches in hue order.
+
+    seaborn draws one bar container per hue level, so the hatch follows the level even
+    when a category has no bar for it (by position, every later bar would shift).
+    """
+    hatches = []
+    for i, container in enumerate(c for c in ax.containers if hasattr(c, "patches")):
+        hatch = HATCHES[i % len(HATCHES)]
+        hatches.append(hatch)
+        for bar in container.patches:
+            bar.set_hatch(hatch)
+            bar.set_edgecolor("0.2")
+    return hatches
 
 
 def plot_trend(
@@ -157,6 +204,7 @@ def plot_trend(
     connect: bool = True,
     y_from_zero: bool = True,
     label_ends: bool = True,
+    y_inverted: bool = False,
     ax: Axes | None = None,
     show: bool | None = None,
 ) -> Axes:
@@ -178,6 +226,8 @@ def plot_trend(
             points: a line would invent the values in between.
         y_from_zero: start the vertical axis at zero (honest for counts and amounts).
         label_ends: write each group's name at its last point, so colour is not needed.
+        y_inverted: put the smallest value at the top, for ranks (1st is best). Use this,
+            not ax.invert_yaxis() afterwards: the figure is shown before that line runs.
         ax: draw into these axes instead of a new figure.
         show: in a notebook, display the figure at once with its alt text. By default,
             True for a new figure and False when you pass ax (you own that figure).
@@ -236,16 +286,19 @@ def plot_trend(
     if y_from_zero:
         top = max([ax.get_ylim()[1], *[v * 1.1 for v in (references or {}).values()]])
         ax.set_ylim(bottom=0, top=top * 1.05)
+    if y_inverted:
+        ax.invert_yaxis()
     if pd.api.types.is_datetime64_any_dtype(plotted[x]):
         locator = mdates.AutoDateLocator(maxticks=8)
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ends = None
     if group:
         ax.legend(title=group.replace("_", " "), loc="best")
         if label_ends:
             ends = [(str(level), plotted[plotted[group] == level].iloc[-1]) for level in levels]
-            _label_line_ends(ax, [(name, row[x], row[y]) for name, row in ends])
-    _finish(ax, title, xlabel, ylabel, alt, show)
+            ends = [(name, row[x], row[y]) for name, row in ends]
+    _finish(ax, title, xlabel, ylabel, alt, show, ends)
     return ax
 
 
@@ -300,16 +353,15 @@ def plot_bars(
     show = ax is None if show is None else show
     ax = _new_axes(ax)
     sns.barplot(data=data, x=x, y=y, hue=hue, order=order, errorbar=None, orient="h" if horizontal else "v", ax=ax)
-    categories = data[y if horizontal else x].nunique()
-    n_hue = data[hue].nunique() if hue else 1
     if hue:
-        _hatch_bars(ax, n_hue, categories)
+        hatches = _hatch_bars(ax)
         legend = ax.get_legend()
         if legend is not None:
-            for handle, hatch in zip(legend.legend_handles, HATCHES):
+            for handle, hatch in zip(legend.legend_handles, hatches):
                 handle.set_hatch(hatch)
                 handle.set_edgecolor("0.2")
             sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1), title=hue.replace("_", " "))
+            ax.get_legend()._course_outside = True  # noqa: SLF001  (outside the axes: never over a bar)
     else:
         for i, bar in enumerate(ax.patches):
             bar.set_edgecolor("0.2")
@@ -331,14 +383,24 @@ def plot_bars(
     return ax
 
 
-def _label_line_ends(ax: Axes, ends: list[tuple[str, object, float]], gap: float = 11.0) -> None:
-    """Write each line's name just right of its last point, nudged apart so labels never overlap."""
-    ax.figure.canvas.draw()  # fixes the limits, so data can be converted to pixels
-    to_pixels = ax.transData
+LINE_END_GID = "line-end-label"  # the gid of the labels written at the line ends
+LINE_END_FONTSIZE = 9
+
+
+def _label_line_ends(ax: Axes, ends: list[tuple[str, object, float]]) -> None:
+    """Write each line's name just right of its last point, nudged apart so no two labels overlap.
+
+    Labels are sorted by height and each is pushed up to at least one line of text
+    (1.3 times the font size) above the one below. Calling it again replaces the labels.
+    """
+    for text in [t for t in ax.texts if t.get_gid() == LINE_END_GID]:
+        text.remove()
+    ax.figure.canvas.draw()  # fixes the layout and limits, so data can be converted to pixels
+    gap = LINE_END_FONTSIZE * 1.3 * ax.figure.dpi / 72
     points = []
     for name, x_value, y_value in ends:
         x_num = mdates.date2num(x_value) if isinstance(x_value, (pd.Timestamp, datetime.date)) else x_value
-        points.append((name, x_value, y_value, to_pixels.transform((x_num, y_value))[1]))
+        points.append((name, x_value, y_value, ax.transData.transform((x_num, y_value))[1]))
     points.sort(key=lambda p: p[3])
     placed: list[float] = []
     for name, x_value, y_value, y_pixel in points:
@@ -350,9 +412,68 @@ def _label_line_ends(ax: Axes, ends: list[tuple[str, object, float]], gap: float
             xytext=(8, (target - y_pixel) * 72 / ax.figure.dpi),
             textcoords="offset points",
             va="center",
-            fontsize=9,
+            fontsize=LINE_END_FONTSIZE,
             annotation_clip=False,
+            gid=LINE_END_GID,
         )
+
+
+LEGEND_SPOTS = ("upper left", "upper right", "lower right", "lower left", "center left", "center right", "upper center", "lower center")
+
+
+def _data_points(ax: Axes):
+    """The pixel positions of the points drawn in ax: line vertices, markers and scatter points."""
+    import numpy as np
+
+    chunks = []
+    for line in ax.lines:
+        xy = np.asarray(line.get_xydata(), dtype=float)
+        if len(xy) and line.get_transform() == ax.transData:  # not axhline/axvline references
+            chunks.append(line.get_transform().transform(xy))
+    for collection in ax.collections:
+        offsets = np.asarray(collection.get_offsets(), dtype=float)
+        if len(offsets):
+            chunks.append(collection.get_offset_transform().transform(offsets))
+    points = np.concatenate(chunks) if chunks else np.empty((0, 2))
+    return points[np.isfinite(points).all(axis=1)]
+
+
+def legend_conflicts(ax: Axes) -> list[str]:
+    """What the legend of ax covers, if it sits inside the axes: data points or text labels (empty: nothing).
+
+    Used to place legends, and by the figure tests.
+    """
+    legend = ax.get_legend()
+    if legend is None:
+        return []
+    ax.figure.canvas.draw()
+    box = legend.get_window_extent().padded(2)
+    inside = ax.get_window_extent()
+    if box.x0 >= inside.x1 - 1 or box.x1 <= inside.x0 + 1 or box.y0 >= inside.y1 - 1 or box.y1 <= inside.y0 + 1:
+        return []  # outside the axes
+    problems = []
+    points = _data_points(ax)
+    covered = int(((points[:, 0] > box.x0) & (points[:, 0] < box.x1) & (points[:, 1] > box.y0) & (points[:, 1] < box.y1)).sum())
+    if covered:
+        problems.append(f"the legend covers {covered} data point(s)")
+    for text in ax.texts:
+        if text.get_visible() and text.get_text().strip() and box.overlaps(text.get_window_extent()):
+            problems.append(f"the legend covers the label {text.get_text()!r}")
+    return problems
+
+
+def _place_legend(ax: Axes) -> None:
+    """Put the legend in a corner of the axes where it covers no data point and no label, else outside on the right."""
+    for spot in LEGEND_SPOTS:
+        sns.move_legend(ax, spot)
+        if not legend_conflicts(ax):
+            return
+    ax.figure.canvas.draw()
+    right = ax.get_window_extent().x1
+    labels = [t.get_window_extent().x1 for t in ax.texts if t.get_gid() == LINE_END_GID]
+    overflow = max([0.0, *[x - right for x in labels]]) / ax.get_window_extent().width
+    sns.move_legend(ax, "upper left", bbox_to_anchor=(1.02 + overflow, 1))
+    ax.get_legend()._course_outside = True  # noqa: SLF001
 
 
 def _fmt(value_format: str, value: float) -> str:
@@ -554,10 +675,11 @@ def plot_curves(
         ax.set_ylim(*y_lim)
     if group or diagonal:
         ax.legend(title=group.replace("_", " ") if group else None, loc="best")
+    ends = None
     if group and label_ends:
         ends = [(str(level), plotted[plotted[group] == level].iloc[-1]) for level in levels]
-        _label_line_ends(ax, [(name, row[x], row[y]) for name, row in ends])
-    _finish(ax, title, xlabel, ylabel, alt, show)
+        ends = [(name, row[x], row[y]) for name, row in ends]
+    _finish(ax, title, xlabel, ylabel, alt, show, ends)
     return ax
 
 
@@ -717,8 +839,21 @@ def plot_stakeholder_map(
         sns.move_legend(ax, "upper left", bbox_to_anchor=(1.01, 1), title=quadrant.replace("_", " "))
     else:
         sns.scatterplot(data=data, x=x, y=y, marker="o", s=110, ax=ax)
-    for _, row in data.iterrows():
-        ax.annotate(str(row[label]), (row[x], row[y]), xytext=(7, 5), textcoords="offset points", fontsize=9)
+    ax.set_xlim(low - pad, high + pad)
+    ax.set_ylim(low - pad, high + pad)
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    placed = []
+    for _, row in data.iterrows():  # each name beside its point, in the first spot that no earlier name takes
+        for dx, dy, ha in ((7, 5, "left"), (7, -14, "left"), (-7, 5, "right"), (-7, -14, "right"), (7, 16, "left")):
+            text = ax.annotate(str(row[label]), (row[x], row[y]), xytext=(dx, dy), textcoords="offset points", fontsize=9, ha=ha)
+            box = text.get_window_extent(renderer)
+            if not any(box.overlaps(other) for other in placed):
+                break
+            text.remove()
+        else:
+            text = ax.annotate(str(row[label]), (row[x], row[y]), xytext=(7, 5), textcoords="offset points", fontsize=9)
+        placed.append(text.get_window_extent(renderer))
     ax.axvline(threshold, color="0.3", linestyle=(0, (6, 3)), linewidth=1.2)
     ax.axhline(threshold, color="0.3", linestyle=(0, (6, 3)), linewidth=1.2)
     for name, (right, top) in QUADRANT_CORNERS.items():
@@ -841,4 +976,4 @@ def plot_confusion(
     return ax
 
 
-__all__ += ["plot_confusion", "plot_curves"]
+__all__ += ["plot_confusion", "plot_curves", "legend_conflicts"]

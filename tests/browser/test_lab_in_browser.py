@@ -114,6 +114,15 @@ def test_teaching_notebook_runs_in_jupyterlab_and_its_explorer_responds(lab):
                   for o in c.get("outputs", []) if o.get("output_type") == "error"]
         assert not errors, f"cells raised errors: {errors}"
 
+        # every course figure reaches the DOM as an <img> with its alt text (course.plots' text/html output)
+        alts = [o["metadata"]["image/png"]["alt"] for c in code for o in c.get("outputs", [])
+                if o.get("metadata", {}).get("image/png", {}).get("alt")]
+        assert alts, "the notebook shows no course figure"
+        shown = page.locator(".jp-OutputArea-output:not(.jp-LinkedOutputView) img:not(.widget-image)")
+        dom_alts = shown.evaluate_all("imgs => imgs.map(img => [img.getAttribute('alt'), img.naturalWidth])")
+        assert all(alt and width > 100 for alt, width in dom_alts), f"an image without alt text or pixels: {dom_alts}"
+        assert [alt for alt, _ in dom_alts] == alts, "the page's <img alt> differ from the figures' alt text"
+
         # the service-desk explorer: dropdowns, a months slider, a summary line and a figure
         explorer = page.locator(".jp-OutputArea-output .widget-vbox", has=page.locator(".widget-dropdown")).first
         explorer.scroll_into_view_if_needed()

@@ -140,3 +140,61 @@ def test_set_theme_uses_the_colorblind_palette():
 
     cycle = [to_hex(c) for c in plt.rcParams["axes.prop_cycle"].by_key()["color"]]
     assert cycle[:3] == sns.color_palette("colorblind").as_hex()[:3]
+
+
+def test_bars_keep_each_hue_levels_hatch_when_a_category_lacks_a_level():
+    # module 5's market sizes: no top-down SOM bar; by position the bottom-up TAM bar lost its hatch
+    sizes = pd.DataFrame({"market": ["TAM", "TAM", "SAM", "SAM", "SOM"],
+                          "method": ["top-down", "bottom-up", "top-down", "bottom-up", "bottom-up"],
+                          "yen": [10, 8, 5, 4, 1]})
+    ax = plots.plot_bars(sizes.iloc[[0, 2, 1, 3, 4]], "market", "yen", hue="method", **LABELS, show=False)
+    hatches = {(round(p.get_x() + p.get_width() / 2), p.get_height()): p.get_hatch() for p in ax.patches if p.get_height()}
+    top_down, bottom_up = (h.get_hatch() for h in ax.get_legend().legend_handles)
+    assert top_down != bottom_up
+    assert [hatches[(0, 10)], hatches[(1, 5)]] == [top_down] * 2
+    assert [hatches[(0, 8)], hatches[(1, 4)], hatches[(2, 1)]] == [bottom_up] * 3
+
+
+def _label_boxes(ax):
+    return [t.get_window_extent() for t in ax.texts if t.get_gid() == plots.LINE_END_GID]
+
+
+@pytest.mark.parametrize("helper", ["plot_trend", "plot_curves"])
+def test_line_end_labels_never_overlap_even_when_lines_end_together(helper):
+    # four lines ending within a hair of each other (modules 1 and 4)
+    ends = pd.DataFrame({"x": [0, 1] * 4, "y": [0.1, 0.50, 0.2, 0.505, 0.3, 0.51, 0.4, 0.515],
+                         "group": [g for g in ["alpha", "beta", "gamma", "delta"] for _ in range(2)]})
+    ax = getattr(plots, helper)(ends, "x", "y", group="group", **LABELS, show=False)
+    boxes = _label_boxes(ax)
+    assert len(boxes) == 4
+    assert not [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if a.overlaps(b)]
+
+
+def test_a_legend_never_sits_on_data_points():
+    # points in every corner region of the axes: no corner is free, so the legend goes outside
+    # two zigzag lines whose vertices fill the whole axes: no corner is free
+    grid = pd.DataFrame([(i / 300, (i * 0.377 + shift) % 1, g) for g, shift in (("one", 0.0), ("two", 0.5)) for i in range(301)],
+                        columns=["x", "y", "group"])
+    ax = plots.plot_curves(grid, "x", "y", group="group", label_ends=False, **LABELS, show=False)
+    assert plots.legend_conflicts(ax) == []
+    legend, axes = ax.get_legend().get_window_extent(), ax.get_window_extent()
+    assert legend.x0 >= axes.x1, "no free corner: the legend belongs outside the axes"
+
+
+def test_legend_conflicts_reports_a_legend_over_data():
+    ax = plots.plot_curves(LINES.assign(y=LINES.applicants / 30000), "year", "y", group="measure", **LABELS, show=False)
+    assert plots.legend_conflicts(ax) == []
+    sns_points = plots._data_points(ax)  # noqa: SLF001
+    ax.get_legend().set_bbox_to_anchor(ax.transData.inverted().transform(sns_points[0]), transform=ax.transData)
+    ax.get_legend().set_loc("center")
+    assert any("covers" in p for p in plots.legend_conflicts(ax))
+
+
+def test_stakeholder_names_on_nearby_points_do_not_overlap():
+    # module 5's lab: the city assembly and the Digital Agency sit almost on the same spot
+    near = pd.DataFrame({"who": ["City assembly", "Digital Agency", "Residents"], "interest": [6, 6.2, 3], "power": [8, 8.1, 2]})
+    ax = plots.plot_stakeholder_map(near, "interest", "power", "who", **LABELS, show=False)
+    ax.figure.canvas.draw()
+    boxes = [t.get_window_extent() for t in ax.texts if t.get_text() in set(near.who)]
+    assert len(boxes) == 3
+    assert not [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if a.overlaps(b)]
