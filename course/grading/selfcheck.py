@@ -196,7 +196,7 @@ def _verdict(cell) -> tuple[str, str]:
         return FAILED, f"not graded: {first}."
     if ename == "NameError":
         return FAILED, f"{first}: it comes from an earlier cell, so answer the questions above this one first."
-    if ename == "AssertionError":
+    if ename in ("AssertionError", "CheckFailed"):
         return FAILED, first or "a visible test failed: run the test cell in your notebook to see which."
     return FAILED, f"{ename}{': ' + first if first else ''}"
 
