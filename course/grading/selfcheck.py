@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import click
 import nbformat
 
 from course import manifest as manifests
@@ -28,7 +29,6 @@ from course import notebooks as nbs
 from course.errors import CourseError, NotebookError
 from course.grading import engine as engines
 from course.grading.autograde import grade_notebook
-from course.grading.workspace import configured_limits, load_config
 from course.limits import Limits
 from course.paths import find_root
 
@@ -84,6 +84,25 @@ class SelfCheck:
         lines += [f"Note: {n}" for n in self.notes]
         lines.append(f"Checked in {self.seconds:.0f} s. Your notebook file was not changed.")
         return "\n".join(lines)
+
+
+def _limits_config(root: Path) -> dict[str, int]:
+    """The limits an instructor set in ``nbgrader_config.py``, as ``workspace.configured_limits`` reads them.
+
+    Read here, with traitlets alone: importing ``course.grading.workspace`` loads nbgrader
+    (about 2 s on one CPU) that a self-check does not use.
+    """
+    from traitlets.config.loader import PyFileConfigLoader
+
+    name = "nbgrader_config.py"
+    if not (Path(root) / name).is_file():
+        raise CourseError(f"no {name} in {root}: restore it from the repository (git checkout {name}).")
+    config = PyFileConfigLoader(name, path=str(root)).load_config()
+    section = config.SandboxedExecute if "SandboxedExecute" in config else {}
+    found = {key: section[key] for key in Limits.fields() if key in section}
+    if "cell_seconds" not in found and "Execute" in config and isinstance(config.Execute.get("timeout"), int):
+        found["cell_seconds"] = config.Execute.timeout
+    return found
 
 
 def guard_hidden(test_source: str) -> str:
@@ -263,7 +282,7 @@ def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool
     for cell in guarded.cells:
         if nbs.is_test_cell(cell):
             cell.source = guard_hidden(cell.source)
-    limits = Limits.for_manifest(manifest, configured_limits(load_config(root)))
+    limits = Limits.for_manifest(manifest, _limits_config(root))
     if progress:
         progress(f"running {path.name} twice (your answers, then the tests): about a minute on a laptop")
     # The learner's own code on the learner's own machine: where no sandbox can start, it runs without one.
@@ -289,3 +308,15 @@ def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool
         status, message = _verdict(cell)
         rows.append(QuestionScore(q.id, q.points, q.points if status == PASSED else 0.0, status, message))
     return SelfCheck(manifest.id, path.name, rows, notes, time.perf_counter() - started, hidden_tests=instructors is not None)
+
+
+def _progress(message: str) -> None:
+    click.echo(f"  … {message}", err=True)
+
+
+@click.command("check", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("notebook", type=click.Path(path_type=Path))
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None, hidden=True)
+def command(notebook: Path, root: Path | None = None) -> None:
+    """Grade your own notebook on this machine, hidden tests included: a score per question, no test code shown."""
+    click.echo(self_check(notebook, root=root, progress=_progress).summary())
