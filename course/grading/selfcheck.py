@@ -220,8 +220,20 @@ def _verdict(cell) -> tuple[str, str]:
     return FAILED, f"{ename}{': ' + first if first else ''}"
 
 
+def _checked_path(path: Path | str) -> Path:
+    """``path`` if it names a notebook file; else a CourseError that says what to give."""
+    path = Path(path)
+    if path.is_dir():
+        raise CourseError(f"{path} is a folder: give the notebook file, e.g. {path}/<name>-lab.ipynb.")
+    if path.suffix != ".ipynb":
+        raise CourseError(f"{path} is not a notebook: give the .ipynb file of your lab.")
+    if not path.is_file():
+        raise CourseError(f"no notebook at {path}: check the path (e.g. my-work/01-problem-framing/01-problem-framing-lab.ipynb).")
+    return path
+
+
 def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool | None = None,
-               progress: Callable[[str], None] | None = None) -> SelfCheck:
+               progress: Callable[[str], None] | None = None, engines_by_kind: dict | None = None) -> SelfCheck:
     """Grade a learner's notebook locally, hidden tests included where the learner owns ``source/``, and return a score per question.
 
     Args:
@@ -230,6 +242,8 @@ def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool
         sandboxed: True to require the sandbox, False to run without it, None (default) to use
             it where the machine has one and say so where it has not.
         progress: called with a short message before the (slow) grading starts.
+        engines_by_kind: engines to reuse, kept open ({"zygote": ..., "local": ...}; course.grading.checkserver
+            keeps its pre-loaded processes across runs this way); None: a new engine, closed at the end.
 
     Returns:
         The scores. Hidden test code, hidden test messages and solutions are never in it.
@@ -239,13 +253,7 @@ def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool
     """
     started = time.perf_counter()
     root = find_root(root)
-    path = Path(path)
-    if path.is_dir():
-        raise CourseError(f"{path} is a folder: give the notebook file, e.g. {path}/<name>-lab.ipynb.")
-    if path.suffix != ".ipynb":
-        raise CourseError(f"{path} is not a notebook: give the .ipynb file of your lab.")
-    if not path.is_file():
-        raise CourseError(f"no notebook at {path}: check the path (e.g. my-work/01-problem-framing/01-problem-framing-lab.ipynb).")
+    path = _checked_path(path)
     manifest, notebook = manifests.assignment_of_notebook(path, root)
     entry = next(e for e in manifest.notebooks if e.file == notebook)
     if not entry.graded:
@@ -286,11 +294,16 @@ def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool
     if progress:
         progress(f"running {path.name} twice (your answers, then the tests): about a minute on a laptop")
     # The learner's own code on the learner's own machine: where no sandbox can start, it runs without one.
-    engine = engines.make("zygote" if sandboxed else "local")
+    kind = "zygote" if sandboxed else "local"
+    reuse = engines_by_kind is not None
+    if reuse and kind not in engines_by_kind:
+        engines_by_kind[kind] = engines.make(kind)
+    engine = engines_by_kind[kind] if reuse else engines.make(kind)
     try:
         graded, engine_notes = grade_notebook(_prepare(learner, source), guarded, limits, engine)
     finally:
-        engine.close()
+        if not reuse:
+            engine.close()
     notes += [n for n in engine_notes if n]
 
     cells = {nbs.grade_id(c): c for c in graded.cells}
@@ -319,4 +332,9 @@ def _progress(message: str) -> None:
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None, hidden=True)
 def command(notebook: Path, root: Path | None = None) -> None:
     """Grade your own notebook on this machine, hidden tests included: a score per question, no test code shown."""
-    click.echo(self_check(notebook, root=root, progress=_progress).summary())
+    from course.grading import checkserver
+
+    notebook = _checked_path(notebook)
+    root = find_root(root)
+    summary = checkserver.check(notebook, root, progress=_progress)  # reuses the pre-loaded processes of the last check
+    click.echo(summary if summary is not None else self_check(notebook, root=root, progress=_progress).summary())

@@ -128,3 +128,14 @@ def test_course_check_errors_are_one_line_from_the_fast_entry_point(tmp_path, ca
     assert exit_.value.code == 1
     err = capsys.readouterr().err
     assert err.startswith("error: CourseError: no notebook at") and err.count("\n") == 1
+
+
+def test_the_checker_server_is_never_reached_through_a_folder_others_can_open(tmp_path, monkeypatch):
+    from course.grading import checkserver
+
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    path = checkserver.socket_path()
+    assert path is not None and path.parent.stat().st_mode & 0o777 == 0o700
+    path.parent.chmod(0o755)  # someone opened it up: no server through it, the check runs in-process
+    assert checkserver.socket_path() is None
+    assert checkserver.check(tmp_path / "x.ipynb", tmp_path) is None
