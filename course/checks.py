@@ -56,6 +56,9 @@ _CAPSTONE_CONSTANTS = (FIGURE_KINDS, FIGURE_TEXT, RECIPE_COMBINE, RECIPE_STATS)
 
 #: What a test cell that passed prints: one line, naming the answers its checks looked at.
 PASSED_LINE = "✓ {names}: passed the visible checks. Hidden tests also run at grading."
+#: What it prints where the hidden tests ran too (grading, `course check`): the feedback then says so.
+PASSED_ALL_LINE = "✓ {names}: passed, hidden tests included."
+_HIDDEN_MARKS = ("### BEGIN HIDDEN TESTS", "HiddenTestFailed")
 
 _checked: list[str] = []  # the answers checked in the cell running now
 _hooked: set[int] = set()  # the IPython shells that print PASSED_LINE after a cell
@@ -65,7 +68,9 @@ def _after_cell(result=None) -> None:
     names = list(dict.fromkeys(_checked))
     _checked.clear()
     if names and result is not None and getattr(result, "success", False):
-        print(PASSED_LINE.format(names=", ".join(names)))
+        source = getattr(getattr(result, "info", None), "raw_cell", "") or ""
+        line = PASSED_ALL_LINE if any(mark in source for mark in _HIDDEN_MARKS) else PASSED_LINE
+        print(line.format(names=", ".join(names)))
 
 
 def _before_cell(info=None) -> None:

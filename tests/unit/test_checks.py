@@ -246,6 +246,9 @@ def test_a_passing_test_cell_prints_one_short_line(shell, capsys):
     assert out == "✓ x: passed the visible checks. Hidden tests also run at grading.\n"
     _, out = run(shell, capsys, "y = 1 + 1")  # a cell with no check prints nothing
     assert out == ""
+    # where the hidden tests ran too (grading, course check), the feedback says they passed as well
+    _, out = run(shell, capsys, "checks.check_number(x, 'x')\n### BEGIN HIDDEN TESTS\nchecks.check_close(x, 5, 'x')\n### END HIDDEN TESTS")
+    assert out == "✓ x: passed, hidden tests included.\n"
 
 
 def test_a_cell_that_fails_after_a_passing_check_prints_no_pass_line(shell, capsys):
