@@ -35,6 +35,7 @@ from course.capstone import (
 )
 
 __all__ = [
+    "CheckFailed",
     "check_answered",
     "check_choice",
     "check_close",
