@@ -267,3 +267,18 @@ def test_a_blank_answer_gets_the_kind_message_from_every_check(shell, capsys):
         for call in calls:
             result, out = run(shell, capsys, call)
             assert not result.success and out.startswith(f"✗ a {words}"), (call, out)
+
+
+@pytest.mark.slow  # 4-15 s: reads module 1's manifest and released notebook (nbformat), as check() does
+def test_check_q_prints_its_own_line_and_no_second_pass_line(shell, capsys):
+    from course.learn import coach
+
+    saved = (coach._COACH.assignment_id, coach._COACH._exercises)
+    try:
+        shell.run_cell("from course.learn import check, use\nuse('01-problem-framing')")
+        _, out = run(shell, capsys, "change_pct = -40.0\ncheck('q2')")
+        assert out.startswith("q2: passed the visible tests.") and out.count("\n") == 1, out
+        _, out = run(shell, capsys, "change_pct = 40.0\ncheck('q2')")
+        assert out.startswith("q2: not yet. change_pct should be negative") and out.count("\n") == 1, out
+    finally:
+        coach._COACH.assignment_id, coach._COACH._exercises = saved
