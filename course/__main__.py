@@ -1,5 +1,5 @@
 """python -m course: the instructor CLI."""
 
-from course.cli import main
+from course.launch import main
 
 main()

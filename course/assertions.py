@@ -2,18 +2,42 @@
 
 ``course.checks`` (the test cells' checks) and ``course.capstone`` (the capstone's
 reproducibility checks) both raise through these, so every failure reads the same way.
+
+A failure is a ``CheckFailed``, an ``AssertionError`` (so nbgrader counts the test cell as
+failed, and ``pytest.raises(AssertionError)`` still catches it) that IPython shows as its one
+message instead of a traceback through this package: IPython calls ``_render_traceback_``
+and prints the lines it returns.
 """
 
 from __future__ import annotations
 
-__all__ = ["check_answered"]
+import numpy as np
+
+__all__ = ["CheckFailed", "check_answered", "plain"]
+
+
+class CheckFailed(AssertionError):
+    """A visible check failed: Jupyter shows its message on one line, with no traceback."""
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"✗ {self}"]
 
 
 def _fail(message: str, hint: str | None = None) -> None:
-    raise AssertionError(f"{message} {hint}" if hint else message)
+    raise CheckFailed(f"{message} {hint}" if hint else message)
+
+
+def plain(value: object) -> object:
+    """A numpy scalar as the Python value it holds (``np.int64(2022)`` -> ``2022``); anything else unchanged."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
 
 
 def _show(value: object) -> str:
+    value = plain(value)
+    if isinstance(value, (list, tuple)) and len(value) <= 20:
+        value = type(value)(plain(v) for v in value)
     text = repr(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
@@ -26,7 +50,7 @@ def check_answered(value: object, name: str) -> None:
         name: the variable's name, as the student wrote it.
 
     Raises:
-        AssertionError: the answer is ``...`` (Ellipsis) or None.
+        CheckFailed: the answer is ``...`` (Ellipsis) or None.
     """
     if value is Ellipsis:
         _fail(f"{name} is still `...`: replace ... with your answer, then run the cell again.")

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
 
-from course.assertions import _fail, _show, check_answered
+from course.assertions import CheckFailed, _fail, _show, check_answered, plain
 from course.capstone import (
     FIGURE_KINDS,
     FIGURE_TEXT,
@@ -34,6 +35,7 @@ from course.capstone import (
 )
 
 __all__ = [
+    "CheckFailed",
     "check_answered",
     "check_choice",
     "check_close",
@@ -51,6 +53,46 @@ __all__ = [
 
 # Constants of the capstone's recipes, reachable here as before.
 _CAPSTONE_CONSTANTS = (FIGURE_KINDS, FIGURE_TEXT, RECIPE_COMBINE, RECIPE_STATS)
+
+
+#: What a test cell that passed prints: one line, naming the answers its checks looked at.
+PASSED_LINE = "✓ {names}: passed the visible checks. Hidden tests also run at grading."
+#: What it prints where the hidden tests ran too (grading, `course check`): the feedback then says so.
+PASSED_ALL_LINE = "✓ {names}: passed, hidden tests included."
+_HIDDEN_MARKS = ("### BEGIN HIDDEN TESTS", "HiddenTestFailed")
+
+_checked: list[str] = []  # the answers checked in the cell running now
+_hooked: set[int] = set()  # the IPython shells that print PASSED_LINE after a cell
+
+
+def _after_cell(result=None) -> None:
+    names = list(dict.fromkeys(_checked))
+    _checked.clear()
+    if names and result is not None and getattr(result, "success", False):
+        source = getattr(getattr(result, "info", None), "raw_cell", "") or ""
+        line = PASSED_ALL_LINE if any(mark in source for mark in _HIDDEN_MARKS) else PASSED_LINE
+        print(line.format(names=", ".join(names)))
+
+
+def _before_cell(info=None) -> None:
+    _checked.clear()
+
+
+def _note(name: str) -> None:
+    """Remember that the cell running now checked ``name``; in IPython, say so after the cell if it passed."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None:
+        return  # plain Python (a script, pytest): no cells, no pass line
+    if id(shell) not in _hooked:
+        try:
+            shell.events.register("pre_run_cell", _before_cell)
+            shell.events.register("post_run_cell", _after_cell)
+        except Exception:  # not a shell that has events: no pass line, nothing else changes
+            return
+        _hooked.add(id(shell))
+        _checked.clear()  # the first checked cell of this shell: nothing before it counts
+    _checked.append(str(name))
 
 
 def _table_hint(value: pd.Series | pd.DataFrame) -> str:
@@ -81,6 +123,7 @@ def check_number(
         AssertionError: the answer is ``...``, None, text, a table, a bool, NaN,
             infinite, or outside [low, high].
     """
+    _note(name)
     check_answered(value, name)
     if isinstance(value, (pd.Series, pd.DataFrame)):
         if value.size == 1:
@@ -141,6 +184,7 @@ def check_close(
     Raises:
         AssertionError: the answer is not a number (see check_number) or not close enough.
     """
+    _note(name)
     check_number(value, name)
     if not math.isclose(float(value), float(expected), rel_tol=rel, abs_tol=abs):
         _fail(
@@ -169,6 +213,7 @@ def check_frame(
         AssertionError: the answer is not a DataFrame, lacks a column, or has too few or
             too many rows.
     """
+    _note(name)
     check_answered(value, name)
     if isinstance(value, pd.Series):
         _fail(
@@ -213,6 +258,7 @@ def check_series(
         AssertionError: the answer is not a numeric Series, has other labels, holds NaN, or
             holds a value outside [low, high].
     """
+    _note(name)
     check_answered(value, name)
     if isinstance(value, pd.DataFrame):
         if value.shape[1] == 1:
@@ -238,12 +284,12 @@ def check_series(
     numbers_ = value.astype("float64")
     if numbers_.isna().any():
         label = numbers_.index[numbers_.isna()][0]
-        _fail(f"{name} has a missing value (NaN) for {label!r}. Is that group empty after your filter?")
+        _fail(f"{name} has a missing value (NaN) for {plain(label)!r}. Is that group empty after your filter?")
     if (low is not None and (numbers_ < low).any()) or (high is not None and (numbers_ > high).any()):
         bad = numbers_[((numbers_ < low) if low is not None else False) | ((numbers_ > high) if high is not None else False)]
         lo = "-inf" if low is None else f"{low:,g}"
         hi = "inf" if high is None else f"{high:,g}"
-        _fail(f"{name} is {bad.iloc[0]:,.4g} for {bad.index[0]!r}, outside the plausible range [{lo}, {hi}].", hint)
+        _fail(f"{name} is {bad.iloc[0]:,.4g} for {plain(bad.index[0])!r}, outside the plausible range [{lo}, {hi}].", hint)
 
 
 def check_series_close(
@@ -267,6 +313,7 @@ def check_series_close(
     Raises:
         AssertionError: the answer is not a matching Series (see check_series) or a value is off.
     """
+    _note(name)
     check_series(value, name, index=expected.index)
     got = pd.Series(value.to_numpy(dtype="float64"), index=[str(i) for i in value.index])
     want = pd.Series(expected.to_numpy(dtype="float64"), index=[str(i) for i in expected.index])
@@ -297,6 +344,7 @@ def check_set(
     Raises:
         AssertionError: the answer is not a collection of labels, or the labels differ.
     """
+    _note(name)
     check_answered(value, name)
     if isinstance(value, pd.DataFrame):
         _fail(f"{name} is a table, but a collection of labels is asked. Take one column, e.g. {name}['field_id'].")
@@ -331,6 +379,7 @@ def check_choice(value: object, name: str, options: Iterable[str], expected: str
     Raises:
         AssertionError: the answer is not text, not one of the options, or not the expected one.
     """
+    _note(name)
     check_answered(value, name)
     options = [str(o) for o in options]
     if not isinstance(value, str):
@@ -359,6 +408,7 @@ def check_scores(value: object, name: str, length: int, hint: str | None = None)
             columns (the whole predict_proba output), the wrong length, missing values,
             values outside [0, 1], or only 0s and 1s (predict instead of predict_proba).
     """
+    _note(name)
     check_answered(value, name)
     if isinstance(value, pd.DataFrame):
         _fail(f"{name} is a table; one probability per case (one column) is asked. Keep the column of the positive class.")

@@ -281,6 +281,7 @@ def feedback_cmd(assignment_id, course_dir, only):
 @click.pass_context
 def check_cmd(ctx, notebook):
     """Grade your own notebook on this machine, hidden tests included: a score per question, no test code shown."""
+    # `course check ...` itself starts in course.launch, without this module; this is `course --root R check ...`.
     from course.grading import selfcheck
 
     click.echo(selfcheck.self_check(notebook, root=ctx.obj["root"], progress=_progress).summary())

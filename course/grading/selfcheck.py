@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import click
 import nbformat
 
 from course import manifest as manifests
@@ -28,7 +29,6 @@ from course import notebooks as nbs
 from course.errors import CourseError, NotebookError
 from course.grading import engine as engines
 from course.grading.autograde import grade_notebook
-from course.grading.workspace import configured_limits, load_config
 from course.limits import Limits
 from course.paths import find_root
 
@@ -84,6 +84,25 @@ class SelfCheck:
         lines += [f"Note: {n}" for n in self.notes]
         lines.append(f"Checked in {self.seconds:.0f} s. Your notebook file was not changed.")
         return "\n".join(lines)
+
+
+def _limits_config(root: Path) -> dict[str, int]:
+    """The limits an instructor set in ``nbgrader_config.py``, as ``workspace.configured_limits`` reads them.
+
+    Read here, with traitlets alone: importing ``course.grading.workspace`` loads nbgrader
+    (about 2 s on one CPU) that a self-check does not use.
+    """
+    from traitlets.config.loader import PyFileConfigLoader
+
+    name = "nbgrader_config.py"
+    if not (Path(root) / name).is_file():
+        raise CourseError(f"no {name} in {root}: restore it from the repository (git checkout {name}).")
+    config = PyFileConfigLoader(name, path=str(root)).load_config()
+    section = config.SandboxedExecute if "SandboxedExecute" in config else {}
+    found = {key: section[key] for key in Limits.fields() if key in section}
+    if "cell_seconds" not in found and "Execute" in config and isinstance(config.Execute.get("timeout"), int):
+        found["cell_seconds"] = config.Execute.timeout
+    return found
 
 
 def guard_hidden(test_source: str) -> str:
@@ -196,13 +215,25 @@ def _verdict(cell) -> tuple[str, str]:
         return FAILED, f"not graded: {first}."
     if ename == "NameError":
         return FAILED, f"{first}: it comes from an earlier cell, so answer the questions above this one first."
-    if ename == "AssertionError":
+    if ename in ("AssertionError", "CheckFailed"):
         return FAILED, first or "a visible test failed: run the test cell in your notebook to see which."
     return FAILED, f"{ename}{': ' + first if first else ''}"
 
 
+def _checked_path(path: Path | str) -> Path:
+    """``path`` if it names a notebook file; else a CourseError that says what to give."""
+    path = Path(path)
+    if path.is_dir():
+        raise CourseError(f"{path} is a folder: give the notebook file, e.g. {path}/<name>-lab.ipynb.")
+    if path.suffix != ".ipynb":
+        raise CourseError(f"{path} is not a notebook: give the .ipynb file of your lab.")
+    if not path.is_file():
+        raise CourseError(f"no notebook at {path}: check the path (e.g. my-work/01-problem-framing/01-problem-framing-lab.ipynb).")
+    return path
+
+
 def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool | None = None,
-               progress: Callable[[str], None] | None = None) -> SelfCheck:
+               progress: Callable[[str], None] | None = None, engines_by_kind: dict | None = None) -> SelfCheck:
     """Grade a learner's notebook locally, hidden tests included where the learner owns ``source/``, and return a score per question.
 
     Args:
@@ -211,6 +242,8 @@ def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool
         sandboxed: True to require the sandbox, False to run without it, None (default) to use
             it where the machine has one and say so where it has not.
         progress: called with a short message before the (slow) grading starts.
+        engines_by_kind: engines to reuse, kept open ({"zygote": ..., "local": ...}; course.grading.checkserver
+            keeps its pre-loaded processes across runs this way); None: a new engine, closed at the end.
 
     Returns:
         The scores. Hidden test code, hidden test messages and solutions are never in it.
@@ -220,13 +253,7 @@ def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool
     """
     started = time.perf_counter()
     root = find_root(root)
-    path = Path(path)
-    if path.is_dir():
-        raise CourseError(f"{path} is a folder: give the notebook file, e.g. {path}/<name>-lab.ipynb.")
-    if path.suffix != ".ipynb":
-        raise CourseError(f"{path} is not a notebook: give the .ipynb file of your lab.")
-    if not path.is_file():
-        raise CourseError(f"no notebook at {path}: check the path (e.g. my-work/01-problem-framing/01-problem-framing-lab.ipynb).")
+    path = _checked_path(path)
     manifest, notebook = manifests.assignment_of_notebook(path, root)
     entry = next(e for e in manifest.notebooks if e.file == notebook)
     if not entry.graded:
@@ -263,15 +290,20 @@ def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool
     for cell in guarded.cells:
         if nbs.is_test_cell(cell):
             cell.source = guard_hidden(cell.source)
-    limits = Limits.for_manifest(manifest, configured_limits(load_config(root)))
+    limits = Limits.for_manifest(manifest, _limits_config(root))
     if progress:
         progress(f"running {path.name} twice (your answers, then the tests): about a minute on a laptop")
     # The learner's own code on the learner's own machine: where no sandbox can start, it runs without one.
-    engine = engines.make("zygote" if sandboxed else "local")
+    kind = "zygote" if sandboxed else "local"
+    reuse = engines_by_kind is not None
+    if reuse and kind not in engines_by_kind:
+        engines_by_kind[kind] = engines.make(kind)
+    engine = engines_by_kind[kind] if reuse else engines.make(kind)
     try:
         graded, engine_notes = grade_notebook(_prepare(learner, source), guarded, limits, engine)
     finally:
-        engine.close()
+        if not reuse:
+            engine.close()
     notes += [n for n in engine_notes if n]
 
     cells = {nbs.grade_id(c): c for c in graded.cells}
@@ -289,3 +321,20 @@ def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool
         status, message = _verdict(cell)
         rows.append(QuestionScore(q.id, q.points, q.points if status == PASSED else 0.0, status, message))
     return SelfCheck(manifest.id, path.name, rows, notes, time.perf_counter() - started, hidden_tests=instructors is not None)
+
+
+def _progress(message: str) -> None:
+    click.echo(f"  … {message}", err=True)
+
+
+@click.command("check", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("notebook", type=click.Path(path_type=Path))
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=None, hidden=True)
+def command(notebook: Path, root: Path | None = None) -> None:
+    """Grade your own notebook on this machine, hidden tests included: a score per question, no test code shown."""
+    from course.grading import checkserver
+
+    notebook = _checked_path(notebook)
+    root = find_root(root)
+    summary = checkserver.check(notebook, root, progress=_progress)  # reuses the pre-loaded processes of the last check
+    click.echo(summary if summary is not None else self_check(notebook, root=root, progress=_progress).summary())

@@ -176,3 +176,40 @@ def test_without_a_source_of_its_own_only_visible_tests_run_and_it_says_so(toy, 
     assert ("belongs to another user, so it is not used" in note[0]) == (source_owner is not None)
     assert_reveals_nothing(out, toy)
 
+
+
+def test_the_second_check_reuses_the_pre_loaded_processes_and_scores_the_same(toy, tmp_path):
+    """`course check` as a learner types it (course.launch): the first run starts the learner's checker server,
+    the next run reuses its sandboxes; both give the in-process score table and reveal no hidden test."""
+    import subprocess
+    import sys
+
+    from course.grading import checkserver
+
+    import tempfile
+
+    runtime = Path(tempfile.mkdtemp(prefix="cc-"))  # short: a socket's path must fit in 108 bytes
+    env = {**os.environ, "XDG_RUNTIME_DIR": str(runtime), "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    env.pop(checkserver.ENV, None)
+    path = learner_notebook(toy, tmp_path / "my-work" / "00-toy", {"q1-answer": "total = 54"})
+
+    def course_check():
+        done = subprocess.run([sys.executable, "-m", "course", "check", "--root", str(toy), str(path)],
+                              env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        return done
+
+    try:
+        first, second = course_check(), course_check()
+    finally:
+        sock = next((runtime / f"course-check-{os.getuid()}").glob("*.sock"), None)
+        stopped = sock is not None and checkserver.stop(sock)
+        shutil.rmtree(runtime, ignore_errors=True)
+    assert stopped, "no checker server was left running to reuse"
+    assert "starting the checker's pre-loaded processes" in first.stderr
+    assert "starting" not in second.stderr  # the second run found the server
+    table = lambda out: [line for line in out.splitlines() if not line.startswith("Checked in")]  # noqa: E731
+    assert table(first.stdout) == table(second.stdout)
+    assert table(first.stdout) == table(selfcheck.self_check(path, root=toy, sandboxed=None).summary())
+    assert selfcheck.HIDDEN_MESSAGE in first.stdout
+    assert_reveals_nothing(first.stdout + first.stderr, toy)

@@ -205,3 +205,80 @@ def test_check_scores_says_what_is_wrong_with_the_probabilities(value, message):
 @pytest.mark.parametrize("value", [[0.1, 0.5, 0.9], np.array([0.0, 0.5, 1.0]), pd.Series([0.2, 0.3, 0.4], index=[7, 8, 9])])
 def test_check_scores_accepts_lists_arrays_and_series(value):
     assert checks.check_scores(value, "lr_scores", 3) is None
+
+
+# ---------------------------------------------------------------- what the learner sees in Jupyter
+
+
+@pytest.fixture
+def shell():
+    """A real IPython shell, as in a Jupyter kernel and in the grader's zygote, with the notebook's setup run."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    ipython = InteractiveShell.instance(colors="NoColor")
+    ipython.run_cell("import numpy as np\nfrom course import checks")
+    yield ipython
+    InteractiveShell.clear_instance()
+
+
+def run(shell, capsys, code: str):
+    capsys.readouterr()
+    result = shell.run_cell(code)
+    return result, capsys.readouterr().out
+
+
+def test_a_failed_check_shows_one_line_not_a_traceback_and_still_fails_the_cell(shell, capsys):
+    result, out = run(shell, capsys, "year = np.int64(2022)\nchecks.check_number(year, 'year', low=1990, high=2000)")
+    assert not result.success and isinstance(result.error_in_exec, AssertionError)  # nbgrader still counts a failure
+    assert out.strip() == "✗ year is 2,022, outside the plausible range [1,990, 2,000]."
+    assert "Traceback" not in out and "checks.py" not in out and "np.int64" not in out
+
+
+def test_values_in_messages_are_plain_numbers_not_numpy_reprs(shell, capsys):
+    _, out = run(shell, capsys, "checks.check_choice(np.int64(3), 'answer', ['A', 'B'])")
+    assert out.strip().startswith("✗ answer is 3, but one of ['A', 'B']")
+    with pytest.raises(AssertionError, match=r"for 2022,"):
+        checks.check_series(pd.Series([1.0, 900.0], index=np.array([2021, 2022])), "rate", low=0, high=100)
+
+
+def test_a_passing_test_cell_prints_one_short_line(shell, capsys):
+    _, out = run(shell, capsys, "x = 5\nchecks.check_number(x, 'x', low=0, high=10)\nchecks.check_close(x, 5, 'x')")
+    assert out == "✓ x: passed the visible checks. Hidden tests also run at grading.\n"
+    _, out = run(shell, capsys, "y = 1 + 1")  # a cell with no check prints nothing
+    assert out == ""
+    # where the hidden tests ran too (grading, course check), the feedback says they passed as well
+    _, out = run(shell, capsys, "checks.check_number(x, 'x')\n### BEGIN HIDDEN TESTS\nchecks.check_close(x, 5, 'x')\n### END HIDDEN TESTS")
+    assert out == "✓ x: passed, hidden tests included.\n"
+
+
+def test_a_cell_that_fails_after_a_passing_check_prints_no_pass_line(shell, capsys):
+    result, out = run(shell, capsys, "checks.check_number(5, 'x')\nassert False, 'x should be even.'")
+    assert not result.success
+    assert "passed" not in out
+
+
+def test_a_blank_answer_gets_the_kind_message_from_every_check(shell, capsys):
+    calls = ["checks.check_number(a, 'a')", "checks.check_close(a, 1, 'a')", "checks.check_frame(a, 'a')",
+             "checks.check_series(a, 'a')", "checks.check_series_close(a, pd.Series([1.0]), 'a')",
+             "checks.check_set(a, {1}, 'a')", "checks.check_choice(a, 'a', ['A'])", "checks.check_scores(a, 'a', 3)"]
+    shell.run_cell("import pandas as pd")
+    for blank, words in (("...", "is still `...`"), ("None", "is None")):
+        shell.run_cell(f"a = {blank}")
+        for call in calls:
+            result, out = run(shell, capsys, call)
+            assert not result.success and out.startswith(f"✗ a {words}"), (call, out)
+
+
+@pytest.mark.slow  # 4-15 s: reads module 1's manifest and released notebook (nbformat), as check() does
+def test_check_q_prints_its_own_line_and_no_second_pass_line(shell, capsys):
+    from course.learn import coach
+
+    saved = (coach._COACH.assignment_id, coach._COACH._exercises)
+    try:
+        shell.run_cell("from course.learn import check, use\nuse('01-problem-framing')")
+        _, out = run(shell, capsys, "change_pct = -40.0\ncheck('q2')")
+        assert out.startswith("q2: passed the visible tests.") and out.count("\n") == 1, out
+        _, out = run(shell, capsys, "change_pct = 40.0\ncheck('q2')")
+        assert out.startswith("q2: not yet. change_pct should be negative") and out.count("\n") == 1, out
+    finally:
+        coach._COACH.assignment_id, coach._COACH._exercises = saved

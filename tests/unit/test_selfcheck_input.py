@@ -99,3 +99,43 @@ def test_hidden_tests_come_only_from_a_source_folder_the_user_owns(toy_root):
     shutil.rmtree(toy_root / "source")
     path, why = instructor_copy(m, "00-toy-lab.ipynb", toy_root)
     assert path is None and why.startswith("hidden tests are not run here") and "\n" not in why
+
+
+def test_the_self_check_reads_the_limits_as_grading_does():
+    """selfcheck reads nbgrader_config.py without importing nbgrader; it must find the same limits as the workspace."""
+    from course.grading import selfcheck, workspace
+
+    root = Path(__file__).resolve().parents[2]
+    assert selfcheck._limits_config(root) == workspace.configured_limits(workspace.load_config(root))
+
+
+def test_course_check_starts_without_the_instructor_tools():
+    """`course check` (course.launch) must not load nbgrader or course.cli: that is seconds on a 1-CPU pod."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from course import launch; launch._light_imports(); from course.grading import selfcheck; "
+            "print(sorted(m for m in ('nbgrader', 'course.cli', 'sqlalchemy', 'rfc3987_syntax') if sys.modules.get(m)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_course_check_errors_are_one_line_from_the_fast_entry_point(tmp_path, capsys):
+    from course import launch
+
+    with pytest.raises(SystemExit) as exit_:
+        launch.main(["check", str(tmp_path / "missing-lab.ipynb")])
+    assert exit_.value.code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: CourseError: no notebook at") and err.count("\n") == 1
+
+
+def test_the_checker_server_is_never_reached_through_a_folder_others_can_open(tmp_path, monkeypatch):
+    from course.grading import checkserver
+
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    path = checkserver.socket_path()
+    assert path is not None and path.parent.stat().st_mode & 0o777 == 0o700
+    path.parent.chmod(0o755)  # someone opened it up: no server through it, the check runs in-process
+    assert checkserver.socket_path() is None
+    assert checkserver.check(tmp_path / "x.ipynb", tmp_path) is None

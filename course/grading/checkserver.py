@@ -1,0 +1,205 @@
+"""`course check`'s pre-loaded processes, kept between runs so that a learner's second check takes seconds.
+
+Every self-check needs two sandboxes that have imported pandas, matplotlib, seaborn and the
+course (``ZygoteEngine``): on one CPU that start-up is most of a run. So ``course check``
+hands the notebook to a small server of the learner's own, started by the first check and
+ending after ``IDLE_SECONDS`` without a request; it keeps one engine, and each check is one
+more forked run in the same sandboxes, isolated exactly as in grading.
+
+Only the learner can reach it: the socket lives in a folder of theirs with mode 0700
+(``$XDG_RUNTIME_DIR``, else the temporary folder), and the server also refuses a peer of
+another uid. Its name carries a fingerprint of the course code and Python, so a changed
+install starts a fresh server. Anything unusual (no such folder, no server in time, a broken
+reply) and the check simply runs in the learner's own process, as before.
+
+Usage (by course.launch, never by hand): python -m course.grading.checkserver SOCKET
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import socket
+import stat
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+#: A server with no request for this long ends, and its sandboxes with it.
+IDLE_SECONDS = 600
+#: How long a first check waits for the server it started to listen.
+STARTUP_SECONDS = 20
+#: Set to 0 to always check in the learner's own process.
+ENV = "COURSE_CHECK_SERVER"
+MAX_REPLY = 1024 * 1024
+
+
+def _fingerprint() -> str:
+    package = Path(__file__).resolve().parents[1]
+    newest = max((p.stat().st_mtime_ns for p in package.rglob("*.py")), default=0)
+    return hashlib.sha256(f"{sys.executable}|{package}|{newest}".encode()).hexdigest()[:12]
+
+
+def socket_path() -> Path | None:
+    """Where this learner's server listens; None if no private folder can be had."""
+    base = Path(os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir())
+    folder = base / f"course-check-{os.getuid()}"
+    try:
+        folder.mkdir(mode=0o700, exist_ok=True)
+        info = folder.lstat()
+    except OSError:
+        return None
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        return None  # someone else's, or open to others: never talk through it
+    path = folder / f"server-{_fingerprint()}.sock"
+    return path if len(os.fsencode(path)) < 100 else None  # a socket's path must fit in 108 bytes
+
+
+def _peer_uid(conn: socket.socket) -> int:
+    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    return struct.unpack("3i", creds)[1]
+
+
+def _read_line(conn: socket.socket) -> bytes:
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = conn.recv(65536)
+        if not chunk or len(data) > MAX_REPLY:
+            break
+        data += chunk
+    return data
+
+
+def serve(path: Path) -> None:
+    """Answer check requests on ``path`` until IDLE_SECONDS pass without one."""
+    from course import errors
+    from course.grading.selfcheck import self_check
+
+    lock = open(path.with_suffix(".lock"), "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return  # another server for this socket is starting or running
+    path.unlink(missing_ok=True)
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    old = os.umask(0o077)
+    try:
+        server.bind(str(path))
+    finally:
+        os.umask(old)
+    server.listen(4)
+    server.settimeout(IDLE_SECONDS)
+    kept: dict = {}
+    try:
+        while True:
+            try:
+                conn, _ = server.accept()
+            except socket.timeout:
+                return
+            with conn:
+                conn.settimeout(None)
+                if _peer_uid(conn) != os.getuid():
+                    continue
+                try:
+                    request = json.loads(_read_line(conn) or b"{}")
+                except ValueError:
+                    continue
+                if request.get("stop"):
+                    conn.sendall(b'{"stopped": true}\n')
+                    return
+                try:
+                    result = self_check(request["notebook"], root=request["root"], engines_by_kind=kept)
+                    reply = {"summary": result.summary()}
+                except errors.CourseError as exc:
+                    reply = {"error": type(exc).__name__, "message": str(exc)}
+                except Exception as exc:  # one learner's broken notebook must not end the server
+                    reply = {"error": "", "message": f"unexpected {type(exc).__name__}: {exc}"}
+                try:
+                    conn.sendall(json.dumps(reply).encode() + b"\n")
+                except OSError:
+                    pass
+    finally:
+        for engine in kept.values():
+            engine.close()
+        server.close()
+        path.unlink(missing_ok=True)
+
+
+def _connect(path: Path, wait: float = 0.0, server: subprocess.Popen | None = None) -> socket.socket | None:
+    """A connection to the server at ``path``, waiting up to ``wait`` s while the ``server`` started is alive."""
+    deadline = time.monotonic() + wait
+    while True:
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            conn.connect(str(path))
+            return conn
+        except OSError:
+            conn.close()
+            if time.monotonic() >= deadline or (server is not None and server.poll() is not None):
+                return None
+            time.sleep(0.05)
+
+
+def _start(path: Path) -> subprocess.Popen:
+    log = open(path.with_suffix(".log"), "ab")
+    return subprocess.Popen([sys.executable, "-m", "course.grading.checkserver", str(path)], stdin=subprocess.DEVNULL,
+                     stdout=log, stderr=log, start_new_session=True, close_fds=True)
+
+
+def check(notebook: Path, root: Path, progress=None) -> str | None:
+    """The self-check's summary, from this learner's server (started if need be); None: run it here instead.
+
+    Raises:
+        CourseError: the server's check refused the notebook (the same error the check raises here).
+    """
+    from course import errors
+
+    if os.environ.get(ENV, "1") == "0" or not hasattr(socket, "AF_UNIX") or not hasattr(socket, "SO_PEERCRED"):
+        return None
+    path = socket_path()
+    if path is None:
+        return None
+    conn = _connect(path)
+    if conn is None:
+        if progress:
+            progress("starting the checker's pre-loaded processes (first check: slower; the next ones reuse them)")
+        conn = _connect(path, wait=STARTUP_SECONDS, server=_start(path))
+        if conn is None:
+            return None
+    with conn:
+        try:
+            conn.sendall(json.dumps({"notebook": str(Path(notebook).resolve()), "root": str(Path(root).resolve())}).encode() + b"\n")
+            reply = json.loads(_read_line(conn) or b"{}")
+        except (OSError, ValueError):
+            return None
+    if "summary" in reply:
+        return str(reply["summary"])
+    if reply.get("error"):
+        kind = getattr(errors, str(reply["error"]), None)
+        kind = kind if isinstance(kind, type) and issubclass(kind, errors.CourseError) else errors.CourseError
+        raise kind(str(reply.get("message", "")))
+    if reply.get("message"):
+        raise RuntimeError(str(reply["message"]))
+    return None
+
+
+def stop(path: Path | None = None) -> bool:
+    """End the learner's server now (tests, or to free its memory); True if one was running."""
+    path = path or socket_path()
+    conn = _connect(path) if path is not None else None
+    if conn is None:
+        return False
+    with conn:
+        conn.sendall(b'{"stop": true}\n')
+        _read_line(conn)
+    return True
+
+
+if __name__ == "__main__":
+    sys.modules.setdefault("rfc3987_syntax", None)  # as course.launch does: 2 s of IRI grammar nothing here uses
+    serve(Path(sys.argv[1]))
