@@ -1,5 +1,6 @@
 """Shared fixtures: the repository, and a throw-away copy of the toy course for pipeline tests."""
 
+import os
 import shutil
 from pathlib import Path
 
@@ -7,6 +8,11 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 TOY = REPO / "tests" / "fixtures" / "toy-course"
+
+# `course check` keeps a learner's checker server alive for 10 minutes (course/grading/checkserver.py):
+# tests check in their own process, so none is left behind; tests/e2e/test_selfcheck.py turns it on for
+# the test of the server itself.
+os.environ.setdefault("COURSE_CHECK_SERVER", "0")
 
 
 @pytest.fixture
