@@ -342,3 +342,21 @@ def test_plot_confusion_requires_labels_and_data():
         plots.plot_confusion(matrix, title="t", xlabel="x", ylabel="y", alt="")
     with pytest.raises(ValueError, match="empty"):
         plots.plot_confusion(pd.DataFrame(), title="t", xlabel="x", ylabel="y", alt="a")
+
+
+# --- the lab's blank answer cells ----------------------------------------------------------------------------
+
+def test_lab_answer_cells_left_blank_run_without_errors():
+    """A student who runs an untouched answer cell sees no traceback: the lines after the stub cope with `...`.
+
+    Each cell runs in an empty namespace, so it may only touch names it defines itself before the guard.
+    """
+    import json
+    from pathlib import Path
+
+    lab = Path(__file__).resolve().parents[2] / "release" / "04-ai-front-desk" / "04-ai-front-desk-lab.ipynb"
+    cells = [c for c in json.loads(lab.read_text(encoding="utf-8"))["cells"]
+             if c["metadata"].get("nbgrader", {}).get("grade_id", "").endswith("-answer") and c["cell_type"] == "code"]
+    assert len(cells) == 11
+    for cell in cells:
+        exec(compile("".join(cell["source"]), cell["metadata"]["nbgrader"]["grade_id"], "exec"), {})  # noqa: S102
