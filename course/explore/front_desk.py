@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -167,6 +168,11 @@ def front_desk_reply(
     return FrontDeskReply(question, redacted, department, matches, float(threshold), answered, reply)
 
 
+def _short_label(text: str, width: int = 40) -> str:
+    """Shorten a label to whole words (ending in "…" when cut), so no word is cut in the middle."""
+    return textwrap.shorten(str(text), width=width, placeholder=" …")
+
+
 def draw_front_desk(reply: FrontDeskReply, show: bool = True):
     """Draw the top matches' scores as horizontal bars, with the threshold as a dashed line.
 
@@ -177,7 +183,7 @@ def draw_front_desk(reply: FrontDeskReply, show: bool = True):
     Returns:
         The matplotlib Axes.
     """
-    data = reply.matches.assign(entry=lambda d: d["faq_id"] + ": " + d["question_en"].str.slice(0, 40))
+    data = reply.matches.assign(entry=lambda d: d["faq_id"] + ": " + d["question_en"].map(_short_label))
     decision = "answers" if reply.answered else "hands over to a person"
     alt = (
         f"Scores of the {len(data)} best FAQ matches; the best is {data['entry'].iloc[0]} with "

@@ -155,10 +155,13 @@ def test_every_single_digit_typo_is_caught_by_the_check_digit():
         ("call 09012345678 now", "call [PHONE] now"),
         ("080 9876 5432", "[PHONE]"),
         ("+81 90-1234-5678", "[PHONE]"),
+        ("+81 3-1234-5678", "[PHONE]"),          # a landline: 9 digits after +81 (q11's hidden tests have it too)
         ("電話番号は０３－１２３４－５６７８です。", "電話番号は[PHONE]です。"),
         ("0120-123-456 is free", "[PHONE] is free"),
         ("My Number: 1234 5678 9018.", "My Number: [MY_NUMBER]."),
         ("1234-5678-9018", "[MY_NUMBER]"),
+        ("987654321050", "[MY_NUMBER]"),         # remainder 0: the check digit is 0, not 11
+        ("9876 5432 1000", "[MY_NUMBER]"),       # remainder 1: the check digit is 0, not 10
         ("マイナンバーは１２３４５６７８９０１８です", "マイナンバーは[MY_NUMBER]です"),
         ("receipt 123456789012", "receipt 123456789012"),
         ("1234 5678-9018", "1234 5678-9018"),
@@ -306,6 +309,21 @@ def test_draw_front_desk_has_labels_alt_text_and_the_threshold(faq, router):
     assert any(abs(line.get_xdata()[0] - 0.25) < 1e-9 for line in ax.get_lines())
 
 
+def test_draw_front_desk_labels_end_on_whole_words(faq, router):
+    index = explore.FaqIndex(faq[faq["city"] == "City A"])
+    reply = explore.front_desk_reply("garbage day? moving in, my number card", index, router, 0.25)
+    ax = explore.draw_front_desk(reply, show=False)
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    full = {f"{f}: {q}" for f, q in zip(reply.matches["faq_id"], reply.matches["question_en"])}
+    assert len(labels) == len(reply.matches) and any(label.endswith(" …") for label in labels)
+    for label in labels:
+        if label.endswith(" …"):
+            kept = label[: -len(" …")]
+            assert any(f.startswith(kept + " ") for f in full), f"{label!r} cuts a word in the middle"
+        else:
+            assert label in full, f"{label!r} is neither a whole question nor cut at a space"
+
+
 # --- the confusion-matrix figure ---------------------------------------------------------------------------
 
 def test_plot_confusion_writes_every_count_and_has_labels_and_alt_text():
@@ -324,3 +342,21 @@ def test_plot_confusion_requires_labels_and_data():
         plots.plot_confusion(matrix, title="t", xlabel="x", ylabel="y", alt="")
     with pytest.raises(ValueError, match="empty"):
         plots.plot_confusion(pd.DataFrame(), title="t", xlabel="x", ylabel="y", alt="a")
+
+
+# --- the lab's blank answer cells ----------------------------------------------------------------------------
+
+def test_lab_answer_cells_left_blank_run_without_errors():
+    """A student who runs an untouched answer cell sees no traceback: the lines after the stub cope with `...`.
+
+    Each cell runs in an empty namespace, so it may only touch names it defines itself before the guard.
+    """
+    import json
+    from pathlib import Path
+
+    lab = Path(__file__).resolve().parents[2] / "release" / "04-ai-front-desk" / "04-ai-front-desk-lab.ipynb"
+    cells = [c for c in json.loads(lab.read_text(encoding="utf-8"))["cells"]
+             if c["metadata"].get("nbgrader", {}).get("grade_id", "").endswith("-answer") and c["cell_type"] == "code"]
+    assert len(cells) == 11
+    for cell in cells:
+        exec(compile("".join(cell["source"]), cell["metadata"]["nbgrader"]["grade_id"], "exec"), {})  # noqa: S102
