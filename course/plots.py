@@ -142,6 +142,15 @@ def _show(fig: Figure, alt: str) -> None:
     plt.close(fig)
 
 
+def show(ax: Axes) -> None:
+    """Show a figure drawn with ``show=False`` once you have added your own marks to it (a threshold line,
+    a note), with the alt text its plotting function attached: in a notebook it appears with that alt text."""
+    alt = alt_text(ax)
+    if not alt:
+        raise ValueError("this figure has no alt text: draw it with one of course.plots' functions (alt=...) first.")
+    _show(ax.figure, alt)
+
+
 def _thousands(axis) -> None:
     """Write large tick values with thousands separators (40,000 rather than 40000)."""
     low, high = axis.get_view_interval()

@@ -392,3 +392,20 @@ def test_the_palette_check_rejects_palettes_that_are_not_colour_blind_safe(palet
 
     distances = closest_pairs(sns.color_palette(palette)[:COLOURS_PER_FIGURE])
     assert min(distances["deuteranopia"], distances["protanopia"]) < MIN_DELTA_E
+
+
+def test_a_figure_with_marks_of_its_own_is_shown_with_its_alt_text(monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(plots, "_in_notebook", lambda: True)
+    monkeypatch.setattr(IPython.display, "display", lambda obj: shown.append(obj))
+    ax = plots.plot_bars(pd.DataFrame({"a": ["x", "y"], "b": [1, 2]}), "a", "b", **LABELS, show=False)
+    ax.axhline(1.5, linestyle=":")  # the learner's own mark, added before the figure is shown
+    assert shown == []
+    plots.show(ax)
+    assert [i["alt"] for i in _images(shown[0]._repr_mimebundle_()[0]["text/html"])] == [LABELS["alt"]]
+    import matplotlib.pyplot as plt
+
+    with pytest.raises(ValueError, match="no alt text"):
+        plots.show(plt.subplots()[1])
