@@ -148,6 +148,10 @@ def show(ax: Axes) -> None:
     alt = alt_text(ax)
     if not alt:
         raise ValueError("this figure has no alt text: draw it with one of course.plots' functions (alt=...) first.")
+    legend = ax.get_legend()
+    if legend is not None and legend_conflicts(ax):  # the new marks may lie under the legend: move it
+        legend._course_outside = False  # noqa: SLF001
+        _place_legend(ax)
     _show(ax.figure, alt)
 
 

@@ -12,7 +12,7 @@ another uid. Its name carries a fingerprint of the course code and Python, so a 
 install starts a fresh server. Anything unusual (no such folder, no server in time, a broken
 reply) and the check simply runs in the learner's own process, as before.
 
-Usage (by course.launch, never by hand): python -m course.grading.checkserver SOCKET
+Started by ``course check`` (never by hand): python -m course.grading.selfcheck --serve SOCKET
 """
 
 from __future__ import annotations
@@ -47,7 +47,8 @@ def _fingerprint() -> str:
 
 def socket_path() -> Path | None:
     """Where this learner's server listens; None if no private folder can be had."""
-    base = Path(os.environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir())
+    environ = os.environ  # the learner's own settings: where their private runtime folder is, and the opt-out
+    base = Path(environ.get("XDG_RUNTIME_DIR") or tempfile.gettempdir())
     folder = base / f"course-check-{os.getuid()}"
     try:
         folder.mkdir(mode=0o700, exist_ok=True)
@@ -75,10 +76,10 @@ def _read_line(conn: socket.socket) -> bytes:
     return data
 
 
-def serve(path: Path) -> None:
-    """Answer check requests on ``path`` until IDLE_SECONDS pass without one."""
+def serve(path: Path, self_check) -> None:
+    """Answer check requests on ``path`` until IDLE_SECONDS pass without one, each with ``self_check``
+    (``course.grading.selfcheck.self_check``, passed in: that module starts this server)."""
     from course import errors
-    from course.grading.selfcheck import self_check
 
     lock = open(path.with_suffix(".lock"), "w")
     try:
@@ -147,7 +148,7 @@ def _connect(path: Path, wait: float = 0.0, server: subprocess.Popen | None = No
 
 def _start(path: Path) -> subprocess.Popen:
     log = open(path.with_suffix(".log"), "ab")
-    return subprocess.Popen([sys.executable, "-m", "course.grading.checkserver", str(path)], stdin=subprocess.DEVNULL,
+    return subprocess.Popen([sys.executable, "-m", "course.grading.selfcheck", "--serve", str(path)], stdin=subprocess.DEVNULL,
                      stdout=log, stderr=log, start_new_session=True, close_fds=True)
 
 
@@ -159,7 +160,8 @@ def check(notebook: Path, root: Path, progress=None) -> str | None:
     """
     from course import errors
 
-    if os.environ.get(ENV, "1") == "0" or not hasattr(socket, "AF_UNIX") or not hasattr(socket, "SO_PEERCRED"):
+    environ = os.environ
+    if environ.get(ENV, "1") == "0" or not hasattr(socket, "AF_UNIX") or not hasattr(socket, "SO_PEERCRED"):
         return None
     path = socket_path()
     if path is None:
@@ -199,7 +201,3 @@ def stop(path: Path | None = None) -> bool:
         _read_line(conn)
     return True
 
-
-if __name__ == "__main__":
-    sys.modules.setdefault("rfc3987_syntax", None)  # as course.launch does: 2 s of IRI grammar nothing here uses
-    serve(Path(sys.argv[1]))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import copy
 import os
+import sys
 import textwrap
 import time
 from dataclasses import dataclass, field
@@ -338,3 +339,10 @@ def command(notebook: Path, root: Path | None = None) -> None:
     root = find_root(root)
     summary = checkserver.check(notebook, root, progress=_progress)  # reuses the pre-loaded processes of the last check
     click.echo(summary if summary is not None else self_check(notebook, root=root, progress=_progress).summary())
+
+
+if __name__ == "__main__" and sys.argv[1:2] == ["--serve"]:  # the learner's checker server (checkserver._start)
+    sys.modules.setdefault("rfc3987_syntax", None)  # as course.launch does: 2 s of IRI grammar nothing here uses
+    from course.grading import checkserver
+
+    checkserver.serve(Path(sys.argv[2]), self_check)

@@ -9,7 +9,6 @@ matplotlib.use("Agg")
 import math  # noqa: E402
 
 import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402

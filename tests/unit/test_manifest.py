@@ -1,6 +1,5 @@
 """course.manifest: reading, validating, and matching manifests against notebooks."""
 
-import json
 
 import pytest
 import yaml

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import nbformat
@@ -133,9 +134,13 @@ def test_course_check_errors_are_one_line_from_the_fast_entry_point(tmp_path, ca
 def test_the_checker_server_is_never_reached_through_a_folder_others_can_open(tmp_path, monkeypatch):
     from course.grading import checkserver
 
-    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    import tempfile
+
+    runtime = Path(tempfile.mkdtemp(prefix="cc-"))  # short: a socket's path must fit in 108 bytes (pytest's do not)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(runtime))
     path = checkserver.socket_path()
     assert path is not None and path.parent.stat().st_mode & 0o777 == 0o700
     path.parent.chmod(0o755)  # someone opened it up: no server through it, the check runs in-process
     assert checkserver.socket_path() is None
     assert checkserver.check(tmp_path / "x.ipynb", tmp_path) is None
+    shutil.rmtree(runtime)
