@@ -589,14 +589,17 @@ def plot_boxes(
     ax = _new_axes(ax)
     sns.boxplot(data=data.dropna(subset=[y]), x=x, y=y, hue=hue, order=order, hue_order=hue_order, fliersize=2, ax=ax)
     if hue:
-        levels = list(hue_order) if hue_order is not None else list(pd.unique(data[hue].dropna()))
-        boxes = list(ax.patches)
-        n_cat = len(order) if order is not None else data[x].nunique()
-        for i, box in enumerate(boxes[: n_cat * len(levels)]):
-            box.set_hatch(HATCHES[(i // n_cat) % len(HATCHES)])
+        # seaborn fills every box of a hue level with that level's colour, so the hatch follows the
+        # colour: a category with no box for some level shifts nothing (by position, it would).
         ax.legend(title=hue.replace("_", " "))
-        for handle, hatch in zip(ax.get_legend().legend_handles, HATCHES):
-            handle.set_hatch(hatch)
+        handles = ax.get_legend().legend_handles
+        hatch_of = {tuple(h.get_facecolor()): HATCHES[i % len(HATCHES)] for i, h in enumerate(handles)}
+        for box in ax.patches:
+            hatch = hatch_of.get(tuple(box.get_facecolor()))
+            if hatch is not None:
+                box.set_hatch(hatch)
+        for handle in handles:
+            handle.set_hatch(hatch_of[tuple(handle.get_facecolor())])
     ax.set_ylim(bottom=0)
     _finish(ax, title, xlabel, ylabel, alt, show)
     return ax

@@ -35,6 +35,9 @@ DEPLOY_CONFIG = REPO / "deploy" / "jupyterhub" / "jupyterhub_config.py"
 COURSE_ID = "social-design-lab"
 #: Each throw-away system user's password (chpasswd), made anew for every run.
 PASSWORDS: dict[str, str] = {}
+#: When this test session began (this module is imported while pytest collects). A file the session
+#: wrote or changed has a later ctime, which no copy (``shutil.copy2``) or ``touch`` can set back.
+SESSION_STARTED = time.time()
 
 
 def free_port() -> int:

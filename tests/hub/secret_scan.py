@@ -140,6 +140,7 @@ def main(roots: list[str], needles: dict[str, list[str]]) -> None:
     for path in sorted(found):
         info = os.stat(path)
         kinds = [kind for kind, group in needles.items() if holds(path, group)]
-        hits.append({"path": path, "uid": info.st_uid, "mtime": info.st_mtime, "kinds": kinds})
+        hits.append({"path": path, "uid": info.st_uid, "mtime": info.st_mtime, "ctime": info.st_ctime,
+                     "kinds": kinds})
     json.dump({"found": hits, "files": len(files), "opaque_skipped": opaque,
                "bytes": sum(os.path.getsize(f) for f in files if os.path.exists(f))}, sys.stdout)

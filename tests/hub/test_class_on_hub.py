@@ -188,10 +188,13 @@ def _scan_as_student(hub, student: str) -> dict:
 
     Three planted files in the student's home (plain text, highlighted HTML as nbconvert writes
     it, a SQLite table) prove the scan finds what it looks for. A hit fails the test when it is in
-    the hub's places (this checkout, the hub's folder and exchange, the users' homes), belongs to
-    a test user, was written during the session, or holds a hidden test's line. Other copies of
-    this repository on the machine (developers' worktrees, CI's clone) and nbgrader material the
-    machine had before (markers only) are not the hub's doing: they are reported, not failed.
+    the hub's places (this checkout with its environment, the hub's folder and exchange, the users'
+    homes), belongs to a test user, was written during the hub's session, or holds a hidden test's
+    line and was written or changed (ctime) since this test session began: whatever the course's
+    code wrote while the other tests ran is held to the rule too. Other copies of this repository
+    on the machine (developers' worktrees, CI's clone) and files the machine had before the tests
+    began (a CI runner's own record of the change under test, say) are not the hub's doing: they
+    are reported, not failed.
     """
     lines = hubctl.hidden_test_lines()
     assert len(lines) > 50, f"too few distinctive hidden-test lines to search for: {lines}"
@@ -221,7 +224,8 @@ def _scan_as_student(hub, student: str) -> dict:
             found_controls.add(path.name)
         elif hubctl.foreign_checkout(path):
             elsewhere.append(f"{path} (another copy of the repository)")
-        elif ("hidden-test line" in hit["kinds"] or hit["uid"] in test_uids or hit["mtime"] >= hub.started
+        elif (hit["uid"] in test_uids or hit["mtime"] >= hub.started or hit["ctime"] >= hub.started
+              or ("hidden-test line" in hit["kinds"] and hit["ctime"] >= hubctl.SESSION_STARTED)
               or any(path.is_relative_to(p) for p in places)):
             leaks.append(f"{path} ({', '.join(hit['kinds'])}, uid {hit['uid']})")
         else:

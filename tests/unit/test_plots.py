@@ -95,6 +95,22 @@ def test_boxes_hatch_the_second_group():
     assert {p.get_hatch() or "" for p in ax.patches} == {"", "//"}
 
 
+def test_boxes_hatch_follows_the_group_when_a_category_lacks_one():
+    """Category "c" has no "before" box: every "after" box still gets the "after" hatch."""
+    data = pd.DataFrame({"procedure": ["a", "a", "b", "b", "c", "c"] * 4,
+                         "period": ["before", "after", "before", "after", "after", "after"] * 4,
+                         "minutes": range(24)})
+    ax = plots.plot_boxes(data, "procedure", "minutes", hue="period", hue_order=["before", "after"], **LABELS)
+    boxes = [p for p in ax.patches if type(p).__name__ == "PathPatch"]
+    colours = {}
+    for box in boxes:
+        colours.setdefault(tuple(box.get_facecolor()), set()).add(box.get_hatch() or "")
+    assert len(boxes) == 5 and sorted(map(len, colours.values())) == [1, 1], colours
+    before, after = [colours[tuple(h.get_facecolor())] for h in ax.get_legend().legend_handles]
+    assert before == {""} and after == {"//"}
+    assert [h.get_hatch() or "" for h in ax.get_legend().legend_handles] == ["", "//"]
+
+
 def test_curves_have_a_marker_per_group_labelled_ends_and_a_reference_line():
     curves = pd.DataFrame({"k": [1, 2, 3] * 2, "precision": [0.6, 0.5, 0.4, 0.3, 0.25, 0.2], "method": ["model"] * 3 + ["clerk"] * 3})
     ax = plots.plot_curves(curves, "k", "precision", group="method", references={"random pick": 0.16}, **LABELS)
