@@ -81,19 +81,24 @@ def release_cmd(ctx, assignment_id, check, to_exchange):
 @click.option("--mistakes", is_flag=True,
               help="Only say which test catches each question's plausible mistake (the manifest's wrong: answer): "
                    "a visible test, the hidden tests only, or none.")
+@click.option("--question", "-q", "questions", multiple=True, metavar="ID",
+              help="With --mistakes: only this question (repeat for more), e.g. -q q3 -q q5.")
 @click.pass_context
-def validate_cmd(ctx, assignment_id, no_round_trip, mistakes):
+def validate_cmd(ctx, assignment_id, no_round_trip, mistakes, questions):
     """Run source notebooks under every parameter set; prove the solution scores full and the blank scores zero."""
     if mistakes:  # every assignment's table, then every problem
         problems = []
         for aid in _ids(ctx.obj["root"], assignment_id):
-            catches = validate.mistakes(aid, root=ctx.obj["root"], progress=_progress)
+            catches = validate.mistakes(aid, root=ctx.obj["root"], progress=_progress, questions=questions)
             click.echo(validate.mistakes_summary(aid, catches))
-            problems += [f"{aid} {p}" for p in validate.mistake_problems(manifest.load(aid, ctx.obj["root"]), catches)]
+            problems += [f"{aid} {p}" for p in validate.mistake_problems(manifest.load(aid, ctx.obj["root"]), catches,
+                                                                          questions)]
         if problems:
             raise ValidationError(f"{len(problems)} problem(s) with plausible mistakes (docs/AUTHORING.md, section 1):\n  - "
                                   + "\n  - ".join(problems))
         return
+    if questions:
+        raise click.UsageError("--question goes with --mistakes.")
     for aid in _ids(ctx.obj["root"], assignment_id):
         click.echo(validate.validate(aid, root=ctx.obj["root"], round_trip=not no_round_trip, progress=_progress).summary())
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from course import manifest as manifests
 from course import notebooks as nbs
@@ -181,7 +181,7 @@ class Catch:
 
 
 def mistakes(assignment_id: str, *, root: Path | None = None,
-             progress: Callable[[str], None] | None = print) -> list[Catch]:
+             progress: Callable[[str], None] | None = print, questions: Sequence[str] = ()) -> list[Catch]:
     """For every plausible mistake the manifest lists (``wrong:``), which test catches it: a visible test (the
     student learns it before submitting, from ``check()`` or ``course check``), the hidden tests only, or none.
 
@@ -189,8 +189,12 @@ def mistakes(assignment_id: str, *, root: Path | None = None,
     ``course check`` grades it (the released notebook's visible tests, then the hidden ones, in the sandbox
     where the machine has one); the pre-loaded runs are shared between the mistakes.
 
+    Args:
+        questions: only these question ids (all the auto-graded ones when empty).
+
     Raises:
-        CourseError: the assignment has no ``source/`` here (the hidden tests are needed to tell).
+        CourseError: the assignment has no ``source/`` here (the hidden tests are needed to tell), or a
+            question in ``questions`` is not one of its auto-graded questions.
     """
     import dataclasses
 
@@ -203,6 +207,11 @@ def mistakes(assignment_id: str, *, root: Path | None = None,
     manifests.check_notebooks(manifest, root)
     if not manifest.source_dir(root).is_dir():
         raise CourseError(f"no source/{manifest.id} here: run this in the instructor's clone of the course.")
+    auto = [q.id for q in manifest.questions if q.kind == "auto"]
+    unknown = [qid for qid in questions if qid not in auto]
+    if unknown:
+        raise CourseError(f"{', '.join(unknown)}: not an auto-graded question of {manifest.id} "
+                          f"(those are {', '.join(auto)}).")
     limits = Limits.for_manifest(manifest, configured_limits(load_config(root)))
     solutions = {q.id: sample.SOLUTION for q in manifest.questions if q.kind == "auto"}
     engine = engines.make("local" if _sandbox_available() else "zygote")
@@ -210,7 +219,7 @@ def mistakes(assignment_id: str, *, root: Path | None = None,
     try:
         with tempfile.TemporaryDirectory(prefix="course-mistakes-") as tmp:
             for q in manifest.questions:
-                if q.kind != "auto":
+                if q.kind != "auto" or (questions and q.id not in questions):
                     continue
                 source = nbs.read(manifest.source_dir(root) / q.notebook)
                 guarded = nbs.read(manifest.source_dir(root) / q.notebook)
@@ -234,11 +243,15 @@ def mistakes(assignment_id: str, *, root: Path | None = None,
     return found
 
 
-def mistake_problems(manifest: manifests.Manifest, catches: list[Catch]) -> list[str]:
-    """Every break of the rule: too few mistakes listed for a question, or one no visible test names."""
+def mistake_problems(manifest: manifests.Manifest, catches: list[Catch], questions: Sequence[str] = ()) -> list[str]:
+    """Every break of the rule: too few mistakes listed for a question, or one no visible test names.
+
+    With ``questions``, only those questions' breaks.
+    """
     problems = [f"{q.id} lists {len(q.mistakes)} plausible mistake(s): list at least {manifests.MIN_MISTAKES} "
                 f"(typical student errors) in source/{manifest.id}.yml"
-                for q in manifest.questions if q.kind == "auto" and len(q.mistakes) < manifests.MIN_MISTAKES]
+                for q in manifest.questions if q.kind == "auto" and len(q.mistakes) < manifests.MIN_MISTAKES
+                and (not questions or q.id in questions)]
     return problems + [c.problem for c in catches if c.problem]
 
 

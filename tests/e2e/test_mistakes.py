@@ -73,3 +73,17 @@ def test_each_mistake_is_named_by_the_test_that_catches_it_and_each_break_of_the
         "hidden_only: and why only a hidden test may catch it",
         "00-toy q2 mistake 2 (one more, not twice) passes every test and keeps its points: add a test that catches it",
     ]
+
+
+def test_one_question_alone_and_a_question_that_is_not_there(toy, capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--root", str(toy), "validate", "00-toy", "--mistakes", "-q", "q2"])
+    out, err = capsys.readouterr()
+    assert done.value.code == 1
+    assert [line.split()[0] for line in out.splitlines()[1:]] == ["q2.1", "q2.2", "q2.3"]
+    assert [line[4:] for line in err.splitlines() if line.startswith("  - ")] == [
+        "00-toy q2 mistake 2 (one more, not twice) passes every test and keeps its points: add a test that catches it"]
+    with pytest.raises(SystemExit) as done:
+        main(["--root", str(toy), "validate", "00-toy", "--mistakes", "-q", "q7"])
+    err = capsys.readouterr().err
+    assert done.value.code == 1 and "q7: not an auto-graded question of 00-toy (those are q1, q2)" in err
