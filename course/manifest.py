@@ -255,7 +255,7 @@ def parse(data: Any, path: Path = Path("<manifest>"), expected_id: str | None = 
     if not ID_PATTERN.match(aid):
         raise fail(f'id "{aid}" should look like 01-problem-framing (two digits, a dash, lower-case words).')
 
-    module = _int(data["module"], "module", fail)
+    module = _int(data["module"], "module", fail, smallest=0)  # module 0: the on-ramp
     minutes = _int(data["minutes"], "minutes", fail)
     timeout = _int(data["timeout"], "timeout", fail)
     due = _due(data["due"], fail)
@@ -430,9 +430,10 @@ def check_notebooks(manifest: Manifest, root: Path | None = None) -> None:
             raise ManifestError(f"{manifest.path}: {entry.file} has graded cells {', '.join(extra)} that no question declares. Add them under questions.")
 
 
-def _int(value: Any, name: str, fail) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise fail(f"{name} must be a positive whole number, not {value!r}.")
+def _int(value: Any, name: str, fail, smallest: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < smallest:
+        what = "a positive whole number" if smallest == 1 else f"a whole number from {smallest}"
+        raise fail(f"{name} must be {what}, not {value!r}.")
     return value
 
 
