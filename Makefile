@@ -7,7 +7,8 @@ STAMP  := $(VENV)/.installed-stamp
 .PHONY: install test-deps demo test test-fast lab validate release benchmark clean
 
 # What the hub, browser and gradebook tests need besides Python packages: configurable-http-proxy
-# (npm, into .work/node), Debian's chromium, setfacl (acl) and the PostgreSQL server (postgresql:
+# (npm, into .work/node), Debian's chromium, a Japanese font (fonts-noto-cjk: the browser test reads
+# Japanese text), setfacl (acl) and the PostgreSQL server (postgresql:
 # tests/e2e/test_postgres.py starts its own). Each is installed once; a machine without npm or
 # apt-get gets a message, and those tests skip saying why.
 NODE_DIR := .work/node
@@ -32,6 +33,7 @@ test-deps: $(CHP)
 	@missing=""; command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v setfacl >/dev/null || missing="$$missing acl"; \
 	ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || command -v pg_ctl >/dev/null || missing="$$missing postgresql"; \
+	fc-list :lang=ja 2>/dev/null | grep -q . || missing="$$missing fonts-noto-cjk"; \
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \

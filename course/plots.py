@@ -13,6 +13,7 @@ import base64
 import datetime
 import html
 import io
+import logging
 import textwrap
 from collections.abc import Mapping, Sequence
 
@@ -42,14 +43,47 @@ DASHES = ("", (4, 2), (1, 1.5), (6, 2, 1, 2), (3, 3), (8, 2), (2, 4), (5, 1, 1, 
 FIGSIZE = (8, 4.5)
 
 
+#: The Japanese font matplotlib falls back to for any glyph DejaVu Sans lacks (kana, kanji): IPAexGothic,
+#: shipped inside the matplotlib-fontja wheel (IPA Font License), so nothing is fetched and no system
+#: font is needed. Latin text keeps DejaVu Sans, so English figures look exactly as before.
+JAPANESE_FONT = "IPAexGothic"
+
+
+def _japanese_font() -> list[str]:
+    """Register the Japanese font with matplotlib (once); the font families to fall back to."""
+    import importlib.util
+    from pathlib import Path
+
+    from matplotlib import font_manager
+
+    if any(f.name == JAPANESE_FONT for f in font_manager.fontManager.ttflist):
+        return [JAPANESE_FONT]
+    spec = importlib.util.find_spec("matplotlib_fontja")  # not imported: its import would change the font family
+    if spec is None or not spec.submodule_search_locations:
+        return []  # not installed (pip install matplotlib-fontja): Japanese text would show as boxes
+    path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / "ipaexg.ttf"
+    if not path.is_file():
+        return []
+    font_manager.fontManager.addfont(str(path))
+    # IPAexGothic has one weight: a bold title is drawn in its regular weight, which is fine, and said once
+    # per figure otherwise ("findfont: Failed to find font weight bold"), into the student's notebook.
+    logging.getLogger("matplotlib.font_manager").addFilter(
+        lambda record: not (JAPANESE_FONT in str(record.args) and "Failed to find font weight" in str(record.msg)))
+    return [JAPANESE_FONT]
+
+
 def set_theme() -> None:
-    """Apply the house theme: seaborn "whitegrid", the "colorblind" palette, readable font sizes."""
+    """Apply the house theme: seaborn "whitegrid", the "colorblind" palette, readable font sizes, and a
+    Japanese font (IPAexGothic) for any character DejaVu Sans lacks, so that Japanese titles, labels and
+    alt text render instead of empty boxes."""
     sns.set_theme(
         context="notebook",
         style="whitegrid",
         palette="colorblind",
         font_scale=1.1,
         rc={
+            # a list of families: matplotlib draws each glyph with the first family that has it
+            "font.family": ["sans-serif", *_japanese_font()],
             "figure.figsize": FIGSIZE,
             "figure.dpi": 100,
             "axes.titlesize": 14,

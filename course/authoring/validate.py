@@ -185,9 +185,11 @@ def mistakes(assignment_id: str, *, root: Path | None = None,
     """For every plausible mistake the manifest lists (``wrong:``), which test catches it: a visible test (the
     student learns it before submitting, from ``check()`` or ``course check``), the hidden tests only, or none.
 
-    Each mistake is made alone, in a notebook where every other question has its solution, and graded as
-    ``course check`` grades it (the released notebook's visible tests, then the hidden ones, in the sandbox
-    where the machine has one); the pre-loaded runs are shared between the mistakes.
+    Each mistake is made alone, in a notebook where every other question has its solution, and its question's
+    test cell is run as a student runs it: the released notebook's visible tests, then the hidden ones
+    (which, failing, show only ``course check``'s "hidden tests" line). The notebook runs once with every
+    solution in place, and each mistake forks from the state just before its answer cell
+    (``course.authoring.probe``): the cost is about one run of the notebook, however many mistakes.
 
     Args:
         questions: only these question ids (all the auto-graded ones when empty).
@@ -197,10 +199,10 @@ def mistakes(assignment_id: str, *, root: Path | None = None,
             question in ``questions`` is not one of its auto-graded questions.
     """
     import dataclasses
+    import shutil
 
-    from course.grading import engine as engines
-    from course.grading.autograde import grade_notebook
-    from course.grading.selfcheck import HIDDEN_MESSAGE, PASSED, _prepare, _sandbox_available, _verdict, guard_hidden
+    from course.authoring import probe
+    from course.grading.selfcheck import HIDDEN_MESSAGE, PASSED, _prepare, _verdict, guard_hidden
 
     root = find_root(root)
     manifest = manifests.load(assignment_id, root)
@@ -212,34 +214,55 @@ def mistakes(assignment_id: str, *, root: Path | None = None,
     if unknown:
         raise CourseError(f"{', '.join(unknown)}: not an auto-graded question of {manifest.id} "
                           f"(those are {', '.join(auto)}).")
+    chosen = [q for q in manifest.questions if q.kind == "auto" and (not questions or q.id in questions)]
     limits = Limits.for_manifest(manifest, configured_limits(load_config(root)))
     solutions = {q.id: sample.SOLUTION for q in manifest.questions if q.kind == "auto"}
-    engine = engines.make("local" if _sandbox_available() else "zygote")
+    source_dir, release_dir = manifest.source_dir(root), manifest.release_dir(root)
+
+    def as_run(folder: Path, notebook: str) -> nbs.NotebookNode:
+        """The notebook in ``folder`` as a student runs it, its test cells the instructor's, hidden part guarded."""
+        source = nbs.read(source_dir / notebook)
+        tests = {nbs.grade_id(c): c.source for c in source.cells if nbs.is_test_cell(c)}
+        nb = _prepare(nbs.read(folder / notebook), source)
+        for cell in nb.cells:
+            if nbs.is_test_cell(cell):
+                cell.source = guard_hidden(tests[nbs.grade_id(cell)])
+        return nb
+
     found = []
-    try:
-        with tempfile.TemporaryDirectory(prefix="course-mistakes-") as tmp:
-            for q in manifest.questions:
-                if q.kind != "auto" or (questions and q.id not in questions):
-                    continue
-                source = nbs.read(manifest.source_dir(root) / q.notebook)
-                guarded = nbs.read(manifest.source_dir(root) / q.notebook)
-                for cell in guarded.cells:
-                    if nbs.is_test_cell(cell):
-                        cell.source = guard_hidden(cell.source)
+    with tempfile.TemporaryDirectory(prefix="course-mistakes-") as tmp:
+        work = Path(tmp) / "run"
+        shutil.copytree(release_dir, work, ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
+        sample.build_submission(manifest, source_dir, release_dir, work, solutions)
+        for notebook in dict.fromkeys(q.notebook for q in chosen):
+            solved = as_run(work, notebook)
+            code = [(i, c.source) for i, c in enumerate(solved.cells) if c.cell_type == "code"]
+            trials, order = [], []
+            for q in (q for q in chosen if q.notebook == notebook):
+                test_at = next((i for i, c in enumerate(solved.cells) if nbs.grade_id(c) == q.graded_cell), None)
+                if test_at is None:
+                    raise CourseError(f"{manifest.id} {q.id}: no test cell {q.graded_cell!r} in {notebook}.")
                 for n, mistake in enumerate(q.mistakes, 1):
                     alone = dataclasses.replace(manifest, questions=tuple(
                         dataclasses.replace(other, mistakes=(mistake,)) if other.id == q.id else other
                         for other in manifest.questions))
-                    folder = sample.build_submission(alone, manifest.source_dir(root), manifest.release_dir(root),
-                                                     Path(tmp) / f"{q.id}-{n}", {**solutions, q.id: sample.WRONG})
-                    _say(progress, f"{q.id}: grading plausible mistake {n} alone")
-                    graded, _ = grade_notebook(_prepare(nbs.read(folder / q.notebook), source), guarded, limits, engine)
-                    cell = next((c for c in graded.cells if nbs.grade_id(c) == q.graded_cell), None)
-                    status, message = _verdict(cell) if cell is not None else ("failed", "its test cell is missing")
-                    by = NOT_CAUGHT if status == PASSED else HIDDEN_ONLY if message == HIDDEN_MESSAGE else VISIBLE
-                    found.append(Catch(q.id, n, mistake, by, message if by == VISIBLE else ""))
-    finally:
-        engine.close()
+                    folder = sample.build_submission(alone, source_dir, release_dir, Path(tmp) / f"{q.id}-{n}",
+                                                     {**solutions, q.id: sample.WRONG})
+                    wrong = as_run(folder, notebook)
+                    if len(wrong.cells) != len(solved.cells):
+                        raise CourseError(f"{manifest.id} {q.id} mistake {n} changes the notebook's cells, not "
+                                          "only its answer: write it as the answer cell's code.")
+                    changed = {i: c.source for i, c in enumerate(wrong.cells)
+                               if c.cell_type == "code" and c.source != solved.cells[i].source}
+                    trials.append({"key": f"{q.id}.{n}", "until": test_at,
+                                   "cells": changed or {test_at: solved.cells[test_at].source}})
+                    order.append((q, n, mistake))
+            _say(progress, f"{notebook}: running it once and trying {len(trials)} plausible mistake(s) from it")
+            outputs = probe.run(code, trials, work, wall_seconds=limits.wall_seconds, cell_seconds=limits.cell_seconds)
+            for q, n, mistake in order:
+                status, message = _verdict({"outputs": outputs.get(f"{q.id}.{n}", [])})
+                by = NOT_CAUGHT if status == PASSED else HIDDEN_ONLY if message == HIDDEN_MESSAGE else VISIBLE
+                found.append(Catch(q.id, n, mistake, by, message if by == VISIBLE else ""))
     return found
 
 

@@ -9,6 +9,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 from course import plots  # noqa: E402
 
@@ -214,3 +215,23 @@ def test_stakeholder_names_on_nearby_points_do_not_overlap():
     boxes = [t.get_window_extent() for t in ax.texts if t.get_text() in set(near.who)]
     assert len(boxes) == 3
     assert not [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if a.overlaps(b)]
+
+
+def test_japanese_titles_and_labels_render_with_the_course_theme_and_english_keeps_its_font():
+    """matplotlib warns "Glyph … missing from font(s)" for each character it draws as an empty box."""
+    import warnings
+
+    import matplotlib.pyplot as plt
+    from matplotlib import font_manager
+
+    plots.set_theme()
+    fig, ax = plt.subplots()
+    ax.set_title("転入届の窓口: 待ち時間")
+    ax.set_xlabel("月 (month)")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fig.canvas.draw()
+    assert [str(w.message) for w in caught if "missing from font" in str(w.message)] == []
+    plt.close(fig)
+    fonts = font_manager.fontManager._find_fonts_by_props(font_manager.FontProperties(family=plt.rcParams["font.family"]))
+    assert [Path(f).name for f in fonts[:2]] == ["DejaVuSans.ttf", "ipaexg.ttf"]
