@@ -99,3 +99,17 @@ def test_mistake_fails_visible_test(solved, qid, name, answer):
         exec(cells[f"{qid}-tests"], ns)  # noqa: S102
     message = str(failed.value)
     assert "\n" not in message.strip() and len(message) < 400, f"{qid} '{name}': the message is not one short line: {message!r}"
+
+
+@pytest.mark.parametrize("qid,name,words", [
+    ("q2", "difference taken the wrong way round (after minus before)", "opposite sign"),
+    ("q2", "visits counted over both periods, not only after", "over all rows"),
+    ("q2", "mean computed, median declared", "It is the mean of those rows"),
+])
+def test_mistake_message_names_it(solved, qid, name, words):
+    cells, spaces = solved
+    answer = next(a for q, n, a in _mistakes() if (q, n) == (qid, name))
+    ns = dict(spaces[qid])
+    exec(answer, ns)  # noqa: S102
+    with pytest.raises(CheckFailed, match=words):
+        exec(cells[f"{qid}-tests"], ns)  # noqa: S102
