@@ -113,3 +113,14 @@ def test_a_stated_time_far_from_the_estimate_is_named_with_the_estimate(toy_root
     _set(toy_root, minutes=e.minutes * 3)
     problems = syllabus.stated_time_problems(toy_root)
     assert len(problems) == 1 and f"set minutes: {e.minutes} in assignments/00-toy.yml" in problems[0]
+
+
+def test_every_manifest_and_notebook_states_the_time_its_notebooks_take(repo_root):
+    assert syllabus.stated_time_problems(repo_root) == []
+
+
+def test_the_readmes_module_map_gives_each_manifests_time(repo_root):
+    readme = (repo_root / "README.md").read_text(encoding="utf-8")
+    for m in manifest.load_all(repo_root):
+        row = next(line for line in readme.splitlines() if line.startswith(f"| {m.module} | [`{m.id}`]"))
+        assert f" | {syllabus._duration(m.minutes)} | " in row, f"README's module map: {m.id} should say {syllabus._duration(m.minutes)}"
