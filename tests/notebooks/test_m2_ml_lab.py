@@ -6,10 +6,8 @@ import ast
 import json
 from pathlib import Path
 
-import pytest
 
 from course import datasets
-from course.authoring import validate
 
 AID = "02-ml-lab"
 REPO = Path(__file__).resolve().parents[2]
@@ -33,30 +31,6 @@ def _lab_features() -> dict[str, list[str]]:
              if isinstance(node, ast.Assign) and isinstance(node.value, ast.List)}
     assert "FEATURES = CATEGORIES + YES_NO + NUMBERS" in cell
     return {**lists, "FEATURES": lists["CATEGORIES"] + lists["YES_NO"] + lists["NUMBERS"]}
-
-
-@pytest.mark.slow
-def test_every_listed_mistake_loses_its_points_and_a_visible_test_names_it():
-    """All 14 questions' mistakes, each made alone and graded as `course check` does (~30 s on an idle machine).
-
-    Among them the hidden-test survivors of issue 17: the K lowest clerk scores (q3), and a model without
-    missing-value indicators (q5, q11), which the hidden tests' score comparison now catches.
-    """
-    catches = validate.mistakes(AID, progress=None)
-    assert [c.problem for c in catches if c.problem] == []
-    by_name = {(c.question, c.mistake.name): c.by for c in catches}
-    assert by_name[("q3", "the K lowest clerk scores (ascending sort)")] == validate.VISIBLE
-    assert by_name[("q5", "no missing-value indicators (add_indicator left out)")] == validate.HIDDEN_ONLY
-    assert by_name[("q11", "no missing-value indicators (add_indicator left out)")] == validate.HIDDEN_ONLY
-    per_question: dict[str, list[str]] = {}
-    for c in catches:
-        per_question.setdefault(c.question, []).append(c.by)
-    assert len(per_question) == 14
-    for question, verdicts in per_question.items():
-        assert verdicts.count(validate.VISIBLE) >= 3, f"{question}: fewer than 3 mistakes named by a visible test"
-        assert verdicts.count(validate.HIDDEN_ONLY) <= 1, f"{question}: more than one hidden_only mistake"
-    hidden_only = sum(c.by == validate.HIDDEN_ONLY for c in catches)
-    assert hidden_only <= 0.15 * len(catches), f"{hidden_only} of {len(catches)} mistakes are hidden_only"
 
 
 def test_q10s_visible_test_finds_in_the_datasheet_exactly_one_feature_recorded_after_the_decision():
