@@ -53,6 +53,11 @@ _PACKAGE_DATA = (
 )
 
 
+def _notebook_folder(root: Path, assignment_id: str) -> Path | None:
+    """Where a module's notebooks are here: source/ID, else release/ID, else None."""
+    return next((root / d / assignment_id for d in ("source", "release") if (root / d / assignment_id).is_dir()), None)
+
+
 def package_datasets(root: Path, assignment_id: str) -> list[str]:
     """The real data sets from packages that a module's notebooks load, read from their code cells.
 
@@ -63,7 +68,7 @@ def package_datasets(root: Path, assignment_id: str) -> list[str]:
     Returns:
         Names such as ``statsmodels.datasets.randhie``, sorted; empty if the notebooks are not here.
     """
-    folder = next((root / d / assignment_id for d in ("source", "release") if (root / d / assignment_id).is_dir()), None)
+    folder = _notebook_folder(root, assignment_id)
     found: set[str] = set()
     for path in sorted(folder.glob("*.ipynb")) if folder else []:
         for cell in json.loads(path.read_text(encoding="utf-8")).get("cells", []):
@@ -118,21 +123,22 @@ class TimeEstimate:
         return ", ".join(parts)
 
 
-def _notebook_folder(m: manifests.Manifest, root: Path) -> Path | None:
-    return next((root / d / m.id for d in ("source", "release") if (root / d / m.id).is_dir()), None)
+def _notebook_cells(m: manifests.Manifest, root: Path, notebook: str) -> list[dict]:
+    """The cells of one of a module's notebooks (source/ID, or release/ID), as JSON; none if it is not here."""
+    folder = _notebook_folder(root, m.id)
+    path = folder / notebook if folder else None
+    return json.loads(path.read_text(encoding="utf-8")).get("cells", []) if path and path.is_file() else []
 
 
-def estimate_notebook(m: manifests.Manifest, root: Path, notebook: str) -> TimeEstimate:
+def estimate_notebook(m: manifests.Manifest, root: Path, notebook: str, cells: list[dict] | None = None) -> TimeEstimate:
     """Estimate one notebook's working time: its prose, its cells and the questions it holds.
 
     The words counted are the prose a student reads (markdown, without solutions and rubrics);
-    the code cells are those a student runs without writing them.
+    the code cells are those a student runs without writing them. ``cells``: the notebook's
+    cells if already read.
     """
-    folder = _notebook_folder(m, root)
-    path = folder / notebook if folder else None
     words = code = tests = 0
-    cells = json.loads(path.read_text(encoding="utf-8")).get("cells", []) if path and path.is_file() else []
-    for cell in cells:
+    for cell in _notebook_cells(m, root, notebook) if cells is None else cells:
         source = "".join(cell.get("source", []))
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
         if cell.get("cell_type") == "markdown":
@@ -147,9 +153,10 @@ def estimate_notebook(m: manifests.Manifest, root: Path, notebook: str) -> TimeE
                         written_points=sum(q.points for q in mine if q.by_hand), project=0)
 
 
-def estimate(m: manifests.Manifest, root: Path) -> TimeEstimate:
-    """Estimate a module's working time: every notebook's (``estimate_notebook``), plus its project work."""
-    parts = [estimate_notebook(m, root, n.file) for n in m.notebooks]
+def estimate(m: manifests.Manifest, root: Path, parts: list[TimeEstimate] | None = None) -> TimeEstimate:
+    """Estimate a module's working time: every notebook's (``estimate_notebook``, or ``parts`` if already
+    estimated), plus its project work."""
+    parts = [estimate_notebook(m, root, n.file) for n in m.notebooks] if parts is None else parts
     return TimeEstimate(words=sum(p.words for p in parts), code_cells=sum(p.code_cells for p in parts),
                         test_cells=sum(p.test_cells for p in parts), autograded=sum(p.autograded for p in parts),
                         written_points=sum(p.written_points for p in parts), project=m.project_minutes)
@@ -164,20 +171,20 @@ def stated_time_problems(root: Path | None = None) -> list[str]:
     root = find_root(root)
     out = []
     for m in manifests.load_all(root):
-        e = estimate(m, root)
+        parts, notebooks = [], []
+        for entry in m.notebooks:
+            cells = _notebook_cells(m, root, entry.file)
+            parts.append(estimate_notebook(m, root, entry.file, cells))
+            said = _STATED.search("".join(cells[0].get("source", [])) if cells else "")
+            n = parts[-1].minutes
+            if said and abs(int(said.group(1)) - n) > max(5, STATED_TOLERANCE * n):
+                notebooks.append(f"{m.id}: {entry.file} says 'About {said.group(1)} minutes', but it takes about {n}: "
+                                 "change its first cell")
+        e = estimate(m, root, parts)
         if abs(m.minutes - e.minutes) > STATED_TOLERANCE * e.minutes:
             out.append(f"{m.id}: minutes is {m.minutes}, but the notebooks take about {e.minutes} ({e.explain()}): "
                        f"set minutes: {e.minutes} in assignments/{m.id}.yml")
-        folder = _notebook_folder(m, root)
-        for entry in m.notebooks:
-            path = folder / entry.file if folder else None
-            cells = json.loads(path.read_text(encoding="utf-8")).get("cells", []) if path and path.is_file() else []
-            first = "".join(cells[0].get("source", [])) if cells else ""
-            said = _STATED.search(first)
-            n = estimate_notebook(m, root, entry.file).minutes
-            if said and abs(int(said.group(1)) - n) > max(5, STATED_TOLERANCE * n):
-                out.append(f"{m.id}: {entry.file} says 'About {said.group(1)} minutes', but it takes about {n}: "
-                           "change its first cell")
+        out += notebooks
     return out
 
 
