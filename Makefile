@@ -57,14 +57,25 @@ test-fast: $(STAMP)
 ## JupyterLab on your own copy of the student notebooks (my-work/): release/ stays as nbgrader made it.
 ## Copies only notebooks you do not have yet, so your answers are never overwritten. A self-learner's
 ## view (deploy/jupyter/self-learner: no nbgrader tools), with this environment's `course` in its terminals.
+## `make lab LANG=ja`: the Japanese notebooks (release/ja/, into my-work/ja/), with course's messages in Japanese.
+## (LANG counts only when given on the command line: the shell's own LANG is a locale such as C.UTF-8.)
+LAB_LANG := $(if $(filter command line,$(origin LANG)),$(LANG),en)
+ifeq ($(LAB_LANG),en)
 LAB_DIR  ?= my-work
+LAB_FROM := release/[0-9][0-9]-*
+else
+LAB_DIR  ?= my-work/$(LAB_LANG)
+LAB_FROM := release/$(LAB_LANG)/[0-9][0-9]-*
+endif
 LAB_ARGS ?=
 lab: $(STAMP)
-	@mkdir -p $(LAB_DIR) && cp -Rn release/. $(LAB_DIR)/
+	@if [ "$(LAB_LANG)" != en ] && [ ! -d release/$(LAB_LANG) ]; then \
+		echo "no release/$(LAB_LANG)/: no module is translated into $(LAB_LANG) yet (use make lab for English)"; exit 1; fi
+	@mkdir -p $(LAB_DIR) && for d in $(LAB_FROM); do [ -d "$$d" ] && cp -Rn "$$d" $(LAB_DIR)/; done; true
 	@root=""; if [ "$$(id -u)" = 0 ]; then root="--allow-root"; \
 		echo "note: running as root (as in a container): JupyterLab starts with --allow-root; as your own user it needs none"; fi; \
 	JUPYTER_CONFIG_PATH="$(CURDIR)/deploy/jupyter/self-learner$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH}" \
-	PATH="$(abspath $(BIN)):$$PATH" exec $(BIN)/jupyter lab $$root $(LAB_ARGS) $(LAB_DIR)/
+	PATH="$(abspath $(BIN)):$$PATH" LANG=C.UTF-8 COURSE_LANG=$(LAB_LANG) exec $(BIN)/jupyter lab $$root $(LAB_ARGS) $(LAB_DIR)/
 
 validate: $(STAMP)
 	$(BIN)/course validate

@@ -13,9 +13,11 @@ import click
 from course import manifest
 from course.authoring import demo, validate
 from course.authoring import release as releasing
+from course.authoring.translate import LANGUAGES
 from course.errors import CourseError, ValidationError
 from course.grading import grade, report
 from course.grading.engine import ENGINES
+from course.paths import find_root
 
 _DEBUG = False
 
@@ -60,19 +62,26 @@ def list_cmd(ctx):
 @click.option("--check", is_flag=True, help="Only check that release/ is up to date; change nothing.")
 @click.option("--to-exchange", is_flag=True,
               help="Also release to students through the nbgrader exchange (the hub's Assignments tab).")
+@click.option("--lang", type=click.Choice([releasing.ENGLISH, *LANGUAGES]), default=None,
+              help="Only this language: en (release/ID) or a translation (release/LANG/ID). Default: English and every "
+                   "translation the assignment has; with --to-exchange, COURSE_LANG's language, else English.")
 @click.pass_context
-def release_cmd(ctx, assignment_id, check, to_exchange):
-    """Regenerate release/ID from source/ID with nbgrader (every assignment if no ID) and check it."""
+def release_cmd(ctx, assignment_id, check, to_exchange, lang):
+    """Regenerate release/ID (and release/LANG/ID) from source/ID with nbgrader (every assignment if no ID) and check it."""
     for aid in _ids(ctx.obj["root"], assignment_id):
         if to_exchange:
-            released, outbound = releasing.release_and_publish(aid, ctx.obj["root"])
+            chosen = lang or releasing.exchange_language()
+            released, outbound = releasing.release_and_publish(aid, ctx.obj["root"], lang=chosen)
             click.echo(released.summary())
-            click.echo(f"{aid}: released to students through the exchange: {outbound}")
-        elif check:
-            releasing.check_release(aid, ctx.obj["root"])
-            click.echo(f"{aid}: release/ is what nbgrader generates from source/, with no solution or hidden test.")
-        else:
-            click.echo(releasing.release(aid, ctx.obj["root"]).summary())
+            click.echo(f"{aid}: released to students through the exchange ({chosen}): {outbound}")
+            continue
+        for one in [lang] if lang else releasing.languages(aid, ctx.obj["root"]):
+            if check:
+                releasing.check_release(aid, ctx.obj["root"], lang=one)
+                click.echo(f"{aid}: {releasing.release_dir(aid, one, ctx.obj['root']).relative_to(find_root(ctx.obj['root']))}/"
+                           " is what nbgrader generates from source/, with no solution or hidden test.")
+            else:
+                click.echo(releasing.release(aid, ctx.obj["root"], lang=one).summary())
 
 
 @cli.command("validate")

@@ -11,14 +11,18 @@ pytestmark = pytest.mark.slow
 ASSIGNMENTS = manifest.available(REPO)
 
 
-@pytest.mark.parametrize("aid", ASSIGNMENTS)
-def test_release_is_exactly_what_nbgrader_generates_from_source(aid):
-    releasing.check_release(aid, REPO)  # raises ReleaseError naming the files that differ
+#: Every release: English, and each language with a translation file (source/<id>.<lang>.yml).
+RELEASES = [(aid, lang) for aid in ASSIGNMENTS for lang in releasing.languages(aid, REPO)]
 
 
-@pytest.mark.parametrize("aid", ASSIGNMENTS)
-def test_release_holds_no_solution_hidden_test_or_output(aid):
-    releasing.check_no_leaks(REPO / "release" / aid)
+@pytest.mark.parametrize("aid,lang", RELEASES)
+def test_release_is_exactly_what_nbgrader_generates_from_source(aid, lang):
+    releasing.check_release(aid, REPO, lang=lang)  # raises ReleaseError naming the files that differ
+
+
+@pytest.mark.parametrize("aid,lang", RELEASES)
+def test_release_holds_no_solution_hidden_test_or_output(aid, lang):
+    releasing.check_no_leaks(releasing.release_dir(aid, lang, REPO))
 
 
 @pytest.mark.parametrize("aid", ASSIGNMENTS)
