@@ -125,13 +125,15 @@ def validate_cmd(ctx, assignment_id, no_round_trip, mistakes, questions):
 @click.option("--check", is_flag=True, help="Only check that docs/SYLLABUS.md is up to date; change nothing.")
 @click.pass_context
 def syllabus_cmd(ctx, check):
-    """Write docs/SYLLABUS.md from assignments/*.yml (objectives, time, points of every module)."""
+    """Write docs/SYLLABUS.md (and docs/ja/SYLLABUS.md) from assignments/*.yml (objectives, time, points of every module)."""
     from course.authoring import syllabus
 
     if check:
-        click.echo(f"{syllabus.check(ctx.obj['root'])} is what the manifests generate.")
+        for path in syllabus.check_all(ctx.obj["root"]):
+            click.echo(f"{path} is what the manifests generate.")
     else:
-        click.echo(f"Wrote {syllabus.write(ctx.obj['root'])}.")
+        for path in syllabus.write_all(ctx.obj["root"]):
+            click.echo(f"Wrote {path}.")
 
 
 @cli.command("bundle")

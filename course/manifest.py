@@ -11,6 +11,7 @@ from typing import Any, Callable
 
 import yaml
 
+from course import i18n
 from course import notebooks as nbs
 from course.limits import Limits
 from course.errors import AssignmentNotFound, CourseError, ManifestError
@@ -111,6 +112,8 @@ class Manifest:
     #: Minutes of the learner's own project work that the notebooks' text does not show (the capstone).
     project_minutes: int = 0
     path: Path = field(default=Path("."), compare=False)
+    #: The language of the student-facing strings (title, objectives, prerequisites, hints): "en", or a translation's.
+    lang: str = "en"
 
     @property
     def points(self) -> float:
@@ -141,6 +144,11 @@ def manifest_path(assignment_id: str, root: Path) -> Path:
     return Path(root) / "assignments" / f"{assignment_id}.yml"
 
 
+def translation_path(assignment_id: str, lang: str, root: Path) -> Path:
+    """The translation of a manifest's student-facing strings: ``assignments/<id>.<lang>.yml``."""
+    return Path(root) / "assignments" / f"{assignment_id}.{lang}.yml"
+
+
 def answers_path(assignment_id: str, root: Path) -> Path:
     """The instructor-only half of a manifest: each question's wrong and alternative answers."""
     return Path(root) / "source" / f"{assignment_id}.yml"
@@ -157,6 +165,8 @@ def unread_files(root: Path | None = None) -> list[str]:
     root = find_root(root)
     out = []
     for p in sorted((root / "assignments").iterdir()) if (root / "assignments").is_dir() else []:
+        if _is_translation(p):
+            continue  # assignments/<id>.<lang>.yml: a manifest's translation, read with it (load(..., lang=))
         if p.suffix in (".yml", ".yaml") and not (p.suffix == ".yml" and ID_PATTERN.match(p.stem)):
             why = ("its name is not an assignment id like 01-problem-framing" if p.suffix == ".yml"
                    else "manifests end in .yml")
@@ -164,21 +174,37 @@ def unread_files(root: Path | None = None) -> list[str]:
     return out
 
 
-def load(assignment_id: str, root: Path | None = None) -> Manifest:
+def _is_translation(p: Path) -> bool:
+    stem, _, lang = p.stem.rpartition(".")
+    return p.suffix == ".yml" and lang in i18n.LANGUAGES and bool(ID_PATTERN.match(stem))
+
+
+def load(assignment_id: str, root: Path | None = None, lang: str | None = None) -> Manifest:
     """Read and validate ``assignments/<assignment_id>.yml``.
 
     Args:
         assignment_id: for example ``01-problem-framing``.
         root: the course repository; found from the current folder by default.
+        lang: a language of ``course.authoring.translate.LANGUAGES``: its ``assignments/<id>.<lang>.yml``
+            replaces the title, objectives, prerequisites and hints. With no such file (a module not
+            yet translated) the manifest stays in English, and its ``lang`` says so.
 
     Returns:
         The validated manifest.
 
     Raises:
         AssignmentNotFound: there is no such manifest (the message suggests close ids).
-        ManifestError: the manifest is not valid YAML or a field is missing or wrong.
+        ManifestError: the manifest is not valid YAML or a field is missing or wrong, or its
+            translation does not mirror it.
     """
     root = find_root(root)
+    english = _load_english(assignment_id, root)
+    if lang in (None, "en"):
+        return english
+    return translated(english, lang, root)
+
+
+def _load_english(assignment_id: str, root: Path) -> Manifest:
     path = manifest_path(assignment_id, root)
     if not path.is_file():
         known = available(root)
@@ -198,6 +224,91 @@ def load(assignment_id: str, root: Path | None = None) -> Manifest:
     if answers.is_file() and isinstance(data, dict):
         data = _with_answers(data, answers.relative_to(root), _read_yaml(answers, root))
     return parse(data, path=path.relative_to(root), expected_id=assignment_id)
+
+
+#: What a manifest's translation may hold: the student-facing strings, nothing that grades.
+TRANSLATED_KEYS = ("title", "learning_objectives", "prerequisites", "questions")
+
+
+def translation_problems(manifest: Manifest, lang: str, root: Path | None = None) -> list[str]:
+    """Why ``assignments/<id>.<lang>.yml`` does not mirror the English manifest, one line each (empty: it does).
+
+    It mirrors it when it holds only ``title``, ``learning_objectives`` (as many, in the same
+    order), ``prerequisites`` (as many; an assignment id kept as it is) and ``questions.<qid>.hints``
+    (as many as the English hints of that question).
+    """
+    root = find_root(root)
+    path = translation_path(manifest.id, lang, root)
+    name = f"assignments/{path.name}"
+    if not path.is_file():
+        return [f"{name}: no such file. Copy assignments/{manifest.id}.yml's title, learning_objectives, "
+                "prerequisites and questions' hints into it, and translate them."]
+    data = _read_yaml(path, root)
+    if not isinstance(data, dict):
+        return [f"{name}: must be a mapping (title: ..., learning_objectives: [...])."]
+    out = [f"{name}: {key} cannot be translated here (only {', '.join(TRANSLATED_KEYS)}): remove it."
+           for key in data if key not in TRANSLATED_KEYS]
+
+    def texts(value, what: str, count: int) -> None:
+        if not isinstance(value, list) or not all(isinstance(x, str) and x.strip() for x in value):
+            out.append(f"{name}: {what} must be a list of sentences.")
+        elif len(value) != count:
+            out.append(f"{name}: {what} has {len(value)} entries, the English has {count}: translate each one, in order.")
+
+    if "title" in data and not (isinstance(data["title"], str) and data["title"].strip()):
+        out.append(f"{name}: title must be one line of text.")
+    if "learning_objectives" in data:
+        texts(data["learning_objectives"], "learning_objectives", len(manifest.learning_objectives))
+    if "prerequisites" in data:
+        texts(data["prerequisites"], "prerequisites", len(manifest.prerequisites))
+        if isinstance(data["prerequisites"], list) and len(data["prerequisites"]) == len(manifest.prerequisites):
+            for en, tr in zip(manifest.prerequisites, data["prerequisites"]):
+                if ID_PATTERN.match(en) and str(tr).strip() != en:
+                    out.append(f"{name}: prerequisite {en} is an assignment id: keep it as it is (not {tr!r}).")
+    questions = data.get("questions") or {}
+    if not isinstance(questions, dict):
+        out.append(f"{name}: questions must map question ids to {{hints: [...]}}.")
+        questions = {}
+    known = {q.id: q for q in manifest.questions}
+    for qid, fields in questions.items():
+        q = known.get(str(qid))
+        if q is None:
+            out.append(f"{name}: question {qid} is not in assignments/{manifest.id}.yml: remove it.")
+        elif not isinstance(fields, dict) or set(fields) - {"hints"}:
+            out.append(f"{name}: {qid} may only hold hints (a list of sentences).")
+        else:
+            texts(fields.get("hints"), f"{qid} hints", len(q.hints))
+    return out
+
+
+def translated(manifest: Manifest, lang: str, root: Path | None = None) -> Manifest:
+    """``manifest`` with its student-facing strings from ``assignments/<id>.<lang>.yml`` (as it is if there is none).
+
+    Raises:
+        ManifestError: the language is unknown, or the translation does not mirror the manifest.
+    """
+    import dataclasses
+
+    if lang not in i18n.LANGUAGES:
+        raise ManifestError(f"no language {lang!r}: use en or one of {', '.join(i18n.LANGUAGES)}.")
+    root = find_root(root)
+    path = translation_path(manifest.id, lang, root)
+    if not path.is_file():
+        return manifest
+    problems = translation_problems(manifest, lang, root)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise ManifestError(problems[0] + more)
+    data = _read_yaml(path, root)
+    hints = {str(qid): tuple(h.strip() for h in (f.get("hints") or [])) for qid, f in (data.get("questions") or {}).items()}
+    return dataclasses.replace(
+        manifest,
+        title=str(data.get("title", manifest.title)).strip(),
+        learning_objectives=tuple(data.get("learning_objectives", manifest.learning_objectives)),
+        prerequisites=tuple(x.strip() for x in data.get("prerequisites", manifest.prerequisites)),
+        questions=tuple(dataclasses.replace(q, hints=hints[q.id]) if hints.get(q.id) else q for q in manifest.questions),
+        lang=lang,
+    )
 
 
 def _read_yaml(path: Path, root: Path) -> Any:

@@ -32,3 +32,19 @@ def write(assignment_id: str, root: Path, lang: str = "ja") -> Path:
     target = tr.path(assignment_id, lang, root)
     target.write_text(yaml.dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return target
+
+
+def write_manifest(assignment_id: str, root: Path, lang: str = "ja") -> Path:
+    """Write ``assignments/<id>.<lang>.yml``: the manifest's title, objectives, prerequisites and hints, marked."""
+    from course import manifest as manifests
+
+    m = manifests.load(assignment_id, root)
+    data = {
+        "title": MARK + m.title,
+        "learning_objectives": [MARK + o for o in m.learning_objectives],
+        "prerequisites": [p if manifests.ID_PATTERN.match(p) else MARK + p for p in m.prerequisites],
+        "questions": {q.id: {"hints": [MARK + h for h in q.hints]} for q in m.questions if q.hints},
+    }
+    target = manifests.translation_path(assignment_id, lang, root)
+    target.write_text(yaml.dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return target

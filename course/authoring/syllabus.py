@@ -4,6 +4,10 @@
     >>> print(syllabus.render())          # the page, as text
     >>> syllabus.write()                   # writes docs/SYLLABUS.md
     >>> syllabus.check()                   # raises SyllabusOutOfDate if the file differs
+
+Each language of ``course.i18n.LANGUAGES`` gets its page too (``docs/ja/SYLLABUS.md``), from the
+translated manifests (``assignments/<id>.ja.yml``); a module not yet translated is shown in
+English and marked so.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from course import i18n
 from course import manifest as manifests
 from course.errors import CourseError
 from course.paths import find_root
@@ -39,6 +44,26 @@ minutes for each point of a written answer, plus any project work a manifest sta
 (`course/authoring/syllabus.py`; a test keeps every manifest's time within 10% of it). Take
 longer if you need to: these are planning figures, not limits.
 """
+
+
+_HEADER_JA = """\
+# シラバス：アントレプレナーシップ、AI、グローバル・リーダーシップ
+
+<!-- `course syllabus` が assignments/*.yml と assignments/*.ja.yml から生成します。手で編集しないでください。
+     マニフェストや訳を変えたら `course syllabus` を実行します（CI は `course syllabus --check` を実行します）。 -->
+
+Social Design Lab では、将来の公務員や GovTech の起業家をめざす皆さんが、データで社会課題を捉え、
+モデルを作って検証し、政策を設計・評価し、うまくいく取り組みを広げる力を身につけます。各モジュールには
+採点のない教材ノートブックと、採点される課題ノートブックがあります。時間・配点・学習目標は、各課題の
+マニフェスト（下のリンク先）から生成しています。
+
+**時間の見積もり方.** 英語版の[シラバス](../SYLLABUS.md)と同じ方法で、ノートブックの分量から見積もっています。
+目安であって制限ではありません。必要なら時間をかけて取り組んでください。
+"""
+
+def syllabus_path(lang: str = i18n.ENGLISH) -> Path:
+    """Where the page of ``lang`` lives, relative to the repository: docs/SYLLABUS.md, docs/<lang>/SYLLABUS.md."""
+    return SYLLABUS_PATH if lang == i18n.ENGLISH else Path("docs") / lang / "SYLLABUS.md"
 
 
 class SyllabusOutOfDate(CourseError):
@@ -188,8 +213,10 @@ def stated_time_problems(root: Path | None = None) -> list[str]:
     return out
 
 
-def _duration(minutes: int) -> str:
+def _duration(minutes: int, lang: str = i18n.ENGLISH) -> str:
     hours, rest = divmod(minutes, 60)
+    if lang == "ja":
+        return f"{hours} 時間" + (f" {rest} 分" if rest else "") if hours else f"{rest} 分"
     if not hours:
         return f"{rest} min"
     return f"{hours} h" + (f" {rest:02d}" if rest else "")
@@ -231,7 +258,57 @@ def _module_section(m: manifests.Manifest, packaged: list[str] | None = None,
     return lines
 
 
-def render(root: Path | None = None) -> str:
+def _module_section_ja(m: manifests.Manifest) -> list[str]:
+    autos = [q for q in m.questions if q.kind == "auto"]
+    manual = [q for q in m.questions if q.by_hand]
+    links = "../../assignments"
+    prereq = "；".join(f"[`{x}`]({links}/{x}.yml)" if manifests.ID_PATTERN.match(x) else x for x in m.prerequisites)
+    lines = [f"## モジュール {m.module}：{m.title}", ""]
+    if m.lang != "ja":
+        lines += ["*このモジュールはまだ翻訳されていません（英語のまま表示しています）。*", ""]
+    lines += [
+        f"- **課題:** [`{m.id}`]({links}/{m.id}.yml)、締切 {m.due:%Y-%m-%d %H:%M}（UTC{m.due:%z}）",
+        f"- **時間:** 約 {_duration(m.minutes, 'ja')}（{m.minutes} 分）",
+        f"- **事前に必要なこと:** {prereq or '特になし'}",
+        f"- **配点:** {_points(m.points)} 点（自動採点 {_points(m.auto_points)} 点・{len(autos)} 問、"
+        f"手採点 {_points(m.points - m.auto_points)} 点・記述 {len(manual)} 問）",
+        f"- **ノートブック:** " + "、".join(f"`{n.file}`（{'採点あり' if n.graded else '採点なし'}）" for n in m.notebooks),
+    ]
+    if m.datasets:
+        lines.append(f"- **コースのデータセット:** {', '.join(f'`{d}`' for d in m.datasets)}")
+    lines += ["", "このモジュールを終えると、次のことができるようになります。", ""]
+    lines += [f"{i}. {objective.strip()}" for i, objective in enumerate(m.learning_objectives, 1)]
+    lines.append("")
+    return lines
+
+
+def render_translated(lang: str, root: Path | None = None) -> str:
+    """The syllabus page in ``lang`` (only ``ja`` has its page's own words so far), from the translated manifests.
+
+    Raises:
+        ManifestError: a manifest or its translation is invalid.
+        CourseError: ``lang`` has no syllabus page words.
+    """
+    if lang != "ja":
+        raise CourseError(f"no syllabus page words for {lang!r}: add them to course/authoring/syllabus.py.")
+    root = find_root(root)
+    ms = [manifests.load(m.id, root, lang=lang) for m in manifests.load_all(root)]
+    lines = [_HEADER_JA, "## 一覧", "",
+             "| モジュール | 課題 | タイトル | 時間 | 配点 | 自動採点 | 手採点 | 締切 |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for m in ms:
+        mark = "" if m.lang == lang else "（英語のみ）"
+        lines.append(f"| {m.module} | [`{m.id}`](../../assignments/{m.id}.yml) | {m.title}{mark} | {_duration(m.minutes, 'ja')} | "
+                     f"{_points(m.points)} | {_points(m.auto_points)} | {_points(m.points - m.auto_points)} | {m.due:%Y-%m-%d} |")
+    lines.append(f"| | **合計** | {len(ms)} 課題 | **{_duration(sum(m.minutes for m in ms), 'ja')}** | "
+                 f"**{_points(sum(m.points for m in ms))}** | | | |")
+    lines.append("")
+    for m in ms:
+        lines += _module_section_ja(m)
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def render(root: Path | None = None, lang: str = i18n.ENGLISH) -> str:
     """Return the syllabus page for every manifest in ``assignments/``, in course order.
 
     Args:
@@ -243,6 +320,8 @@ def render(root: Path | None = None) -> str:
     Raises:
         ManifestError: a manifest is invalid (its message names the file and the field).
     """
+    if lang != i18n.ENGLISH:
+        return render_translated(lang, root)
     ms = manifests.load_all(find_root(root))
     total_minutes = sum(m.minutes for m in ms)
     total_points = sum(m.points for m in ms)
@@ -262,16 +341,26 @@ def render(root: Path | None = None) -> str:
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
-def write(root: Path | None = None) -> Path:
-    """Write docs/SYLLABUS.md from the manifests and return its path."""
+def write(root: Path | None = None, lang: str = i18n.ENGLISH) -> Path:
+    """Write docs/SYLLABUS.md (or the page of ``lang``) from the manifests and return its path."""
     root = find_root(root)
-    path = root / SYLLABUS_PATH
+    path = root / syllabus_path(lang)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(root), encoding="utf-8")
+    path.write_text(render(root, lang), encoding="utf-8")
     return path
 
 
-def check(root: Path | None = None) -> Path:
+def write_all(root: Path | None = None) -> list[Path]:
+    """Write the syllabus in English and in every language of ``course.i18n.LANGUAGES``."""
+    return [write(root, lang) for lang in (i18n.ENGLISH, *i18n.LANGUAGES)]
+
+
+def check_all(root: Path | None = None) -> list[Path]:
+    """Check the syllabus of every language (raises SyllabusOutOfDate naming the first page out of date)."""
+    return [check(root, lang) for lang in (i18n.ENGLISH, *i18n.LANGUAGES)]
+
+
+def check(root: Path | None = None, lang: str = i18n.ENGLISH) -> Path:
     """Check that docs/SYLLABUS.md is exactly what the manifests generate.
 
     Returns:
@@ -281,16 +370,17 @@ def check(root: Path | None = None) -> Path:
         SyllabusOutOfDate: the page is missing or differs (the message names the first differing line).
     """
     root = find_root(root)
-    path = root / SYLLABUS_PATH
-    expected = render(root)
+    shown = syllabus_path(lang)
+    path = root / shown
+    expected = render(root, lang)
     if not path.is_file():
-        raise SyllabusOutOfDate(f"{SYLLABUS_PATH} is missing. Run `course syllabus` to write it.")
+        raise SyllabusOutOfDate(f"{shown} is missing. Run `course syllabus` to write it.")
     actual = path.read_text(encoding="utf-8")
     if actual != expected:
         have, want = actual.splitlines(), expected.splitlines()
         line = next((i for i, (a, b) in enumerate(zip(have, want)) if a != b), min(len(have), len(want)))
         raise SyllabusOutOfDate(
-            f"{SYLLABUS_PATH} is out of date (first difference at line {line + 1}). "
+            f"{shown} is out of date (first difference at line {line + 1}). "
             "Run `course syllabus` to regenerate it from assignments/*.yml."
         )
     return path

@@ -33,12 +33,13 @@ from pathlib import Path
 
 import yaml
 
+from course import i18n
 from course import notebooks as nbs
 from course.errors import CourseError
 from course.paths import find_root
 
-#: The languages a translation file may give (English is the source).
-LANGUAGES = ("ja",)
+#: The languages a translation file may give (English is the source): course.i18n's.
+LANGUAGES = i18n.LANGUAGES
 #: Placeholders of str.format and f-strings: a translation keeps each of them.
 _PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 #: Lines of nbgrader's that a translation must keep as they are.

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from course import i18n
 from course import manifest as manifests
 from course import notebooks as nbs
 from course.errors import CourseError
@@ -37,6 +38,10 @@ def visible_part(test_source: str) -> str:
 
 
 def released_notebook(manifest: manifests.Manifest, notebook: str, root: Path) -> Path:
+    """The released notebook in the manifest's language (release/<lang>/<id>/), else the English one."""
+    translated = Path(root) / "release" / manifest.lang / manifest.id / notebook
+    if manifest.lang != i18n.ENGLISH and translated.is_file():
+        return translated
     path = manifest.release_dir(root) / notebook
     if not path.is_file():
         raise CourseError(
@@ -46,17 +51,20 @@ def released_notebook(manifest: manifests.Manifest, notebook: str, root: Path) -
     return path
 
 
-def exercises(assignment_id: str, root: Path | None = None) -> dict[str, Exercise]:
+def exercises(assignment_id: str, root: Path | None = None, lang: str | None = None) -> dict[str, Exercise]:
     """Every question of an assignment, keyed by id, in manifest order.
 
-    Visible tests come from the released notebook (release/<id>/), which holds no hidden test.
+    Visible tests come from the released notebook (release/<id>/, or release/<lang>/<id>/), which
+    holds no hidden test; hints from the manifest, in ``lang`` (default: ``course.i18n.language()``,
+    the notebook's) where the manifest is translated.
 
     Raises:
         AssignmentNotFound, ManifestError: the manifest is missing or invalid.
         CourseError: a released notebook is missing.
     """
     root = find_root(root)
-    manifest = manifests.load(assignment_id, root)
+    lang = lang or i18n.language()
+    manifest = manifests.load(assignment_id, root, lang=None if lang == i18n.ENGLISH else lang)
     cells: dict[str, dict[str, str]] = {}
     for entry in manifest.graded_notebooks:
         nb = nbs.read(released_notebook(manifest, entry.file, root))

@@ -16,7 +16,8 @@ from tests.conftest import REPO
 PACKAGE = REPO / "course"
 
 #: The shared basics every wing may use; they import only each other.
-BASICS = {"course", "course.errors", "course.paths", "course.manifest", "course.notebooks", "course.limits", "course.seeds"}
+BASICS = {"course", "course.errors", "course.paths", "course.manifest", "course.notebooks", "course.limits", "course.seeds",
+          "course.i18n"}
 #: The thin face: it may import any wing.
 FACE = {"course.cli", "course.__main__", "course.launch"}  # course.launch: the command's light entry point
 

@@ -124,3 +124,7 @@ def test_the_readmes_module_map_gives_each_manifests_time(repo_root):
     for m in manifest.load_all(repo_root):
         row = next(line for line in readme.splitlines() if line.startswith(f"| {m.module} | [`{m.id}`]"))
         assert f" | {syllabus._duration(m.minutes)} | " in row, f"README's module map: {m.id} should say {syllabus._duration(m.minutes)}"
+
+
+def test_committed_japanese_syllabus_is_exactly_what_the_translated_manifests_generate(repo_root):
+    assert (repo_root / "docs" / "ja" / "SYLLABUS.md").read_text(encoding="utf-8") == syllabus.render(repo_root, "ja")
