@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from course.i18n import _
+
 __all__ = ["CheckFailed", "check_answered", "plain"]
 
 
@@ -53,9 +55,8 @@ def check_answered(value: object, name: str) -> None:
         CheckFailed: the answer is ``...`` (Ellipsis) or None.
     """
     if value is Ellipsis:
-        _fail(f"{name} is still `...`: replace ... with your answer, then run the cell again.")
+        _fail(_('{name} is still `...`: replace ... with your answer, then run the cell again.').format(name=name))
     if value is None:
         _fail(
-            f"{name} is None: the cell gave it no value. A function like print() returns None; "
-            f"assign the result itself, as in {name} = ..."
+            _('{name} is None: the cell gave it no value. A function like print() returns None; assign the result itself, as in {name} = ...').format(name=name)
         )

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from course.assertions import CheckFailed, _fail, _show, check_answered, plain
+from course.i18n import N_, _, ngettext
 from course.capstone import (
     FIGURE_KINDS,
     FIGURE_TEXT,
@@ -55,10 +56,10 @@ __all__ = [
 _CAPSTONE_CONSTANTS = (FIGURE_KINDS, FIGURE_TEXT, RECIPE_COMBINE, RECIPE_STATS)
 
 
-#: What a test cell that passed prints: one line, naming the answers its checks looked at.
-PASSED_LINE = "✓ {names}: passed the visible checks. Hidden tests also run at grading."
+#: What a test cell that passed prints: one line, naming the answers its checks looked at (in the student's language).
+PASSED_LINE = N_("✓ {names}: passed the visible checks. Hidden tests also run at grading.")
 #: What it prints where the hidden tests ran too (grading, `course check`): the feedback then says so.
-PASSED_ALL_LINE = "✓ {names}: passed, hidden tests included."
+PASSED_ALL_LINE = N_("✓ {names}: passed, hidden tests included.")
 _HIDDEN_MARKS = ("### BEGIN HIDDEN TESTS", "HiddenTestFailed")
 
 _checked: list[str] = []  # the answers checked in the cell running now
@@ -71,7 +72,7 @@ def _after_cell(result=None) -> None:
     if names and result is not None and getattr(result, "success", False):
         source = getattr(getattr(result, "info", None), "raw_cell", "") or ""
         line = PASSED_ALL_LINE if any(mark in source for mark in _HIDDEN_MARKS) else PASSED_LINE
-        print(line.format(names=", ".join(names)))
+        print(_(line).format(names=", ".join(names)))
 
 
 def _before_cell(info=None) -> None:
@@ -97,9 +98,9 @@ def _note(name: str) -> None:
 
 def _table_hint(value: pd.Series | pd.DataFrame) -> str:
     if isinstance(value, pd.DataFrame):
-        shape = f"a table with {value.shape[0]} rows and {value.shape[1]} columns"
+        shape = _("a table with {rows} rows and {columns} columns").format(rows=value.shape[0], columns=value.shape[1])
     else:
-        shape = f"a column of {len(value)} values (a pandas Series)"
+        shape = _("a column of {count} values (a pandas Series)").format(count=len(value))
     return shape
 
 
@@ -128,37 +129,34 @@ def check_number(
     if isinstance(value, (pd.Series, pd.DataFrame)):
         if value.size == 1:
             _fail(
-                f"{name} is {_table_hint(value)} holding one value, but one plain number is asked. "
-                "Take it out with .iloc[0] or .item()."
+                _('{name} is {shape} holding one value, but one plain number is asked. Take it out with .iloc[0] or .item().').format(name=name, shape=_table_hint(value))
             )
         _fail(
-            f"{name} is {_table_hint(value)}, but one number is asked. "
-            "Try .mean(), .median() or .sum() to reduce it to one number, or pick one value with .loc[...]."
+            _('{name} is {shape}, but one number is asked. Try .mean(), .median() or .sum() to reduce it to one number, or pick one value with .loc[...].').format(name=name, shape=_table_hint(value))
         )
     if isinstance(value, np.ndarray):
-        _fail(f"{name} is an array of {value.size} values, but one number is asked. Try .mean() or pick one value.")
+        _fail(_('{name} is an array of {size} values, but one number is asked. Try .mean() or pick one value.').format(name=name, size=value.size))
     if isinstance(value, (list, tuple, set, dict)):
-        _fail(f"{name} is a {type(value).__name__} of {len(value)} items, but one number is asked.")
+        _fail(_('{name} is a {kind} of {count} items, but one number is asked.').format(name=name, kind=type(value).__name__, count=len(value)))
     if isinstance(value, (bool, np.bool_)):
-        _fail(f"{name} is {value} (True/False), but a number is asked. Did you compare (==, <) instead of compute?")
+        _fail(_('{name} is {value} (True/False), but a number is asked. Did you compare (==, <) instead of compute?').format(name=name, value=value))
     if isinstance(value, str):
-        _fail(f"{name} is text ({_show(value)}), but a number is asked. Remove the quotes around the number.")
+        _fail(_('{name} is text ({shown}), but a number is asked. Remove the quotes around the number.').format(name=name, shown=_show(value)))
     if value is pd.NA or value is pd.NaT:
-        _fail(f"{name} is missing (pd.NA): the data you used may be empty or missing. Check your filter.")
+        _fail(_('{name} is missing (pd.NA): the data you used may be empty or missing. Check your filter.').format(name=name))
     if not isinstance(value, numbers.Real):
-        _fail(f"{name} is a {type(value).__name__} ({_show(value)}), but one number is asked.")
+        _fail(_('{name} is a {kind} ({shown}), but one number is asked.').format(name=name, kind=type(value).__name__, shown=_show(value)))
     number = float(value)
     if math.isnan(number):
         _fail(
-            f"{name} is NaN (not a number). Your selection may be empty (check the filter's spelling), "
-            "or you divided by zero, or all values were missing."
+            _("{name} is NaN (not a number). Your selection may be empty (check the filter's spelling), or you divided by zero, or all values were missing.").format(name=name)
         )
     if math.isinf(number):
-        _fail(f"{name} is infinite: did you divide by zero? Check the denominator.")
+        _fail(_('{name} is infinite: did you divide by zero? Check the denominator.').format(name=name))
     if (low is not None and number < low) or (high is not None and number > high):
         lo = "-inf" if low is None else f"{low:,g}"
         hi = "inf" if high is None else f"{high:,g}"
-        _fail(f"{name} is {number:,.4g}, outside the plausible range [{lo}, {hi}].", hint)
+        _fail(_('{name} is {number:,.4g}, outside the plausible range [{lo}, {hi}].').format(name=name, number=number, lo=lo, hi=hi), hint)
 
 
 def check_close(
@@ -188,8 +186,8 @@ def check_close(
     check_number(value, name)
     if not math.isclose(float(value), float(expected), rel_tol=rel, abs_tol=abs):
         _fail(
-            f"{name} is {float(value):,.4g}, which is not the expected value.",
-            hint or "Re-read the question: which rows (the filter) and which statistic?",
+            _('{name} is {value:,.4g}, which is not the expected value.').format(name=name, value=float(value)),
+            hint or _('Re-read the question: which rows (the filter) and which statistic?'),
         )
 
 
@@ -217,23 +215,21 @@ def check_frame(
     check_answered(value, name)
     if isinstance(value, pd.Series):
         _fail(
-            f"{name} is a Series (one column), but a table (DataFrame) is asked. "
-            "Select columns with a list, df[['a', 'b']], or turn it into a table with .reset_index()."
+            _("{name} is a Series (one column), but a table (DataFrame) is asked. Select columns with a list, df[['a', 'b']], or turn it into a table with .reset_index().").format(name=name)
         )
     if not isinstance(value, pd.DataFrame):
-        _fail(f"{name} is a {type(value).__name__}, but a table (pandas DataFrame) is asked.")
+        _fail(_('{name} is a {kind}, but a table (pandas DataFrame) is asked.').format(name=name, kind=type(value).__name__))
     if columns is not None:
         missing = [c for c in columns if c not in value.columns]
         if missing:
             _fail(
-                f"{name} has no column {missing[0]!r} (it has {list(map(str, value.columns))}). "
-                "If it is in the index, try .reset_index()."
+                _('{name} has no column {missing!r} (it has {columns}). If it is in the index, try .reset_index().').format(name=name, missing=missing[0], columns=list(map(str, value.columns)))
             )
     n = len(value)
     if min_rows is not None and n < min_rows:
-        _fail(f"{name} has {n} rows but should have at least {min_rows}. Is your filter too strict?")
+        _fail(_('{name} has {n} rows but should have at least {min_rows}. Is your filter too strict?').format(name=name, n=n, min_rows=min_rows))
     if max_rows is not None and n > max_rows:
-        _fail(f"{name} has {n} rows but should have at most {max_rows}. Did you forget a filter, or to drop missing values?")
+        _fail(_('{name} has {n} rows but should have at most {max_rows}. Did you forget a filter, or to drop missing values?').format(name=name, n=n, max_rows=max_rows))
 
 
 def check_series(
@@ -262,34 +258,34 @@ def check_series(
     check_answered(value, name)
     if isinstance(value, pd.DataFrame):
         if value.shape[1] == 1:
-            _fail(f"{name} is a table with one column; pick that column to get a Series, e.g. {name}[{str(value.columns[0])!r}].")
-        _fail(f"{name} is a table with {value.shape[1]} columns, but one column (a Series) is asked. Select one column.")
+            _fail(_('{name} is a table with one column; pick that column to get a Series, e.g. {name}[{column!r}].').format(name=name, column=str(value.columns[0])))
+        _fail(_('{name} is a table with {count} columns, but one column (a Series) is asked. Select one column.').format(name=name, count=value.shape[1]))
     if not isinstance(value, pd.Series):
         if isinstance(value, numbers.Number):
-            _fail(f"{name} is one number, but one value per group (a Series) is asked. Try .groupby(...)[column].")
-        _fail(f"{name} is a {type(value).__name__}, but a pandas Series (one value per group) is asked.")
+            _fail(_('{name} is one number, but one value per group (a Series) is asked. Try .groupby(...)[column].').format(name=name))
+        _fail(_('{name} is a {kind}, but a pandas Series (one value per group) is asked.').format(name=name, kind=type(value).__name__))
     if index is not None:
         wanted = {str(label) for label in index}
         got = {str(label) for label in value.index}
         if got != wanted:
             missing = sorted(wanted - got)
             extra = sorted(got - wanted)
-            detail = f"missing {missing[:3]}" if missing else f"unexpected {extra[:3]}"
+            detail = (_("missing {labels}").format(labels=missing[:3]) if missing
+                      else _("unexpected {labels}").format(labels=extra[:3]))
             _fail(
-                f"{name} should have one value for each of {sorted(wanted)[:6]}{'...' if len(wanted) > 6 else ''}, "
-                f"but its labels differ ({detail}). Group by the right column, and check the filter."
+                _('{name} should have one value for each of {labels}, but its labels differ ({detail}). Group by the right column, and check the filter.').format(name=name, labels=f"{sorted(wanted)[:6]}{'...' if len(wanted) > 6 else ''}", detail=detail)
             )
     if not pd.api.types.is_numeric_dtype(value) or pd.api.types.is_bool_dtype(value):
-        _fail(f"{name} holds {value.dtype} values, but numbers are asked. Did you compare (==) instead of compute (.mean())?")
+        _fail(_('{name} holds {dtype} values, but numbers are asked. Did you compare (==) instead of compute (.mean())?').format(name=name, dtype=value.dtype))
     numbers_ = value.astype("float64")
     if numbers_.isna().any():
         label = numbers_.index[numbers_.isna()][0]
-        _fail(f"{name} has a missing value (NaN) for {plain(label)!r}. Is that group empty after your filter?")
+        _fail(_('{name} has a missing value (NaN) for {label!r}. Is that group empty after your filter?').format(name=name, label=plain(label)))
     if (low is not None and (numbers_ < low).any()) or (high is not None and (numbers_ > high).any()):
         bad = numbers_[((numbers_ < low) if low is not None else False) | ((numbers_ > high) if high is not None else False)]
         lo = "-inf" if low is None else f"{low:,g}"
         hi = "inf" if high is None else f"{high:,g}"
-        _fail(f"{name} is {bad.iloc[0]:,.4g} for {plain(bad.index[0])!r}, outside the plausible range [{lo}, {hi}].", hint)
+        _fail(_('{name} is {value:,.4g} for {label!r}, outside the plausible range [{lo}, {hi}].').format(name=name, value=bad.iloc[0], label=plain(bad.index[0]), lo=lo, hi=hi), hint)
 
 
 def check_series_close(
@@ -320,8 +316,8 @@ def check_series_close(
     for label, target in want.items():
         if not math.isclose(got[label], target, rel_tol=rel, abs_tol=abs):
             _fail(
-                f"{name} is {got[label]:,.4g} for {label!r}, which is not the expected value.",
-                hint or "Re-read the question: which rows (the filter) and which statistic?",
+                _('{name} is {value:,.4g} for {label!r}, which is not the expected value.').format(name=name, value=got[label], label=label),
+                hint or _('Re-read the question: which rows (the filter) and which statistic?'),
             )
 
 
@@ -347,21 +343,22 @@ def check_set(
     _note(name)
     check_answered(value, name)
     if isinstance(value, pd.DataFrame):
-        _fail(f"{name} is a table, but a collection of labels is asked. Take one column, e.g. {name}['field_id'].")
+        _fail(_("{name} is a table, but a collection of labels is asked. Take one column, e.g. {name}['field_id'].").format(name=name))
     if isinstance(value, str) or not isinstance(value, Iterable):
-        _fail(f"{name} is {_show(value)}, but a collection of labels (a set, list or Series) is asked.")
+        _fail(_('{name} is {shown}, but a collection of labels (a set, list or Series) is asked.').format(name=name, shown=_show(value)))
     got = {str(v) for v in value}
     want = {str(v) for v in expected}
     if got != want:
         extra, missing = len(got - want), len(want - got)
         parts = []
         if extra:
-            parts.append(f"{extra} label{'s' if extra > 1 else ''} that should not be there")
+            parts.append(ngettext("{count} label that should not be there", "{count} labels that should not be there",
+                                  extra).format(count=extra))
         if missing:
-            parts.append(f"misses {missing}")
+            parts.append(_("misses {count}").format(count=missing))
         _fail(
-            f"{name} has {len(got)} distinct labels: it has {' and '.join(parts)}.",
-            hint or "Check each condition of the rule, and whether you combined them with & (and) or | (or).",
+            _('{name} has {count} distinct labels: it has {problems}.').format(name=name, count=len(got), problems=_(' and ').join(parts)),
+            hint or _('Check each condition of the rule, and whether you combined them with & (and) or | (or).'),
         )
 
 
@@ -383,12 +380,12 @@ def check_choice(value: object, name: str, options: Iterable[str], expected: str
     check_answered(value, name)
     options = [str(o) for o in options]
     if not isinstance(value, str):
-        _fail(f"{name} is {_show(value)}, but one of {options} is asked, in quotes: {name} = {options[0]!r}.")
+        _fail(_('{name} is {shown}, but one of {options} is asked, in quotes: {name} = {first!r}.').format(name=name, shown=_show(value), options=options, first=options[0]))
     answer = value.strip().upper()
     if answer not in [o.upper() for o in options]:
-        _fail(f"{name} is {value!r}, but it should be one of {options}.")
+        _fail(_('{name} is {value!r}, but it should be one of {options}.').format(name=name, value=value, options=options))
     if expected is not None and answer != str(expected).strip().upper():
-        _fail(f"{name} = {value!r} is not the best answer. Re-read the options against the data.")
+        _fail(_('{name} = {value!r} is not the best answer. Re-read the options against the data.').format(name=name, value=value))
 
 
 def check_scores(value: object, name: str, length: int, hint: str | None = None) -> None:
@@ -411,22 +408,22 @@ def check_scores(value: object, name: str, length: int, hint: str | None = None)
     _note(name)
     check_answered(value, name)
     if isinstance(value, pd.DataFrame):
-        _fail(f"{name} is a table; one probability per case (one column) is asked. Keep the column of the positive class.")
+        _fail(_('{name} is a table; one probability per case (one column) is asked. Keep the column of the positive class.').format(name=name))
     if isinstance(value, (str, bytes, dict, set)) or isinstance(value, numbers.Number) or not isinstance(value, Iterable):
-        _fail(f"{name} is {_show(value)}, but one probability per case is asked, e.g. model.predict_proba(X)[:, 1].")
+        _fail(_('{name} is {shown}, but one probability per case is asked, e.g. model.predict_proba(X)[:, 1].').format(name=name, shown=_show(value)))
     try:
         scores = np.asarray(value, dtype="float64")
     except (TypeError, ValueError):
-        _fail(f"{name} holds values that are not numbers. Use model.predict_proba(X)[:, 1].")
+        _fail(_('{name} holds values that are not numbers. Use model.predict_proba(X)[:, 1].').format(name=name))
     if scores.ndim == 2 and scores.shape[1] == 2:
-        _fail(f"{name} has two columns (the chance of 0 and the chance of 1). Keep the second: predict_proba(X)[:, 1].")
+        _fail(_('{name} has two columns (the chance of 0 and the chance of 1). Keep the second: predict_proba(X)[:, 1].').format(name=name))
     if scores.ndim != 1:
-        _fail(f"{name} should be one column of numbers, but its shape is {scores.shape}.")
+        _fail(_('{name} should be one column of numbers, but its shape is {shape}.').format(name=name, shape=scores.shape))
     if len(scores) != length:
-        _fail(f"{name} has {len(scores):,} values but there are {length:,} cases: score every row of the table, in its order.")
+        _fail(_('{name} has {count:,} values but there are {length:,} cases: score every row of the table, in its order.').format(name=name, count=len(scores), length=length))
     if np.isnan(scores).any():
-        _fail(f"{name} has missing values (NaN): does the model's preparation fill in missing inputs?")
+        _fail(_("{name} has missing values (NaN): does the model's preparation fill in missing inputs?").format(name=name))
     if (scores < 0).any() or (scores > 1).any():
-        _fail(f"{name} has values outside 0 to 1, so they are not probabilities.", hint or "Use predict_proba(X)[:, 1].")
+        _fail(_('{name} has values outside 0 to 1, so they are not probabilities.').format(name=name), hint or _('Use predict_proba(X)[:, 1].'))
     if np.isin(scores, (0.0, 1.0)).all():
-        _fail(f"{name} holds only 0s and 1s: those are predict(...) labels. Use predict_proba(X)[:, 1] for probabilities.")
+        _fail(_('{name} holds only 0s and 1s: those are predict(...) labels. Use predict_proba(X)[:, 1] for probabilities.').format(name=name))

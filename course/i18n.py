@@ -5,8 +5,9 @@ else the ``.course-lang`` file in the kernel's folder (a translated release carr
 ``course.authoring.release``), else English. Strings are marked ``_("...")`` in the package
 and translated in ``course/locale/<lang>/LC_MESSAGES/course.po``; the compiled ``course.mo``
 beside it is what runs (stdlib gettext only, no dependency in a student's kernel). After
-editing a .po file, compile it (``python -m course.i18n compile``, which needs Babel, a
-test dependency): tests/unit/test_i18n.py fails while a .mo is older than its .po.
+marking a string, ``python -m course.i18n update`` adds it to each .po; translate it there,
+then ``python -m course.i18n compile`` (both need Babel, a pinned test dependency).
+tests/unit/test_i18n.py fails while a marked string is untranslated or a .mo is not its .po compiled.
 """
 
 from __future__ import annotations
@@ -57,11 +58,76 @@ def _(message: str) -> str:
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
+    """``singular`` or ``plural`` for ``n``, in the current language."""
     return catalog(language()).ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for the catalog where it is defined (a constant); ``_()`` translates it where it is shown."""
+    return message
 
 
 def po_file(lang: str) -> Path:
     return LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+#: The package's files whose marked strings are in the catalogs (what ``update`` extracts).
+SOURCES = ("course/checks.py", "course/assertions.py", "course/learn/coach.py", "course/grading/selfcheck.py")
+_KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}
+
+
+def extract():
+    """The catalog template: every string marked in SOURCES (needs Babel)."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.extract import extract_from_file
+
+    template = Catalog(domain=DOMAIN, project="Social Design Lab")
+    base = LOCALE_DIR.parent.parent
+    for name in SOURCES:
+        for lineno, message, comments, context in extract_from_file("python", base / name, keywords=_KEYWORDS):
+            template.add(message, None, [(name, lineno)], auto_comments=comments, context=context)
+    return template
+
+
+def update_catalogs() -> list[Path]:
+    """Bring every ``course.po`` up to date with the marked strings: new ones empty, removed ones dropped (needs Babel)."""
+    from babel.messages.catalog import Catalog
+    from babel.messages.pofile import read_po, write_po
+
+    template = extract()
+    out = []
+    for lang in LANGUAGES:
+        po = po_file(lang)
+        if po.is_file():
+            with po.open("rb") as f:
+                cat = read_po(f, locale=lang, domain=DOMAIN)
+        else:
+            po.parent.mkdir(parents=True, exist_ok=True)
+            cat = Catalog(locale=lang, domain=DOMAIN, project="Social Design Lab")
+        cat.update(template, no_fuzzy_matching=True)
+        cat.fuzzy = False  # the header: its flag would keep the whole catalog from compiling
+        cat.obsolete.clear()
+        with po.open("wb") as f:
+            write_po(f, cat, width=0, omit_header=False, include_previous=False, sort_output=False)
+        out.append(po)
+    return out
+
+
+def untranslated(lang: str) -> list[str]:
+    """The marked strings that ``lang``'s catalog leaves untranslated (needs Babel)."""
+    from babel.messages.pofile import read_po
+
+    with po_file(lang).open("rb") as f:
+        cat = read_po(f, locale=lang, domain=DOMAIN)
+    out = []
+    for message in extract():
+        if not message.id:
+            continue
+        found = cat.get(message.id)
+        strings = [] if found is None else (list(found.string) if isinstance(found.string, tuple) else [found.string])
+        if found is None or found.fuzzy or not all(strings):
+            out.append(message.id if isinstance(message.id, str) else message.id[0])
+    return out
 
 
 def compile_catalogs() -> list[Path]:
@@ -83,11 +149,17 @@ def compile_catalogs() -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv != ["compile"]:
-        print("usage: python -m course.i18n compile   (course/locale/*/LC_MESSAGES/course.po -> course.mo)", file=sys.stderr)
+    if argv not in (["update"], ["compile"]):
+        print("usage: python -m course.i18n update    (the marked strings of the package -> each course.po)\n"
+              "       python -m course.i18n compile   (each course.po -> course.mo, what runs)", file=sys.stderr)
         return 2
-    for mo in compile_catalogs():
-        print(f"wrote {mo.relative_to(LOCALE_DIR.parent.parent)}")
+    base = LOCALE_DIR.parent.parent
+    for path in update_catalogs() if argv == ["update"] else compile_catalogs():
+        print(f"wrote {path.relative_to(base)}")
+    if argv == ["update"]:
+        for lang in LANGUAGES:
+            left = untranslated(lang)
+            print(f"{lang}: {len(left)} strings to translate" + "".join(f"\n  {m}" for m in left[:20]))
     return 0
 
 

@@ -28,6 +28,7 @@ import nbformat
 from course import manifest as manifests
 from course import notebooks as nbs
 from course.errors import CourseError, NotebookError
+from course.i18n import _
 from course.grading import engine as engines
 from course.grading.autograde import grade_notebook
 from course.limits import Limits
@@ -72,18 +73,19 @@ class SelfCheck:
         return sum(r.points for r in self.rows if r.score is not None)
 
     def summary(self) -> str:
-        only = "" if self.hidden_tests else " (visible tests only)"
-        lines = [f"{self.notebook} ({self.assignment}): {self.score:g} of {self.auto_points:g} autograded points{only}"]
+        only = "" if self.hidden_tests else _(" (visible tests only)")
+        lines = [_("{notebook} ({assignment}): {score:g} of {points:g} autograded points{only}").format(
+            notebook=self.notebook, assignment=self.assignment, score=self.score, points=self.auto_points, only=only)]
         width = max((len(r.id) for r in self.rows), default=3)
         for r in self.rows:
             got = "-" if r.score is None else f"{r.score:g}"
-            text = {PASSED: "passed", BY_HAND: "written answer: graded by a person, not here"}.get(r.status, r.message)
+            text = {PASSED: _("passed"), BY_HAND: _("written answer: graded by a person, not here")}.get(r.status, r.message)
             lines.append(f"  {r.id:<{width}}  {got:>3}/{r.points:<3g} {text}")
         manual = sum(r.points for r in self.rows if r.score is None)
         if manual:
-            lines.append(f"Written answers ({manual:g} points) are graded by a person.")
-        lines += [f"Note: {n}" for n in self.notes]
-        lines.append(f"Checked in {self.seconds:.0f} s. Your notebook file was not changed.")
+            lines.append(_("Written answers ({points:g} points) are graded by a person.").format(points=manual))
+        lines += [_("Note: {note}").format(note=n) for n in self.notes]
+        lines.append(_("Checked in {seconds:.0f} s. Your notebook file was not changed.").format(seconds=self.seconds))
         return "\n".join(lines)
 
 

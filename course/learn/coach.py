@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from course.errors import CourseError
+from course.i18n import _
 from course.paths import find_root
 
 if TYPE_CHECKING:
@@ -70,10 +71,10 @@ class Coach:
             root = find_root(self.root)
             aid = self.assignment_id or qs.guess_assignment(Path.cwd(), root, os.environ.get(SESSION_ENV))
             if aid is None:
-                raise CourseError(
+                raise CourseError(_(
                     "cannot tell which assignment this notebook belongs to: run, e.g., "
                     'use("01-problem-framing") once, then try again.'
-                )
+                ))
             self._exercises = qs.exercises(aid, root)
             self.assignment_id = aid
         return self._exercises
@@ -102,15 +103,12 @@ class Coach:
         """
         ex = self._exercise(question)
         if ex.kind != "auto":
-            return CheckResult(ex.id, NOT_CHECKED, "a written answer, graded by a person: there is no automatic check. "
-                               "Re-read the question and make sure you answer every part of it.")
+            return CheckResult(ex.id, NOT_CHECKED, _('a written answer, graded by a person: there is no automatic check. Re-read the question and make sure you answer every part of it.'))
         for name in ex.names:
             if name not in namespace:
-                return CheckResult(ex.id, NOT_ANSWERED, f"{name} does not exist yet: run the answer cell of {ex.id} "
-                                   "(and the cells above it), then check again.")
+                return CheckResult(ex.id, NOT_ANSWERED, _('{name} does not exist yet: run the answer cell of {question} (and the cells above it), then check again.').format(name=name, question=ex.id))
             if namespace[name] is Ellipsis:
-                return CheckResult(ex.id, NOT_ANSWERED, f"{name} is still `...`: replace ... with your answer, run "
-                                   "the cell, then check again.")
+                return CheckResult(ex.id, NOT_ANSWERED, _('{name} is still `...`: replace ... with your answer, run the cell, then check again.').format(name=name))
         try:
             return self._run_visible(ex, namespace)
         finally:
@@ -122,19 +120,15 @@ class Coach:
         try:
             exec(compile(ex.visible_tests, f"<visible tests of {ex.id}>", "exec"), namespace)  # noqa: S102
         except AssertionError as exc:
-            message = str(exc).strip() or "a visible test failed."
-            return CheckResult(ex.id, FAILED, f"not yet. {message}{self._hint_offer(ex)}")
+            message = str(exc).strip() or _("a visible test failed.")
+            return CheckResult(ex.id, FAILED, _('not yet. {message}{offer}').format(message=message, offer=self._hint_offer(ex)))
         except NameError as exc:
             missing = getattr(exc, "name", None) or str(exc)
-            return CheckResult(ex.id, FAILED, f"not yet. {missing} is not defined: run every cell above this "
-                               "question first (Run > Run All Above Selected Cell).")
+            return CheckResult(ex.id, FAILED, _('not yet. {missing} is not defined: run every cell above this question first (Run > Run All Above Selected Cell).').format(missing=missing))
         except Exception as exc:  # the learner's answer may make any test stumble; say how, in one line
             first = (str(exc).strip().splitlines() or [""])[0][:200]
-            return CheckResult(ex.id, FAILED, f"not yet. Testing your answer raised {type(exc).__name__}"
-                               f"{': ' + first if first else ''}. Check the type and shape of your answer."
-                               f"{self._hint_offer(ex)}")
-        return CheckResult(ex.id, PASSED, "passed the visible tests. More tests run when your work is graded: "
-                           "`course check <your notebook>` runs them all on your own machine.")
+            return CheckResult(ex.id, FAILED, _('not yet. Testing your answer raised {kind}{detail}. Check the type and shape of your answer.{offer}').format(kind=type(exc).__name__, detail=': ' + first if first else '', offer=self._hint_offer(ex)))
+        return CheckResult(ex.id, PASSED, _('passed the visible tests. More tests run when your work is graded: `course check <your notebook>` runs them all on your own machine.'))
 
     def check_all(self, namespace: dict) -> list[CheckResult]:
         """Check every autograded question of the assignment; unanswered ones say so."""
@@ -142,7 +136,7 @@ class Coach:
 
     def _hint_offer(self, ex: Exercise) -> str:
         left = len(ex.hints) - self._shown.get(ex.id, 0)
-        return f' Stuck? hint("{ex.id}") gives a hint.' if left > 0 else ""
+        return _(' Stuck? hint("{question}") gives a hint.').format(question=ex.id) if left > 0 else ""
 
     def hint(self, question: object) -> str:
         """The next hint of ``question``: hint 1 on the first call, hint 2 on the next, and so on.
@@ -153,14 +147,18 @@ class Coach:
         ex = self._exercise(question)
         total = len(ex.hints)
         if total == 0:
-            return (f"{ex.id} has no hints. Re-read the question, and run check(\"{ex.id}\"): "
-                    "its message says what to try next.")
+            return _('{question} has no hints. Re-read the question, and run check("{question}"): '
+                     "its message says what to try next.").format(question=ex.id)
         shown = self._shown.get(ex.id, 0)
         if shown >= total:
-            return (f"No more hints for {ex.id}: you have seen all {total}. The last one was: {ex.hints[-1]}")
+            return _("No more hints for {question}: you have seen all {total}. The last one was: {hint}").format(
+                question=ex.id, total=total, hint=ex.hints[-1])
         self._shown[ex.id] = shown + 1
-        last = " (the last one)" if shown + 1 == total else f'. Call hint("{ex.id}") again for the next one'
-        return f"Hint {shown + 1} of {total} for {ex.id}{last}: {ex.hints[shown]}"
+        if shown + 1 == total:
+            return _("Hint {number} of {total} for {question} (the last one): {hint}").format(
+                number=shown + 1, total=total, question=ex.id, hint=ex.hints[shown])
+        return _('Hint {number} of {total} for {question}. Call hint("{question}") again for the next one: {hint}').format(
+            number=shown + 1, total=total, question=ex.id, hint=ex.hints[shown])
 
 
 _COACH = Coach()
@@ -186,7 +184,7 @@ def _caller_namespace() -> dict:
 def use(assignment_id: str) -> None:
     """Tell check() and hint() which assignment this notebook belongs to, e.g. use("02-ml-lab")."""
     _COACH.use(assignment_id)
-    print(f"check() and hint() now use the questions of {assignment_id}.")
+    print(_("check() and hint() now use the questions of {assignment}.").format(assignment=assignment_id))
 
 
 def check(question: object = None) -> None:
@@ -199,7 +197,7 @@ def check(question: object = None) -> None:
     try:
         results = _COACH.check_all(namespace) if question is None else [_COACH.check(question, namespace)]
     except CourseError as exc:
-        print(f"check() could not run: {exc}")
+        print(_("check() could not run: {problem}").format(problem=exc))
         return
     for result in results:
         print(result)
@@ -208,9 +206,9 @@ def check(question: object = None) -> None:
 def hint(question: object = None) -> None:
     """Show the next hint of a question, e.g. hint("q1"): call again for the next one. Never raises."""
     if question is None:
-        print('Say which question, e.g. hint("q1"). Each call shows one more hint.')
+        print(_('Say which question, e.g. hint("q1"). Each call shows one more hint.'))
         return
     try:
         print(_COACH.hint(question))
     except CourseError as exc:
-        print(f"hint() could not run: {exc}")
+        print(_("hint() could not run: {problem}").format(problem=exc))

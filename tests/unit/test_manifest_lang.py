@@ -82,7 +82,9 @@ def test_hint_in_a_japanese_notebook_gives_the_japanese_hints(course, monkeypatc
     monkeypatch.setenv("COURSE_LANG", "ja")
     en = manifests.load(AID, course)
     hinted = next(q for q in en.questions if q.hints)
-    assert machine_translation.MARK + hinted.hints[0] in Coach(AID, course).hint(hinted.id)
+    said = Coach(AID, course).hint(hinted.id)
+    assert machine_translation.MARK + hinted.hints[0] in said
+    assert said.startswith(f"{hinted.id} のヒント 1/{len(hinted.hints)}")  # the framing too, from the package's catalog
     monkeypatch.delenv("COURSE_LANG")
     assert machine_translation.MARK not in Coach(AID, course).hint(hinted.id)
 
