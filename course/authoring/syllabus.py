@@ -272,7 +272,7 @@ def _module_section_ja(m: manifests.Manifest) -> list[str]:
         f"- **事前に必要なこと:** {prereq or '特になし'}",
         f"- **配点:** {_points(m.points)} 点（自動採点 {_points(m.auto_points)} 点・{len(autos)} 問、"
         f"手採点 {_points(m.points - m.auto_points)} 点・記述 {len(manual)} 問）",
-        f"- **ノートブック:** " + "、".join(f"`{n.file}`（{'採点あり' if n.graded else '採点なし'}）" for n in m.notebooks),
+        "- **ノートブック:** " + "、".join(f"`{n.file}`（{'採点あり' if n.graded else '採点なし'}）" for n in m.notebooks),
     ]
     if m.datasets:
         lines.append(f"- **コースのデータセット:** {', '.join(f'`{d}`' for d in m.datasets)}")

@@ -26,6 +26,7 @@ from traitlets import Any, Bool, Float, Integer, Unicode
 from course import notebooks as nbs
 from course import seeds
 from course.errors import GradingError
+from course.grading import language
 from course.grading.autograde import _short, grade_notebook
 from course.limits import Limits
 
@@ -97,6 +98,7 @@ class SandboxedExecute(NbGraderPreprocessor):
             raise GradingError("SandboxedExecute has no engine: grade through course.grading.workspace.Workspace.")
         source = Path(self.source_root) / info["assignment"] / f"{info['notebook']}.ipynb"
         source_nb = nbformat.read(str(source), as_version=4)
+        nb, source_nb = language.in_submission_language(nb, source_nb, info["assignment"], info["notebook"], self.source_root)
         params = next((c for c in nb.cells if "injected-parameters" in nbs.tags(c)), None)
         if self.per_student_seed:
             params = _seed_cell(seeds.student_seed(info["assignment"], info["student"]))

@@ -412,6 +412,8 @@ class Workspace:
         if dest.exists():
             shutil.rmtree(dest)
         shutil.copytree(src, dest, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        for translated in src.parent.glob(f"{manifest.id}.*.yml"):  # beside, never inside: nbgrader releases the folder
+            shutil.copy2(translated, dest.parent / translated.name)  # feedback in the student's language (grading.language)
         with self.gradebook() as gb:
             gb.update_or_create_assignment(manifest.id, duedate=_utc_naive(manifest.due))
             for s in students:

@@ -17,7 +17,7 @@ PACKAGE = REPO / "course"
 
 #: The shared basics every wing may use; they import only each other.
 BASICS = {"course", "course.errors", "course.paths", "course.manifest", "course.notebooks", "course.limits", "course.seeds",
-          "course.i18n"}
+          "course.i18n", "course.translation"}
 #: The thin face: it may import any wing.
 FACE = {"course.cli", "course.__main__", "course.launch"}  # course.launch: the command's light entry point
 
