@@ -92,10 +92,23 @@ def release_cmd(ctx, assignment_id, check, to_exchange, lang):
                    "a visible test, the hidden tests only, or none.")
 @click.option("--question", "-q", "questions", multiple=True, metavar="ID",
               help="With --mistakes: only this question (repeat for more), e.g. -q q3 -q q5.")
+@click.option("--lang", type=click.Choice(LANGUAGES), default=None,
+              help="Validate the translated release instead: its notebooks run, and submissions made from it score as "
+                   "in English (solution full, blank zero). Assignments without that translation are skipped.")
 @click.pass_context
-def validate_cmd(ctx, assignment_id, no_round_trip, mistakes, questions):
+def validate_cmd(ctx, assignment_id, no_round_trip, mistakes, questions, lang):
     """Run source notebooks under every parameter set; prove the solution scores full, the blank scores zero,
     and every plausible mistake the manifest lists fails a visible test that names it."""
+    if lang:
+        if mistakes or questions:
+            raise click.UsageError("--lang checks a translated release; --mistakes are the same in every language.")
+        ids = [a for a in _ids(ctx.obj["root"], assignment_id) if lang in releasing.languages(a, ctx.obj["root"])]
+        if not ids:
+            raise click.UsageError(f"no assignment here has a translation into {lang} (source/<id>.{lang}.yml).")
+        for aid in ids:
+            click.echo(validate.validate(aid, root=ctx.obj["root"], round_trip=not no_round_trip, progress=_progress,
+                                         lang=lang).summary())
+        return
     if mistakes:  # every assignment's table, then every problem
         problems = []
         for aid in _ids(ctx.obj["root"], assignment_id):

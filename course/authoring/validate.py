@@ -9,7 +9,7 @@ from typing import Callable, Sequence
 
 from course import manifest as manifests
 from course import notebooks as nbs
-from course.authoring import release, sample
+from course.authoring import release, sample, translate
 from course.authoring.execute import Run, run_notebook
 from course.errors import CourseError, NotebookError, ValidationError
 from course.grading.workspace import Student, Workspace, configured_limits, last_line, load_config
@@ -55,13 +55,18 @@ def validate(
     root: Path | None = None,
     round_trip: bool = True,
     progress: Callable[[str], None] | None = print,
+    lang: str = release.ENGLISH,
 ) -> Validation:
     """Run every source notebook under every parameter set, then grade the solution and the blank notebook.
+
+    With ``lang`` (a translation's language), the translated notebooks run, and the submissions
+    are made from the translated release and graded against the English gradebook, as in class.
 
     Args:
         assignment_id: the assignment to check.
         round_trip: also autograde solution, blank, wrong and alternative submissions with nbgrader.
         progress: called with one line per step.
+        lang: ``en``, or a language with a translation file (``source/<id>.<lang>.yml``).
 
     Returns:
         The measurements (run times, scores).
@@ -74,14 +79,18 @@ def validate(
     manifest = manifests.load(assignment_id, root)
     manifests.check_notebooks(manifest, root)
     release.check_source_clean(manifest, root)
-    result = Validation(manifest.id)
+    result = Validation(manifest.id if lang == release.ENGLISH else f"{manifest.id} ({lang})")
     with tempfile.TemporaryDirectory(prefix="course-validate-") as tmp:
         tmp = Path(tmp)
-        _run_all(manifest, root, tmp / "runs", result, progress)
+        source, students = manifest.source_dir(root), None
+        if lang != release.ENGLISH:
+            source = translate.translated_source(manifest.id, lang, tmp / "translated", root)
+            students = (source, release.generate(manifest.id, tmp / "translated-course", root, lang))
+        _run_all(manifest, root, tmp / "runs", result, progress, source)
         if round_trip:
             ws = Workspace.for_manifest(manifest, tmp / "course", repo=root)
             try:
-                _round_trip(manifest, ws, result, progress)
+                _round_trip(manifest, ws, result, progress, students)
             finally:
                 ws.close()
     if result.problems:
@@ -89,7 +98,7 @@ def validate(
     return result
 
 
-def _run_all(manifest, root, out: Path, result: Validation, progress) -> None:
+def _run_all(manifest, root, out: Path, result: Validation, progress, source: Path | None = None) -> None:
     out.mkdir(parents=True)
     limits = Limits.for_manifest(manifest, configured_limits(load_config(root)))
     for entry in manifest.notebooks:
@@ -97,7 +106,7 @@ def _run_all(manifest, root, out: Path, result: Validation, progress) -> None:
             _say(progress, f"running {entry.file} with {pset.name} {pset.values}")
             try:
                 secs = run_notebook(
-                    manifest.source_dir(root) / entry.file,
+                    (source or manifest.source_dir(root)) / entry.file,
                     out / f"{entry.stem}-{pset.name}.ipynb",
                     pset.values,
                     timeout=limits.cell_seconds,
@@ -117,17 +126,20 @@ def _parameterized(folder: Path, values: dict) -> None:
         nbs.write(nb, path)
 
 
-def _round_trip(manifest, ws: Workspace, result: Validation, progress) -> None:
+def _round_trip(manifest, ws: Workspace, result: Validation, progress, students: tuple[Path, Path] | None = None) -> None:
+    """Grade solution, blank, wrong and alternative submissions; ``students``: (source, release) to make them from
+    (a translation's), else the workspace's English ones."""
     plans = []  # (student id, submission kind, parameter set)
     for i, pset in enumerate(manifest.parameters):
         kinds = [sample.SOLUTION, sample.BLANK] + ([sample.WRONG, sample.ALTERNATIVE] if i == 0 else [])
         plans += [(f"{kind}--{pset.name}", kind, pset) for kind in kinds]
     ws.sync(manifest, [Student(sid) for sid, _, _ in plans])
-    release = ws.generate(manifest)
+    released = ws.generate(manifest)
+    source, released = students or (ws.source_dir(manifest.id), released)
     autos = [q for q in manifest.questions if q.kind == "auto"]
     for sid, kind, pset in plans:
         folder = ws.submitted_dir(manifest.id, sid)
-        sample.build_submission(manifest, ws.source_dir(manifest.id), release, folder, kind)
+        sample.build_submission(manifest, source, released, folder, kind)
         _parameterized(folder, pset.values)
         _say(progress, f"autograding the {kind} notebook with {pset.name}")
         graded = ws.autograde(manifest.id, sid)

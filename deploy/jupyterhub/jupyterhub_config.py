@@ -17,6 +17,8 @@ Set by environment (all optional):
     COURSE_INSTRUCTORS  hub user names of the instructors, comma-separated (none)
     COURSE_STUDENTS     hub user names allowed in, comma-separated  (none: add them in the admin panel)
     COURSE_REPO_NAME    the folder of the course repository in an instructor's home (social-design-lab)
+    COURSE_LANG         the class's language: ja releases the Japanese notebooks (course release --to-exchange)
+                        and makes check(), hint() and course check speak Japanese              (English)
 
 Instructors get nbgrader's formgrader, shown in JupyterLab's panel (deploy/jupyter/instructor/);
 students get the Assignments tab and nothing else of nbgrader's (deploy/jupyter/student/).
@@ -39,6 +41,7 @@ DEPLOY = Path(os.environ.get("COURSE_DEPLOY", Path(__file__).resolve().parents[1
 TLJH = "tljh" in sys.modules
 COURSE_ID = os.environ.get("COURSE_ID", "social-design-lab")
 EXCHANGE = Path(os.environ.get("COURSE_EXCHANGE", "/srv/nbgrader/exchange"))
+LANG = os.environ.get("COURSE_LANG", "").strip()
 INSTRUCTORS = {n.strip() for n in os.environ.get("COURSE_INSTRUCTORS", "").split(",") if n.strip()}
 STUDENTS = {n.strip() for n in os.environ.get("COURSE_STUDENTS", "").split(",") if n.strip()}
 REPO_NAME = os.environ.get("COURSE_REPO_NAME", "social-design-lab")
@@ -129,6 +132,8 @@ def course_environment(spawner) -> None:
         "COURSE_ROLE": role,
         "JUPYTER_CONFIG_PATH": str(DEPLOY / "jupyter" / role),
     })
+    if LANG:
+        spawner.environment["COURSE_LANG"] = LANG  # course.i18n; and `course release --to-exchange`'s language
     if instructor:
         # the instructor's own clone of the course repository, in their private home
         spawner.environment["COURSE_ROOT"] = str(home / REPO_NAME)

@@ -287,3 +287,12 @@ def test_feedback_from_the_instructors_formgrader_shows_no_hidden_test_nor_a_tra
     nb, _ = steps[0]().preprocess(new_notebook(cells=[cell]), {})
     shown = nbformat.writes(nb)
     assert "0.4321" not in shown and "HIDDEN TESTS" not in shown and "assert rate is not ..." in shown
+
+
+def test_the_operators_course_lang_reaches_every_server(monkeypatch, tmp_path):
+    for lang, expected in (("ja", "ja"), ("", None)):
+        app = _load_hub(HUB_CONFIG, monkeypatch, tmp_path, COURSE_INSTRUCTORS="yamada", COURSE_LANG=lang)
+        teacher, student = _Spawner("yamada"), _Spawner("ana")
+        app.config.Spawner.pre_spawn_hook(teacher)
+        app.config.Spawner.pre_spawn_hook(student)
+        assert teacher.environment.get("COURSE_LANG") == student.environment.get("COURSE_LANG") == expected
