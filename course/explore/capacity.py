@@ -14,6 +14,7 @@ import pandas as pd
 
 from course import metrics, plots
 from course.explore._base import _caption, _render
+from course.i18n import _
 
 __all__ = ["ALLOCATIONS", "CapacityExplorer", "CapacitySummary", "capacity_summary", "draw_capacity", "explore_capacity"]
 
@@ -186,9 +187,9 @@ def draw_capacity(summary: CapacitySummary, show: bool = True):
         "value",
         hue="rate",
         value_format="{:.2f}",
-        title=f"Who is selected with {summary.k} checks a week (synthetic data)",
+        title=_("Who is selected with {k} checks a week (synthetic data)").format(k=summary.k),
         xlabel=group.replace("_", " ").capitalize(),
-        ylabel="Share (0 to 1)",
+        ylabel=_("Share (0 to 1)"),
         alt=alt,
         show=show,
     )
@@ -225,10 +226,10 @@ class CapacityExplorer(widgets.VBox):
         self._draw = plots._in_notebook() if draw is None else draw  # noqa: SLF001
         largest_week = int(scored.groupby(per).size().max())
         max_k = max_k or largest_week
-        self.score = widgets.Dropdown(options=list(scores), value=list(scores)[0], description="Rank by")
-        self.k = widgets.IntSlider(value=min(k, max_k), min=1, max=max_k, description="k a week", continuous_update=False)
+        self.score = widgets.Dropdown(options=list(scores), value=list(scores)[0], description=_("Rank by"))
+        self.k = widgets.IntSlider(value=min(k, max_k), min=1, max=max_k, description=_("k a week"), continuous_update=False)
         options = list(ALLOCATIONS) if shares is not None else ["highest scores"]
-        self.allocation = widgets.ToggleButtons(options=options, value="highest scores", description="Allocation")
+        self.allocation = widgets.ToggleButtons(options=options, value="highest scores", description=_("Allocation"))
         self.summary_html = widgets.HTML()
         self.table_html = widgets.HTML()
         self.figure = widgets.Image(format="png", layout=widgets.Layout(max_width="800px"))

@@ -21,6 +21,7 @@ import pandas as pd
 from course import plots
 from course.explore._base import _caption, _render
 from course.privacy import redact_personal_data
+from course.i18n import _
 
 __all__ = [
     "FaqIndex", "FrontDeskExplorer", "FrontDeskReply", "draw_front_desk", "explore_front_desk", "faq_documents",
@@ -192,8 +193,8 @@ def draw_front_desk(reply: FrontDeskReply, show: bool = True):
     fig, ax = plt.subplots(figsize=(8, 3), layout="constrained")
     plots.plot_bars(
         data, "score", "entry", horizontal=True, value_format="{:.2f}", ax=ax, show=False,
-        title="Best FAQ matches for the question (synthetic FAQ)", xlabel="Similarity score (0 to 1)",
-        ylabel="FAQ entry", alt=alt,
+        title=_("Best FAQ matches for the question (synthetic FAQ)"), xlabel=_("Similarity score (0 to 1)"),
+        ylabel=_("FAQ entry"), alt=alt,
     )
     ax.axvline(reply.threshold, color="0.1", linestyle=(0, (6, 3)), linewidth=1.5)
     ax.annotate(f"threshold {reply.threshold:.2f}", (reply.threshold, 1), xycoords=("data", "axes fraction"),
@@ -220,10 +221,10 @@ class FrontDeskExplorer(widgets.VBox):
         self._draw = plots._in_notebook() if draw is None else draw  # noqa: SLF001
         self.question = widgets.Text(
             value=question or "what day is burnable garbage collected? call me on 090-1234-5678",
-            description="Question", layout=widgets.Layout(width="95%"), continuous_update=False,
+            description=_("Question"), layout=widgets.Layout(width="95%"), continuous_update=False,
         )
         self.threshold = widgets.FloatSlider(value=float(threshold), min=0.0, max=1.0, step=0.01,
-                                             description="Threshold", readout_format=".2f")
+                                             description=_("Threshold"), readout_format=".2f")
         self.summary_html = widgets.HTML()
         self.figure = widgets.Image(format="png", layout=widgets.Layout(max_width="800px"))  # see _render
         self.reply: FrontDeskReply | None = None

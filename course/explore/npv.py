@@ -13,6 +13,7 @@ import pandas as pd
 
 from course import plots
 from course.explore._base import _Simulator, _slider_maker
+from course.i18n import _
 
 __all__ = ["NPV_DEFAULTS", "NPVSimulator", "NPVSummary", "draw_npv", "explore_npv", "npv_summary"]
 
@@ -161,9 +162,9 @@ def draw_npv(summary: NPVSummary, show: bool = True):
         "cumulative_million",
         references={"break-even": 0.0},
         y_from_zero=False,
-        title="Cumulative discounted net benefit of the one-stop desk (assumed unit costs)",
-        xlabel="Year after launch (0 = launch)",
-        ylabel="Cumulative present value (million yen)",
+        title=_("Cumulative discounted net benefit of the one-stop desk (assumed unit costs)"),
+        xlabel=_("Year after launch (0 = launch)"),
+        ylabel=_("Cumulative present value (million yen)"),
         alt=alt,
         show=show,
     )
@@ -188,12 +189,12 @@ class NPVSimulator(_Simulator):
         self._draw = draw
         f = self._fixed
         slider = _slider_maker("190px")
-        self.discount_rate = slider(widgets.FloatSlider, f["discount_rate"], 0.0, 0.10, 0.005, "Discount rate", ".1%")
-        self.adoption = slider(widgets.FloatSlider, f["adoption"], 0.0, 1.0, 0.05, "Adoption (share of cases)", ".0%")
-        self.resident_value = slider(widgets.IntSlider, int(f["resident_value_per_hour"]), 0, 5000, 100, "Resident time (yen/hour)", ",d")
-        self.staff_cost = slider(widgets.IntSlider, int(f["staff_cost_per_hour"]), 0, 10000, 250, "Staff cost (yen/hour)", ",d")
-        self.system_cost = slider(widgets.FloatSlider, f["system_cost"] / 1e6, 0.0, 100.0, 1.0, "System cost (million yen)", ".0f")
-        self.running_cost = slider(widgets.FloatSlider, f["running_cost"] / 1e6, 0.0, 20.0, 0.5, "Running cost (million yen/year)", ".1f")
+        self.discount_rate = slider(widgets.FloatSlider, f["discount_rate"], 0.0, 0.10, 0.005, _("Discount rate"), ".1%")
+        self.adoption = slider(widgets.FloatSlider, f["adoption"], 0.0, 1.0, 0.05, _("Adoption (share of cases)"), ".0%")
+        self.resident_value = slider(widgets.IntSlider, int(f["resident_value_per_hour"]), 0, 5000, 100, _("Resident time (yen/hour)"), ",d")
+        self.staff_cost = slider(widgets.IntSlider, int(f["staff_cost_per_hour"]), 0, 10000, 250, _("Staff cost (yen/hour)"), ",d")
+        self.system_cost = slider(widgets.FloatSlider, f["system_cost"] / 1e6, 0.0, 100.0, 1.0, _("System cost (million yen)"), ".0f")
+        self.running_cost = slider(widgets.FloatSlider, f["running_cost"] / 1e6, 0.0, 20.0, 0.5, _("Running cost (million yen/year)"), ".1f")
         self.summary: NPVSummary | None = None
         self._start([self.discount_rate, self.adoption, self.resident_value, self.staff_cost, self.system_cost,
                      self.running_cost])

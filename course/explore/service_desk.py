@@ -13,6 +13,7 @@ import pandas as pd
 
 from course import plots
 from course.explore._base import _caption, _render
+from course.i18n import _
 
 __all__ = ["METRICS", "ExplorerSummary", "ServiceDeskExplorer", "draw_summary", "explore_service_desk", "explorer_summary"]
 
@@ -189,7 +190,7 @@ def draw_summary(summary: ExplorerSummary, show: bool = True):
         events=events,
         references=references,
         title=f"{METRICS[summary.metric]}: {summary.branch} (synthetic data)",
-        xlabel="Month",
+        xlabel=_("Month"),
         ylabel=METRICS[summary.metric],
         alt=alt,
         label_ends=False,
@@ -213,10 +214,10 @@ class ServiceDeskExplorer(widgets.VBox):
         self._visits = visits
         self._draw = plots._in_notebook() if draw is None else draw  # noqa: SLF001
         months = [m.strftime("%Y-%m") for m in _months(visits)]
-        self.metric = widgets.Dropdown(options=list(METRICS), value="median minutes per visit", description="Metric")
-        self.branch = widgets.Dropdown(options=[ALL, *sorted(visits["branch"].unique())], value=ALL, description="Branch")
+        self.metric = widgets.Dropdown(options=list(METRICS), value="median minutes per visit", description=_("Metric"))
+        self.branch = widgets.Dropdown(options=[ALL, *sorted(visits["branch"].unique())], value=ALL, description=_("Branch"))
         self.months = widgets.SelectionRangeSlider(
-            options=months, index=(0, len(months) - 1), description="Months", layout=widgets.Layout(width="90%")
+            options=months, index=(0, len(months) - 1), description=_("Months"), layout=widgets.Layout(width="90%")
         )
         self.summary_html = widgets.HTML()
         self.figure = widgets.Image(format="png", layout=widgets.Layout(max_width="800px"))

@@ -14,6 +14,7 @@ import pandas as pd
 
 from course import metrics, plots
 from course.explore._base import _Simulator, _slider_maker
+from course.i18n import _
 
 __all__ = ["VENTURE_DEFAULTS", "VentureSimulator", "VentureSummary", "draw_venture", "explore_venture", "venture_summary"]
 
@@ -172,9 +173,10 @@ def draw_venture(summary: VentureSummary, show: bool = True):
         "cumulative_million",
         references={"break-even": 0.0},
         y_from_zero=False,
-        title=f"Cumulative cash of the GovTech venture, discounted at {summary.parameters['discount_rate']:.0%} (assumed numbers)",
-        xlabel="Year after the first pilots",
-        ylabel="Cumulative discounted cash (million yen today)",
+        title=_("Cumulative cash of the GovTech venture, discounted at {rate:.0%} (assumed numbers)").format(
+            rate=summary.parameters["discount_rate"]),
+        xlabel=_("Year after the first pilots"),
+        ylabel=_("Cumulative discounted cash (million yen today)"),
         alt=alt,
         show=show,
     )
@@ -197,14 +199,14 @@ class VentureSimulator(_Simulator):
         self._draw = plots._in_notebook() if draw is None else draw  # noqa: SLF001
         f = self._fixed
         slider = _slider_maker("200px")
-        self.pilots_per_year = slider(widgets.IntSlider, int(f["pilots_per_year"]), 0, 50, 1, "Pilots a year", "d")
-        self.conversion = slider(widgets.FloatSlider, f["conversion"], 0.0, 1.0, 0.05, "Pilot → paying (share)", ".0%")
-        self.churn = slider(widgets.FloatSlider, f["churn"], 0.0, 0.5, 0.01, "Churn (share a year)", ".0%")
-        self.price = slider(widgets.FloatSlider, f["price"] / 1e6, 0.0, 10.0, 0.1, "Price (million yen/year)", ".1f")
-        self.cost_to_serve = slider(widgets.FloatSlider, f["cost_to_serve"] / 1e6, 0.0, 5.0, 0.05, "Cost to serve (million yen/year)", ".2f")
-        self.pilot_cost = slider(widgets.FloatSlider, f["pilot_cost"] / 1e6, 0.0, 10.0, 0.1, "Pilot cost (million yen)", ".1f")
-        self.fixed_cost = slider(widgets.FloatSlider, f["fixed_cost"] / 1e6, 0.0, 100.0, 1.0, "Fixed cost (million yen/year)", ".0f")
-        self.discount_rate = slider(widgets.FloatSlider, f["discount_rate"], 0.0, 0.15, 0.01, "Discount rate (a year)", ".0%")
+        self.pilots_per_year = slider(widgets.IntSlider, int(f["pilots_per_year"]), 0, 50, 1, _("Pilots a year"), "d")
+        self.conversion = slider(widgets.FloatSlider, f["conversion"], 0.0, 1.0, 0.05, _("Pilot → paying (share)"), ".0%")
+        self.churn = slider(widgets.FloatSlider, f["churn"], 0.0, 0.5, 0.01, _("Churn (share a year)"), ".0%")
+        self.price = slider(widgets.FloatSlider, f["price"] / 1e6, 0.0, 10.0, 0.1, _("Price (million yen/year)"), ".1f")
+        self.cost_to_serve = slider(widgets.FloatSlider, f["cost_to_serve"] / 1e6, 0.0, 5.0, 0.05, _("Cost to serve (million yen/year)"), ".2f")
+        self.pilot_cost = slider(widgets.FloatSlider, f["pilot_cost"] / 1e6, 0.0, 10.0, 0.1, _("Pilot cost (million yen)"), ".1f")
+        self.fixed_cost = slider(widgets.FloatSlider, f["fixed_cost"] / 1e6, 0.0, 100.0, 1.0, _("Fixed cost (million yen/year)"), ".0f")
+        self.discount_rate = slider(widgets.FloatSlider, f["discount_rate"], 0.0, 0.15, 0.01, _("Discount rate (a year)"), ".0%")
         self.summary: VentureSummary | None = None
         self._start([self.pilots_per_year, self.conversion, self.churn, self.price, self.cost_to_serve,
                      self.pilot_cost, self.fixed_cost, self.discount_rate])

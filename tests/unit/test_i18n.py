@@ -68,3 +68,16 @@ def test_the_committed_mo_is_its_po_compiled():
             write_mo(compiled, read_po(f, locale=lang, domain=i18n.DOMAIN), use_fuzzy=False)
         assert i18n.po_file(lang).with_suffix(".mo").read_bytes() == compiled.getvalue(), \
             f"{lang}: run python -m course.i18n compile and commit course.mo"
+
+
+def test_an_explorers_sliders_and_figure_speak_the_notebooks_language(tmp_path, monkeypatch):
+    from course.explore import explore_npv
+
+    monkeypatch.delenv("COURSE_LANG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    english = explore_npv()
+    assert english.discount_rate.description == "Discount rate"
+    (tmp_path / ".course-lang").write_text("ja\n")
+    japanese = explore_npv()
+    assert japanese.discount_rate.description == "割引率"
+    assert japanese.adoption.description == "利用率（手続きに占める割合）"
