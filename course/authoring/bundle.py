@@ -39,6 +39,7 @@ STUDENT_FILES = (
     "deploy/jupyterhub/",  # the one-machine hub's configuration (no secret in it)
     "deploy/image/",  # the image's Dockerfile
     "docs/SYLLABUS.md",
+    "docs/ja/SYLLABUS.md",  # the Japanese syllabus (course syllabus)
 )
 #: Never carried, wherever they are inside the listed folders (Docker's ``**/`` patterns).
 NEVER = ("__pycache__", "*.pyc", ".ipynb_checkpoints", "*.egg-info", ".work", "*.db")
