@@ -171,7 +171,8 @@ def unread_files(root: Path | None = None) -> list[str]:
     root = find_root(root)
     out = []
     for p in sorted((root / "assignments").iterdir()) if (root / "assignments").is_dir() else []:
-        if p.suffix in (".yml", ".yaml") and not (p.suffix == ".yml" and ID_PATTERN.match(p.stem)):
+        translation = p.suffix == ".yml" and "." in p.stem and ID_PATTERN.match(p.stem.rsplit(".", 1)[0])
+        if p.suffix in (".yml", ".yaml") and not (p.suffix == ".yml" and ID_PATTERN.match(p.stem)) and not translation:
             why = ("its name is not an assignment id like 01-problem-framing" if p.suffix == ".yml"
                    else "manifests end in .yml")
             out.append(f"assignments/{p.name}: not read as a manifest: {why}. Rename it (and its id) to be listed.")
