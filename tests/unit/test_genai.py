@@ -156,3 +156,17 @@ def test_price_table_is_labelled_with_its_status_and_date():
     prices = datasets.load_genai_prices()
     assert set(prices["status"]) == {"illustrative assumption"}
     assert prices["as_of"].notna().all() and prices["source"].str.len().gt(20).all()
+
+
+def test_generation_explorer_follows_its_controls_and_draws_a_course_figure(lm):
+    from course import explore, plots
+
+    widget = explore.explore_generation(lm)
+    assert widget.summary.top["next"].iloc[0] == "ド"
+    before = widget.summary.top["probability"].iloc[0]
+    widget.temperature.value = 2.0
+    assert widget.summary.top["probability"].iloc[0] < before  # hotter: flatter
+    widget.prompt.value = "Bring your "
+    assert widget.summary.prompt == "Bring your " and "Generated" in widget.summary_html.value
+    ax = explore.draw_generation(widget.summary, show=False)
+    assert plots.alt_text(ax) and ax.get_xlabel() and ax.get_title()
