@@ -130,10 +130,13 @@ def test_no_file_in_the_build_context_holds_a_solution_or_hidden_test(clone, con
 
 def test_public_manifests_in_the_context_carry_no_answers(clone, context):
     manifests_ = [p for p in context if p.startswith("assignments/")]
-    assert sorted(manifests_) == sorted(f"assignments/{aid}.yml" for aid in manifest.available(REPO))
+    # each manifest, and beside it its translations (assignments/<id>.<lang>.yml: questions keyed by id)
+    translations = [f"assignments/{p.name}" for p in (REPO / "assignments").glob("*.*.yml")]
+    assert sorted(manifests_) == sorted([f"assignments/{aid}.yml" for aid in manifest.available(REPO)] + translations)
     for rel in manifests_:
-        for q in yaml.safe_load((clone / rel).read_text())["questions"]:
-            assert not set(q) & set(manifest.ANSWER_KEYS), f"{rel} {q['id']}"
+        questions = yaml.safe_load((clone / rel).read_text())["questions"]
+        for qid, q in (questions.items() if isinstance(questions, dict) else ((q["id"], q) for q in questions)):
+            assert not set(q) & set(manifest.ANSWER_KEYS), f"{rel} {qid}"
 
 
 @pytest.mark.parametrize("removed", ["*", "every line"])
