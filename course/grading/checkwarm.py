@@ -33,7 +33,10 @@ def warm_quietly(notebook: Path, log=None) -> bool:
     (the Jupyter server's) and its parents, or the folder the package was installed from.
     """
     try:
-        return checkserver.warm(notebook, find_root())
+        warmed = checkserver.warm(notebook, find_root())
+        if warmed and log is not None:
+            log.info("course check: sandboxes pre-loaded for %s", notebook)
+        return warmed
     except CourseError as exc:  # not a lab of this course, or no course here: nothing to pre-load
         if log is not None:
             log.debug("course check: nothing pre-loaded for %s: %s", notebook, exc)

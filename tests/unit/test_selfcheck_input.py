@@ -144,3 +144,23 @@ def test_the_checker_server_is_never_reached_through_a_folder_others_can_open(tm
     assert checkserver.socket_path() is None
     assert checkserver.check(tmp_path / "x.ipynb", tmp_path) is None
     shutil.rmtree(runtime)
+
+
+def test_the_self_check_reads_the_manifests_again_only_when_one_changes(toy_root, monkeypatch):
+    """The checker server checks again and again: it keeps the manifests it read (seven manifests' YAML is
+    seconds on one CPU), but an edited manifest is read afresh."""
+    from course import manifest
+    from course.grading import selfcheck
+
+    reads = []
+    real = manifest.assignment_of_notebook
+    monkeypatch.setattr(selfcheck.manifests, "assignment_of_notebook", lambda *args: reads.append(args) or real(*args))
+    lab = toy_root / "my-work" / "00-toy" / "00-toy-lab.ipynb"
+    first, notebook = selfcheck._assignment_of(lab, toy_root)
+    assert notebook == "00-toy-lab.ipynb" and first.timeout == 30
+    assert selfcheck._assignment_of(lab, toy_root)[0] is first and len(reads) == 1
+
+    yml = toy_root / "assignments" / "00-toy.yml"
+    yml.write_text(yml.read_text().replace("timeout: 30", "timeout: 45"))
+    again, _ = selfcheck._assignment_of(lab, toy_root)
+    assert len(reads) == 2 and again.timeout == 45
