@@ -45,9 +45,12 @@ MAX_REPLY = 1024 * 1024
 
 
 def _fingerprint() -> str:
+    """The same for ``course check`` and the Jupyter server of one install: scripts may name its Python
+    differently (``python`` or ``python3.11``, the same file), so the file and the environment count, not the name."""
     package = Path(__file__).resolve().parents[1]
     newest = max((p.stat().st_mtime_ns for p in package.rglob("*.py")), default=0)
-    return hashlib.sha256(f"{sys.executable}|{package}|{newest}".encode()).hexdigest()[:12]
+    python = f"{os.path.realpath(sys.executable)}|{sys.prefix}"
+    return hashlib.sha256(f"{python}|{package}|{newest}".encode()).hexdigest()[:12]
 
 
 def socket_path() -> Path | None:

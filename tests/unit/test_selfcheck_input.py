@@ -164,3 +164,18 @@ def test_the_self_check_reads_the_manifests_again_only_when_one_changes(toy_root
     yml.write_text(yml.read_text().replace("timeout: 30", "timeout: 45"))
     again, _ = selfcheck._assignment_of(lab, toy_root)
     assert len(reads) == 2 and again.timeout == 45
+
+
+def test_the_checker_server_is_the_same_whichever_name_of_python_starts_it():
+    """Jupyter's scripts and `course` may name the same Python differently (python, python3, python3.11):
+    the server that Jupyter pre-loads must be the one `course check` then finds."""
+    import subprocess
+    import sys
+
+    here = Path(sys.executable)
+    names = [p for p in (here.parent / n for n in ("python", "python3", f"python3.{sys.version_info.minor}")) if p.exists()]
+    if len({str(p) for p in names}) < 2:
+        pytest.skip(f"{here.parent} has one name for its Python")
+    code = "from course.grading import checkserver; print(checkserver._fingerprint())"
+    found = {subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True).stdout for python in names}
+    assert len(found) == 1
