@@ -3,7 +3,8 @@
 Every self-check needs two sandboxes that have imported pandas, matplotlib, seaborn and the
 course (``ZygoteEngine``): on one CPU that start-up is most of a run. So ``course check``
 hands the notebook to a small server of the learner's own, started by the first check and
-ending after ``IDLE_SECONDS`` without a request; it keeps the sandboxes of the last
+ending after ``IDLE_SECONDS`` without a request (but not while the Jupyter server that asked
+for a warm-up runs: a learner may answer for half an hour before checking); it keeps the sandboxes of the last
 notebook's imports (one pair: a 1 GB pod has no room for more), and each check is one more
 forked run in them, isolated exactly as in grading.
 
@@ -107,12 +108,16 @@ def serve(path: Path, self_check, warm=None) -> None:
         os.umask(old)
     server.listen(4)
     server.settimeout(IDLE_SECONDS)
+    keep_alive: set[int] = set()  # the Jupyter servers that asked for a warm-up: no idle end while one runs
     kept: dict = {}  # the sandboxes of the last notebook's imports (selfcheck._engine)
     try:
         while True:
             try:
                 conn, _ = server.accept()
             except socket.timeout:
+                keep_alive = {pid for pid in keep_alive if _alive(pid)}
+                if keep_alive:
+                    continue
                 return
             with conn:
                 conn.settimeout(None)
@@ -128,6 +133,8 @@ def serve(path: Path, self_check, warm=None) -> None:
                 try:
                     notebook, root = request["notebook"], request["root"]
                     if request.get("warm"):
+                        if isinstance(request.get("keep_alive_pid"), int):
+                            keep_alive.add(request["keep_alive_pid"])
                         reply = {"warmed": bool(warm and warm(notebook, root=root, kept=kept))}
                     else:
                         reply = {"summary": self_check(notebook, root=root, kept=kept).summary()}
@@ -145,6 +152,17 @@ def serve(path: Path, self_check, warm=None) -> None:
                 engine.close()
         server.close()
         path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    """True while process ``pid`` (one of this learner's: the server refuses other uids' requests) exists."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _connect(path: Path, wait: float = 0.0, server: subprocess.Popen | None = None) -> socket.socket | None:
@@ -217,17 +235,19 @@ def check(notebook: Path, root: Path, progress=None) -> str | None:
     return None
 
 
-def warm(notebook: Path, root: Path) -> bool:
+def warm(notebook: Path, root: Path, keep_alive_pid: int | None = None) -> bool:
     """Have this learner's server (started if need be) pre-load the sandboxes a check of ``notebook`` will use.
 
-    Blocks until they are ready (seconds on one CPU): call it from a thread of its own.
+    Blocks until they are ready (seconds on one CPU): call it from a thread of its own. With
+    ``keep_alive_pid`` (the Jupyter server's), the server does not end for idleness while that process runs.
     Returns True if the server started them; False if there is no server here, or nothing to
     pre-load (no sandbox, or not a lab of the course). Never raises for such reasons.
     """
     conn = _server()
     if conn is None:
         return False
-    reply = _ask(conn, {"notebook": str(Path(notebook).resolve()), "root": str(Path(root).resolve()), "warm": True})
+    reply = _ask(conn, {"notebook": str(Path(notebook).resolve()), "root": str(Path(root).resolve()), "warm": True,
+                        "keep_alive_pid": keep_alive_pid})
     return reply.get("warmed") is True
 
 

@@ -16,6 +16,7 @@ Turned on in ``deploy/jupyter/student`` and ``deploy/jupyter/self-learner``::
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -33,7 +34,7 @@ def warm_quietly(notebook: Path, log=None) -> bool:
     (the Jupyter server's) and its parents, or the folder the package was installed from.
     """
     try:
-        warmed = checkserver.warm(notebook, find_root())
+        warmed = checkserver.warm(notebook, find_root(), keep_alive_pid=os.getpid())  # while Jupyter runs
         if warmed and log is not None:
             log.info("course check: sandboxes pre-loaded for %s", notebook)
         return warmed

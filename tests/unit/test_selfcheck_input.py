@@ -179,3 +179,40 @@ def test_the_checker_server_is_the_same_whichever_name_of_python_starts_it():
     code = "from course.grading import checkserver; print(checkserver._fingerprint())"
     found = {subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True).stdout for python in names}
     assert len(found) == 1
+
+
+def test_the_checker_server_outlives_its_idle_time_only_while_the_jupyter_server_that_warmed_it_runs(monkeypatch):
+    """A learner may answer for half an hour after opening a lab: the pre-loaded sandboxes must still be
+    there at the first check. The server here is real (socket, protocol, idle end); only the warm-up
+    itself, which needs a sandbox, is left out (tests/e2e/test_checkwarm.py runs it for real)."""
+    import subprocess
+    import tempfile
+    import threading
+    import time
+
+    from course.grading import checkserver
+
+    monkeypatch.setattr(checkserver, "IDLE_SECONDS", 0.3)
+    folder = Path(tempfile.mkdtemp(prefix="ka-"))  # short: a socket's path must fit in 108 bytes
+    jupyter = subprocess.Popen(["sleep", "60"])  # stands for the learner's Jupyter server
+    warmed = []
+    try:
+        def serve(name):
+            server = threading.Thread(target=checkserver.serve, daemon=True,
+                                      args=(folder / name, None, lambda notebook, root, kept: warmed.append(notebook)))
+            server.start()
+            return server
+
+        alone, kept = serve("alone.sock"), serve("kept.sock")
+        reply = checkserver._ask(checkserver._connect(folder / "kept.sock", wait=10),
+                                 {"notebook": "lab.ipynb", "root": str(folder), "warm": True, "keep_alive_pid": jupyter.pid})
+        assert reply == {"warmed": False} and warmed == ["lab.ipynb"]
+        time.sleep(1.5)  # five idle periods
+        assert not alone.is_alive() and kept.is_alive()
+        jupyter.kill()
+        jupyter.wait()
+        kept.join(timeout=10)
+        assert not kept.is_alive()
+    finally:
+        jupyter.kill()
+        shutil.rmtree(folder, ignore_errors=True)
