@@ -75,6 +75,8 @@ def release_cmd(ctx, assignment_id, check, to_exchange, lang):
             click.echo(released.summary())
             click.echo(f"{aid}: released to students through the exchange ({chosen}): {outbound}")
             continue
+        if lang and not assignment_id and lang not in releasing.languages(aid, ctx.obj["root"]):
+            continue  # every assignment in one language: those translated into it
         for one in [lang] if lang else releasing.languages(aid, ctx.obj["root"]):
             if check:
                 releasing.check_release(aid, ctx.obj["root"], lang=one)
