@@ -22,6 +22,7 @@ and line.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
 import os
@@ -45,7 +46,7 @@ from course.paths import find_root, use_this_environment
 LANGUAGES = ("en", "ja")
 #: Where ``course site`` writes the site unless told otherwise (relative to the repository).
 DEFAULT_OUT = Path(".work") / "site" / "html"
-#: Where the staged pages, executed notebooks and Sphinx's caches go (relative to the repository).
+#: Where the staged pages, executed notebooks and Sphinx's caches go (relative to the repository; a folder per output folder).
 WORK = Path(".work") / "site" / "build"
 #: Sphinx's configuration, templates and style (copied beside the staged pages).
 CONFIG = Path("docs") / "site"
@@ -319,6 +320,8 @@ def _stage_language(root: Path, language: str, modules: list[str], work: Path, e
             pages.append(_Page(name, "lab" if entry.graded else "teaching", aid, _title(nb, path.stem)))
     for name, page in guides:
         path, native = doc_source(root, name, language)
+        if not path.is_file():  # a course without this guide
+            continue
         text = rewrite_links(path.read_text(encoding="utf-8"), path.parent, "", targets, root)
         if not native and TEXT[language]["fallback_doc"]:
             first, _, rest = text.partition("\n")
@@ -403,7 +406,8 @@ def build(root: Path | str | None = None, modules: list[str] | None = None, out:
     out = Path(out) if out else root / DEFAULT_OUT
     out = out if out.is_absolute() else Path.cwd() / out
     _clear_out(out, root)
-    work = root / WORK
+    # one build folder per output folder: two builds at once (tests in parallel) never share one
+    work = root / WORK / hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:12]
     work.mkdir(parents=True, exist_ok=True)
     staged = {lang: _stage_language(root, lang, modules, work, execute_teaching, timeout, progress) for lang in chosen}
     count = 0
@@ -413,7 +417,7 @@ def build(root: Path | str | None = None, modules: list[str] | None = None, out:
         if other:
             site.update(other_language=other, other_label=TEXT[other]["label"],
                         other_root=f"{other}/" if lang == "en" else "../",
-                        other_pages=[p.name for p in staged[other]])
+                        other_pages=[p.name for p in staged[other]] + ["genindex", "search"])
         progress(f"building the {lang} pages")
         target = out if lang == "en" else out / lang
         _sphinx(work / f"src-{lang}", target, work / f"doctrees-{lang}", site)
@@ -444,16 +448,18 @@ def _lines(path: Path) -> list[tuple[str, str]]:
     lines = [(str(n), line) for n, line in enumerate(text.splitlines(), 1)]
     if path.suffix in (".html", ".htm"):
         # Pygments splits highlighted code into spans: the text without tags is what the reader sees
-        lines = [(n, html.unescape(re.sub(r"<[^>]*>", "", line))) for n, line in lines]
-    elif path.suffix == ".ipynb":
+        return [(n, html.unescape(re.sub(r"<[^>]*>", "", line))) for n, line in lines]
+    if path.suffix == ".ipynb":
         try:
             nb = json.loads(text)
         except ValueError:
             return lines
+        cells = []
         for i, cell in enumerate(nb.get("cells", []), 1):
             values = [cell.get("source", "")]
             values += [v for o in cell.get("outputs", []) for v in [o.get("text", ""), *o.get("data", {}).values()]]
-            lines += [(f"cell {i}", line) for value in values for line in _joined(value).splitlines()]
+            cells += [(f"cell {i}", line) for value in values for line in _joined(value).splitlines()]
+        return cells + lines  # the cells first: "cell 3" says more than a line of JSON
     return lines
 
 
@@ -480,7 +486,7 @@ def find_secrets(folder: Path | str, root: Path | str | None = None, secrets: se
         rel = path.relative_to(folder).as_posix()
         for number, line in _lines(path):
             stripped = line.strip()
-            marker = nbs.leaked_marker(stripped) if any(m in stripped for m in nbs.MARKERS) else None
+            marker = next((m for m in nbs.MARKERS if m in stripped), None)
             if marker:
                 problems.append(f"{rel}:{number}: nbgrader marker {marker!r}")
                 break
