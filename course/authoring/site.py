@@ -430,6 +430,7 @@ def build(root: Path | str | None = None, modules: list[str] | None = None, out:
         shutil.rmtree(out)
         raise CourseError(f"the website would show {problems[0]} (and {len(problems) - 1} more): nothing was kept. "
                           f"Run `course release --check` and move answers to source/.")
+    shutil.rmtree(work, ignore_errors=True)  # kept only when a build fails: the staged pages say what went wrong
     files = [p for p in out.rglob("*") if p.is_file()]
     return Site(out, tuple(chosen), tuple(modules), count, len(files), sum(p.stat().st_size for p in files),
                 time.perf_counter() - started, skipped)
