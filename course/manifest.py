@@ -89,6 +89,18 @@ class NotebookEntry:
 
 
 @dataclass(frozen=True)
+class Milestone:
+    """A dated step of a long assignment (the capstone): what is handed in, and which questions grade it."""
+
+    id: str
+    title: str
+    due: dt.datetime
+    questions: tuple[str, ...]
+    deliverable: str
+    review: str
+
+
+@dataclass(frozen=True)
 class Manifest:
     """An assignment as the course plan declares it (``assignments/<id>.yml``)."""
 
@@ -110,6 +122,8 @@ class Manifest:
     prerequisites: tuple[str, ...] = ()
     #: Minutes of the learner's own project work that the notebooks' text does not show (the capstone).
     project_minutes: int = 0
+    #: Dated steps, in order, each graded by some of the questions (every question by exactly one).
+    milestones: tuple[Milestone, ...] = ()
     path: Path = field(default=Path("."), compare=False)
 
     @property
@@ -157,7 +171,8 @@ def unread_files(root: Path | None = None) -> list[str]:
     root = find_root(root)
     out = []
     for p in sorted((root / "assignments").iterdir()) if (root / "assignments").is_dir() else []:
-        if p.suffix in (".yml", ".yaml") and not (p.suffix == ".yml" and ID_PATTERN.match(p.stem)):
+        translation = p.suffix == ".yml" and "." in p.stem and ID_PATTERN.match(p.stem.rsplit(".", 1)[0])
+        if p.suffix in (".yml", ".yaml") and not (p.suffix == ".yml" and ID_PATTERN.match(p.stem)) and not translation:
             why = ("its name is not an assignment id like 01-problem-framing" if p.suffix == ".yml"
                    else "manifests end in .yml")
             out.append(f"assignments/{p.name}: not read as a manifest: {why}. Rename it (and its id) to be listed.")
@@ -362,6 +377,8 @@ def parse(data: Any, path: Path = Path("<manifest>"), expected_id: str | None = 
     if isinstance(project_minutes, bool) or not isinstance(project_minutes, int) or project_minutes < 0:
         raise fail(f"project_minutes must be a whole number of minutes (0 or more), not {project_minutes!r}.")
 
+    milestones = _milestones(data.get("milestones") or [], due, [q.id for q in questions], fail)
+
     late = data.get("late_policy") or {}
     if not isinstance(late, dict) or set(late) - {"per_day", "max_days"}:
         raise fail("late_policy must look like {per_day: 10, max_days: 5} (percent off per started day; zero after max_days).")
@@ -386,6 +403,7 @@ def parse(data: Any, path: Path = Path("<manifest>"), expected_id: str | None = 
         per_student_seed=bool(data.get("per_student_seed", False)),
         prerequisites=tuple(x.strip() for x in prerequisites),
         project_minutes=project_minutes,
+        milestones=milestones,
         path=path,
     )
 
@@ -470,6 +488,40 @@ def _list(value: Any, name: str, fail) -> list:
     if not isinstance(value, list) or not value:
         raise fail(f"{name} must be a non-empty list.")
     return value
+
+
+def _milestones(entries: Any, due: dt.datetime, question_ids: list[str], fail) -> tuple[Milestone, ...]:
+    """Check milestones: dated in order, none after the assignment's due date, every question in exactly one."""
+    if not entries:
+        return ()
+    out: list[Milestone] = []
+    for i, entry in enumerate(_list(entries, "milestones", fail)):
+        need = ("id", "title", "due", "questions", "deliverable", "review")
+        if not isinstance(entry, dict) or set(need) - set(entry):
+            raise fail(f"milestones[{i}] needs {', '.join(need)}.")
+        if set(entry) - set(need):
+            raise fail(f"milestones[{i}] has unknown fields {sorted(set(entry) - set(need))}: use only {', '.join(need)}.")
+        when = _due(entry["due"], fail)
+        if out and when <= out[-1].due:
+            raise fail(f"milestone {entry['id']} is due {when:%Y-%m-%d}, not after {out[-1].id} ({out[-1].due:%Y-%m-%d}): list milestones in date order.")
+        if when > due:
+            raise fail(f"milestone {entry['id']} is due after the assignment ({due:%Y-%m-%d}): move it earlier or the assignment's due date later.")
+        qs = entry["questions"]
+        if not isinstance(qs, list) or not qs:
+            raise fail(f"milestone {entry['id']}: questions must list the question ids that grade it, e.g. [q1, q4].")
+        for qid in qs:
+            if qid not in question_ids:
+                raise fail(f"milestone {entry['id']}: no question {qid!r}. Questions are: {', '.join(question_ids)}.")
+        out.append(Milestone(str(entry["id"]), str(entry["title"]), when, tuple(str(q) for q in qs),
+                             str(entry["deliverable"]).strip(), str(entry["review"]).strip()))
+    listed = [q for m in out for q in m.questions]
+    twice = sorted({q for q in listed if listed.count(q) > 1})
+    if twice:
+        raise fail(f"questions {', '.join(twice)} are in more than one milestone: each question grades one milestone.")
+    missing = [q for q in question_ids if q not in listed]
+    if missing:
+        raise fail(f"questions {', '.join(missing)} are in no milestone: add each to the milestone it grades.")
+    return tuple(out)
 
 
 def _due(value: Any, fail) -> dt.datetime:

@@ -228,6 +228,16 @@ def _module_section(m: manifests.Manifest, packaged: list[str] | None = None,
     lines += ["", "You will be able to:", ""]
     lines += [f"{i}. {objective.strip()}" for i, objective in enumerate(m.learning_objectives, 1)]
     lines.append("")
+    if m.milestones:
+        lines += ["Milestones: each is handed in by its date for comments; its questions are graded with the rubric on the final notebook.", "",
+                  "| due | milestone | what is handed in | graded by | points | reviewed by |",
+                  "| --- | --- | --- | --- | --- | --- |"]
+        for k, step in enumerate(m.milestones, 1):
+            qs = ", ".join(q.lstrip("q") for q in step.questions)
+            pts = sum(m.question(q).points for q in step.questions)
+            lines.append(f"| {step.due:%Y-%m-%d} | {k}. {step.title} | {step.deliverable} | "
+                         f"Question{'s' if len(step.questions) > 1 else ''} {qs} | {_points(pts)} | {step.review} |")
+        lines.append("")
     return lines
 
 

@@ -129,11 +129,17 @@ def test_no_file_in_the_build_context_holds_a_solution_or_hidden_test(clone, con
 
 
 def test_public_manifests_in_the_context_carry_no_answers(clone, context):
-    manifests_ = [p for p in context if p.startswith("assignments/")]
-    assert sorted(manifests_) == sorted(f"assignments/{aid}.yml" for aid in manifest.available(REPO))
+    public = [p for p in context if p.startswith("assignments/")]
+    translations = sorted(p for p in public if p.count(".") == 2)  # assignments/<id>.<lang>.yml: titles, objectives, hints
+    manifests_ = sorted(set(public) - set(translations))
+    assert manifests_ == sorted(f"assignments/{aid}.yml" for aid in manifest.available(REPO))
+    assert translations == sorted(f"assignments/{p.name}" for p in (REPO / "assignments").glob("*.*.yml"))
     for rel in manifests_:
         for q in yaml.safe_load((clone / rel).read_text())["questions"]:
             assert not set(q) & set(manifest.ANSWER_KEYS), f"{rel} {q['id']}"
+    for rel in translations:  # a translation gives a question's hints and nothing else
+        for qid, fields in (yaml.safe_load((clone / rel).read_text()).get("questions") or {}).items():
+            assert set(fields) <= {"hints"}, f"{rel} {qid}"
 
 
 @pytest.mark.parametrize("removed", ["*", "every line"])

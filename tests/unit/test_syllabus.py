@@ -124,3 +124,40 @@ def test_the_readmes_module_map_gives_each_manifests_time(repo_root):
     for m in manifest.load_all(repo_root):
         row = next(line for line in readme.splitlines() if line.startswith(f"| {m.module} | [`{m.id}`]"))
         assert f" | {syllabus._duration(m.minutes)} | " in row, f"README's module map: {m.id} should say {syllabus._duration(m.minutes)}"
+
+
+def _milestone(mid, due, questions):
+    return {"id": mid, "title": mid.title(), "due": due, "questions": questions,
+            "deliverable": f"what {mid} hands in", "review": f"who reviews {mid}"}
+
+
+def test_milestones_are_dated_in_order_cover_every_question_once_and_the_syllabus_shows_them(toy_root):
+    ok = [_milestone("scoping", "2027-01-05T23:59:00+09:00", ["q1"]),
+          _milestone("final", "2027-01-15T23:59:00+09:00", ["q2", "q3"])]
+    _set(toy_root, milestones=ok)
+    m = manifest.load("00-toy", toy_root)
+    assert [(s.id, s.questions) for s in m.milestones] == [("scoping", ("q1",)), ("final", ("q2", "q3"))]
+    page = syllabus.render(toy_root)
+    assert "| 2027-01-05 | 1. Scoping | what scoping hands in | Question 1 |" in page
+    assert "| 2027-01-15 | 2. Final | what final hands in | Questions 2, 3 |" in page
+
+    bad = {
+        "list milestones in date order": [ok[1], _milestone("scoping", "2027-01-05T23:59:00+09:00", ["q1"])],
+        "due after the assignment": [ok[0], _milestone("final", "2027-02-01T23:59:00+09:00", ["q2", "q3"])],
+        "q3 are in no milestone": [ok[0], _milestone("final", "2027-01-15T23:59:00+09:00", ["q2"])],
+        "in more than one milestone": [ok[0], _milestone("final", "2027-01-15T23:59:00+09:00", ["q1", "q2", "q3"])],
+        "no question 'q9'": [ok[0], _milestone("final", "2027-01-15T23:59:00+09:00", ["q2", "q3", "q9"])],
+    }
+    for message, milestones in bad.items():
+        _set(toy_root, milestones=milestones)
+        with pytest.raises(manifest.ManifestError, match=message):
+            manifest.load("00-toy", toy_root)
+
+
+def test_the_capstone_has_five_milestones_from_scoping_to_peer_review(repo_root):
+    m = manifest.load("06-capstone", repo_root)
+    assert [s.id for s in m.milestones] == ["scoping", "data-audit", "draft", "presentation", "final"]
+    assert m.milestones[-1].due == m.due
+    book = (repo_root / "source" / "06-capstone" / "06-capstone-worked-example.ipynb").read_text(encoding="utf-8")
+    for step in m.milestones:  # the worked example shows each milestone
+        assert step.title.split()[0] in book, step.title
