@@ -81,6 +81,12 @@ def test_the_scan_names_the_file_and_line_of_a_solution_line_in_a_page(tmp_path)
         f"ja/lab.html:3: a line of a solution or hidden test from source/: {secret!r}"]
 
 
+def test_a_secret_line_of_punctuation_alone_is_not_a_leak(tmp_path):
+    # a written answer's Markdown table shares its "| --- |" line with every table (the glossary's)
+    (tmp_path / "glossary.html").write_text("<p>\n| --- | --- |\n</p>\n")
+    assert site.find_secrets(tmp_path, secrets={"| --- | --- |"}) == []
+
+
 def test_the_scan_finds_nbgrader_markers_in_a_notebook_the_site_offers_for_download(tmp_path):
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("x = ...\n### BEGIN SOLUTION\nx = 42\n### END SOLUTION")]
