@@ -75,7 +75,6 @@ TEXT = {
         ),
         "modules": "Modules",
         "guides": "Guides",
-        "module": "Module {n}",
         "teaching": "teaching notebook (run)",
         "lab": "lab (to do in JupyterLab)",
         "explorer": (
@@ -95,7 +94,6 @@ TEXT = {
         ),
         "modules": "モジュール",
         "guides": "資料",
-        "module": "モジュール {n}",
         "teaching": "授業ノートブック（実行済み）",
         "lab": "演習（JupyterLab で取り組みます）",
         "explorer": (
@@ -330,21 +328,20 @@ def _stage_language(root: Path, language: str, modules: list[str], work: Path, e
             text = f"{first}\n\n{TEXT[language]['fallback_doc']}\n{rest}"
         (src / f"{page}.md").write_text(text, encoding="utf-8")
         pages.append(_Page(page, "doc", None, page))
-    (src / "index.md").write_text(_index(language, pages, root), encoding="utf-8")
+    (src / "index.md").write_text(_index(language, pages), encoding="utf-8")
     pages.insert(0, _Page("index", "doc", None, TEXT[language]["title"]))
     return pages
 
 
-def _index(language: str, pages: list[_Page], root: Path) -> str:
+def _index(language: str, pages: list[_Page]) -> str:
     t = TEXT[language]
     lines = [f"# {t['title']}", "", t["intro"], "", f"## {t['modules']}", ""]
     toc = []
     for page in pages:
         if page.module is None:
             continue
-        n = manifests.load(page.module, root).module
         kind = t["teaching"] if page.kind == "teaching" else t["lab"]
-        lines.append(f"- {t['module'].format(n=n)}: [{page.title}]({page.name}.ipynb) — {kind}")
+        lines.append(f"- [{page.title}]({page.name}.ipynb) — {kind}")  # the title names the module
         toc.append(page.name)
     lines += ["", f"## {t['guides']}", ""]
     guides = [p for p in pages if p.module is None]
