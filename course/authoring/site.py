@@ -278,7 +278,7 @@ def _title(nb, fallback: str) -> str:
 
 
 def _stage_language(root: Path, language: str, modules: list[str], work: Path, execute_teaching: bool,
-                    timeout: int, progress) -> list[_Page]:
+                    timeout: int, progress, executed: dict[Path, Path]) -> list[_Page]:
     src = work / f"src-{language}"
     shutil.rmtree(src, ignore_errors=True)
     shutil.copytree(root / CONFIG, src)
@@ -308,13 +308,14 @@ def _stage_language(root: Path, language: str, modules: list[str], work: Path, e
             if entry.graded or not execute_teaching:
                 nb = nbs.read(path)
             else:
-                progress(f"running {language}: {path.relative_to(root)}")
-                run_dir = work / f"run-{language}" / aid
-                shutil.rmtree(run_dir, ignore_errors=True)
-                shutil.copytree(folder, run_dir)  # the run may write files: never into release/
-                executed = run_dir / f".executed-{path.name}"
-                execute.run_notebook(run_dir / path.name, executed, timeout=timeout, cwd=run_dir)
-                nb = nbs.read(executed)
+                if path not in executed:  # an English notebook shown on a Japanese page runs once
+                    progress(f"running {language}: {path.relative_to(root)}")
+                    run_dir = work / f"run-{language}" / aid
+                    shutil.rmtree(run_dir, ignore_errors=True)
+                    shutil.copytree(folder, run_dir)  # the run may write files: never into release/
+                    executed[path] = run_dir / f".executed-{path.name}"
+                    execute.run_notebook(run_dir / path.name, executed[path], timeout=timeout, cwd=run_dir)
+                nb = nbs.read(executed[path])
             nb = _prepare_notebook(nb, language, fallback, path.parent, aid, targets, root)
             nbs.write(nb, src / f"{name}.ipynb")
             pages.append(_Page(name, "lab" if entry.graded else "teaching", aid, _title(nb, path.stem)))
@@ -408,7 +409,8 @@ def build(root: Path | str | None = None, modules: list[str] | None = None, out:
     # one build folder per output folder: two builds at once (tests in parallel) never share one
     work = root / WORK / hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:12]
     work.mkdir(parents=True, exist_ok=True)
-    staged = {lang: _stage_language(root, lang, modules, work, execute_teaching, timeout, progress) for lang in chosen}
+    executed: dict[Path, Path] = {}
+    staged = {lang: _stage_language(root, lang, modules, work, execute_teaching, timeout, progress, executed) for lang in chosen}
     count = 0
     for lang in chosen:
         other = next((o for o in chosen if o != lang), None)

@@ -135,3 +135,23 @@ def test_the_site_tools_are_pinned_exactly_and_installed_with_the_tests():
     assert {spec.split("==")[0] for spec in extra} >= {"sphinx", "myst-nb", "sphinx-book-theme"}
     assert all("==" in spec for spec in extra), extra
     assert "'.[test,site]'" in (REPO / "Makefile").read_text()  # make install, and so make test, has them
+
+
+def test_an_untranslated_module_runs_once_and_its_japanese_page_says_it_is_in_english(tmp_path, monkeypatch):
+    runs = []
+
+    def fake_run(path, output, **kwargs):  # a stand-in for the kernel: tests/e2e/test_site.py runs the real one
+        runs.append(path)
+        output.write_bytes(path.read_bytes())
+
+    monkeypatch.setattr(site.execute, "run_notebook", fake_run)
+    module = next(m for m in site.manifests.available(REPO) if not site.release_folder(REPO, m, "ja")
+                  and site.release_folder(REPO, m, "en"))
+    executed = {}
+    en = site._stage_language(REPO, "en", [module], tmp_path, True, 60, lambda m: None, executed)
+    ja = site._stage_language(REPO, "ja", [module], tmp_path, True, 60, lambda m: None, executed)
+    assert len(runs) == 1
+    teaching = next(p for p in ja if p.kind == "teaching")
+    assert [p.name for p in en] == [p.name for p in ja]
+    staged = nbformat.read(tmp_path / "src-ja" / f"{teaching.name}.ipynb", as_version=4)
+    assert "日本語版はまだありません" in staged.cells[0].source
