@@ -41,6 +41,8 @@ __all__ = [
     "load_municipalities_by_type",
     "load_front_desk_faq",
     "load_resident_inquiries",
+    "load_assistant_answers",
+    "load_genai_prices",
 ]
 
 
@@ -121,6 +123,9 @@ FRONT_DESK_DEPARTMENTS = (
 )
 FRONT_DESK_CITIES = ("City A", "City B")
 # module 5 (05-venture-leadership)
+# module 4, part 2 (04-genai-assistant)
+ANSWER_LABELS = ("correct", "unsupported", "wrong_citation", "outdated", "injection_followed",
+                 "personal_data_echoed", "needless_refusal")
 MUNICIPALITY_TYPES = ("designated city", "core city", "other city", "special ward", "town", "village")
 
 # The one registry: file names, checksums and schemas. After regenerating a file on
@@ -384,6 +389,45 @@ REGISTRY: dict[str, DatasetSpec] = {
                 Column("staff_cost_per_hour", "int", low=0),
                 Column("annual_task_cost_yen", "int", low=0),
                 Column("has_one_stop_desk", "bool"),
+            ),
+        ),
+        # module 4, part 2 (04-genai-assistant)
+        DatasetSpec(
+            name="assistant_answers",
+            file="assistant_answers_synthetic.csv",
+            sha256="bf87d5d47f566b0357859a36c6750787426bd7e60df99b51722932372f743e2f",
+            synthetic=True,
+            row_level=True,
+            description="SYNTHETIC answers of a city-hall AI assistant to residents' questions, labelled by what is wrong with them.",
+            make_script="course/data/assistant_answers/make_assistant_answers.py",
+            columns=(
+                Column("answer_id", "str"),
+                Column("inquiry_id", "str"),
+                Column("city", "str", allowed=FRONT_DESK_CITIES),
+                Column("language", "str", allowed=("en", "ja")),
+                Column("question", "str"),
+                Column("answer", "str"),
+                Column("cited_faq_id", "str", nullable=True),
+                Column("right_faq_id", "str"),
+                Column("label", "str", allowed=ANSWER_LABELS),
+                Column("acceptable", "bool"),
+                Column("injection_in_question", "bool"),
+            ),
+        ),
+        DatasetSpec(
+            name="genai_prices",
+            file="genai_prices.csv",
+            sha256="959ee276a0cdc9ce9380cce993d89287a3fdb586cbfd016ca17a77cfe3a4e6d6",
+            synthetic=False,
+            description="Prices per million tokens of three kinds of generative model: ILLUSTRATIVE ASSUMPTIONS with their sources and date.",
+            columns=(
+                Column("tier", "str"),
+                Column("example_model", "str"),
+                Column("usd_per_million_input", "float", low=0),
+                Column("usd_per_million_output", "float", low=0),
+                Column("status", "str", allowed=("illustrative assumption", "quoted price")),
+                Column("source", "str"),
+                Column("as_of", "date"),
             ),
         ),
     )
@@ -884,3 +928,47 @@ def load_municipal_task_costs(sample_frac: float = 1.0, seed: int = 0) -> pd.Dat
     """
     _check_sampling(sample_frac, seed)
     return _load("municipal_task_costs", sample_frac, seed)
+
+
+# --- module 4, part 2 (04-genai-assistant): evaluating a generative assistant ----------
+
+
+def load_assistant_answers(sample_frac: float = 1.0, seed: int = 0) -> pd.DataFrame:
+    """SYNTHETIC answers of a city-hall AI assistant, each labelled by what is wrong with it.
+
+    Built by make_assistant_answers.py from the synthetic FAQ and residents' questions of
+    module 4: 240 answers, 100 correct and 140 with one known fault. See DATASHEET.md.
+
+    Args:
+        sample_frac: share of the rows to keep, more than 0 and at most 1.
+        seed: random seed for the sample.
+
+    Returns:
+        One row per answer: answer_id, inquiry_id, city, language ("en" or "ja"),
+        question (the resident's text, sometimes with an injected instruction), answer
+        (with its citations like [A001]), cited_faq_id (missing when it cites nothing),
+        right_faq_id (the entry that answers the question), label (correct, unsupported,
+        wrong_citation, outdated, injection_followed, personal_data_echoed,
+        needless_refusal), acceptable (the human verdict: may it be released?),
+        injection_in_question (does the question carry an instruction to the assistant?).
+
+    Raises:
+        DatasetError: sample_frac or seed is out of range, or the file is altered or does
+            not match its schema.
+    """
+    _check_sampling(sample_frac, seed)
+    return _load("assistant_answers", sample_frac, seed)
+
+
+def load_genai_prices() -> pd.DataFrame:
+    """Prices per million tokens for three kinds of model: ILLUSTRATIVE ASSUMPTIONS, with source and date.
+
+    Returns:
+        One row per tier: tier, example_model, usd_per_million_input,
+        usd_per_million_output, status ("illustrative assumption" unless a primary price
+        page was read), source, as_of.
+
+    Raises:
+        DatasetError: the file is altered or does not match its schema.
+    """
+    return _load("genai_prices")

@@ -126,7 +126,8 @@ def secret_lines(root: Path | str | None = None) -> set[str]:
         for q in manifests.load(aid, root).questions:
             for text in (*(m.answer for m in q.mistakes), q.alternative):
                 found.update(line.strip() for line in (text or "").splitlines())
-    return {line for line in found - released if len(line) >= _MIN_SECRET}
+    # a line without a letter or digit (a Markdown table rule, a row of quotes) cannot give an answer away
+    return {line for line in found - released if len(line) >= _MIN_SECRET and re.search(r"[^\W_]", line)}
 
 
 def _texts(path: Path) -> list[str]:

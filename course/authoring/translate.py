@@ -112,7 +112,9 @@ def _skeleton_tokens(source: str) -> list[tuple[int, str]]:
     code = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
     out = []
     for tok in tokenize.generate_tokens(io.StringIO(code).readline):
-        if tok.type in (tokenize.STRING, tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT):
+        # FSTRING_MIDDLE: the text of an f-string, a token of its own from Python 3.12 on
+        if tok.type in (tokenize.STRING, tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT,
+                        getattr(tokenize, "FSTRING_MIDDLE", tokenize.STRING)):
             out.append((tok.type, ""))
         else:
             out.append((tok.type, tok.string))

@@ -22,6 +22,13 @@ from course.explore.front_desk import (
     faq_documents,
     front_desk_reply,
 )
+from course.explore.generation import (
+    GenerationExplorer,
+    GenerationSummary,
+    draw_generation,
+    explore_generation,
+    generation_summary,
+)
 from course.explore.npv import NPV_DEFAULTS, NPVSimulator, NPVSummary, draw_npv, explore_npv, npv_summary
 from course.explore.service_desk import (
     ALL,  # noqa: F401
@@ -57,6 +64,7 @@ __all__ = [
     "explorer_summary",
     "NPV_DEFAULTS", "NPVSimulator", "NPVSummary", "draw_npv", "explore_npv", "npv_summary",
     "VENTURE_DEFAULTS", "VentureSimulator", "VentureSummary", "draw_venture", "explore_venture", "venture_summary",
+    "GenerationExplorer", "GenerationSummary", "draw_generation", "explore_generation", "generation_summary",
     "FaqIndex", "FrontDeskExplorer", "FrontDeskReply", "draw_front_desk", "explore_front_desk",
     "faq_documents", "front_desk_reply", "is_my_number", "my_number_check_digit", "redact_personal_data",
 ]

@@ -233,29 +233,61 @@ def _checked_path(path: Path | str) -> Path:
     return path
 
 
-def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool | None = None,
-               progress: Callable[[str], None] | None = None, engines_by_kind: dict | None = None) -> SelfCheck:
-    """Grade a learner's notebook locally, hidden tests included where the learner owns ``source/``, and return a score per question.
+#: Manifests read by this process, by course root: (the files' sizes and times, what assignment_of_notebook found).
+#: The checker server checks again and again; reading seven manifests' YAML is about 3 s on one CPU.
+_MANIFESTS: dict[tuple[str, str], tuple[tuple, tuple]] = {}
 
-    Args:
-        path: the learner's notebook, e.g. ``my-work/01-problem-framing/01-problem-framing-lab.ipynb``.
-        root: the course repository (found from the current folder by default).
-        sandboxed: True to require the sandbox, False to run without it, None (default) to use
-            it where the machine has one and say so where it has not.
-        progress: called with a short message before the (slow) grading starts.
-        engines_by_kind: engines to reuse, kept open ({"zygote": ..., "local": ...}; course.grading.checkserver
-            keeps its pre-loaded processes across runs this way); None: a new engine, closed at the end.
 
-    Returns:
-        The scores. Hidden test code, hidden test messages and solutions are never in it.
+def _manifest_files(root: Path) -> tuple:
+    """The size and change time of every file a manifest is read from: a changed one is read again."""
+    out = []
+    for folder in (root / "assignments", root / "source"):
+        for path in sorted(folder.glob("*.y*ml")) if folder.is_dir() else []:
+            try:
+                info = path.stat()
+            except OSError:
+                continue
+            out.append((str(path), info.st_size, info.st_mtime_ns))
+    return tuple(out)
 
-    Raises:
-        CourseError: the path is not a notebook of an assignment, or the notebook is broken.
-    """
-    started = time.perf_counter()
+
+def _assignment_of(path: Path, root: Path) -> tuple[manifests.Manifest, str]:
+    """``manifest.assignment_of_notebook``, remembered while no manifest file changes."""
+    key = (str(path.resolve()), str(root))
+    files = _manifest_files(root)
+    known = _MANIFESTS.get(key)
+    if known is not None and known[0] == files:
+        return known[1]
+    found = manifests.assignment_of_notebook(path, root)
+    _MANIFESTS[key] = (files, found)
+    return found
+
+
+@dataclass
+class _Plan:
+    """What a check of one notebook needs before anything runs: the notebooks, the limits, the engine's kind."""
+
+    manifest: manifests.Manifest
+    notebook: str
+    learner: nbformat.NotebookNode
+    source: nbformat.NotebookNode
+    hidden_tests: bool
+    notes: list[str]
+    kind: str  # "zygote" (sandboxed) or "local"
+    limits: Limits
+    preload: list[str]
+
+    @property
+    def engine_key(self) -> tuple:
+        """Checks with equal keys can share pre-loaded processes (the grading engine keys its zygotes by these too)."""
+        return (self.kind, tuple(self.preload), self.limits)
+
+
+def _plan(path: Path | str, root: Path | str | None, sandboxed: bool | None) -> _Plan:
+    """Read and check everything a self-check needs (see :func:`self_check` for the errors it raises)."""
     root = find_root(root)
     path = _checked_path(path)
-    manifest, notebook = manifests.assignment_of_notebook(path, root)
+    manifest, notebook = _assignment_of(path, root)
     entry = next(e for e in manifest.notebooks if e.file == notebook)
     if not entry.graded:
         labs = ", ".join(e.file for e in manifest.graded_notebooks)
@@ -281,6 +313,78 @@ def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool
         sandboxed = not why
         if why:
             notes.append(f"no sandbox on this machine ({why}): your notebook ran without one, as your own code.")
+    # The learner's own code on the learner's own machine: where no sandbox can start, it runs without one.
+    kind = "zygote" if sandboxed else "local"
+    limits = Limits.for_manifest(manifest, _limits_config(root))
+    # What grade_notebook pre-loads: the imports of the instructor's notebook (guard_hidden adds none).
+    return _Plan(manifest, notebook, learner, source, instructors is not None, notes, kind, limits,
+                 engines.imports_of(source))
+
+
+def _engine(plan: _Plan, kept: dict | None):
+    """The engine for ``plan`` and whether to close it after the check.
+
+    ``kept`` (the checker server's, across checks) maps an engine key to ``{kind: engine}``: an
+    engine with the plan's key is reused; those of any other key are closed first, so that one
+    pair of sandboxes at most is alive (a 1 GB pod has no room for a pair per module).
+    """
+    if kept is None:
+        return engines.make(plan.kind), True
+    for other in [k for k in kept if k != plan.engine_key]:
+        for engine in kept.pop(other).values():
+            engine.close()
+    mine = kept.setdefault(plan.engine_key, {})
+    if plan.kind not in mine:
+        mine[plan.kind] = engines.make(plan.kind)
+    return mine[plan.kind], False
+
+
+def warm(path: Path | str, root: Path | str | None = None, kept: dict | None = None, sandboxed: bool | None = None) -> bool:
+    """Start the pre-loaded processes a check of ``path`` will use, in ``kept``, so that the check itself is quick.
+
+    Each of the two sandboxes runs an empty notebook: that starts it with the imports of the
+    instructor's notebook, exactly as the check's own runs would. Nothing of the learner's runs.
+
+    Returns:
+        True if processes were started (False: nothing to pre-load, as without a sandbox).
+
+    Raises:
+        CourseError: as :func:`self_check` does.
+    """
+    plan = _plan(path, root, sandboxed)
+    if plan.kind != "zygote" or kept is None:
+        return False
+    engine, _ = _engine(plan, kept)
+    empty = nbformat.v4.new_notebook()
+    for mode in ("trusted", "student"):
+        engine.run(empty, plan.limits, mode, None, plan.preload)
+    return True
+
+
+def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool | None = None,
+               progress: Callable[[str], None] | None = None, kept: dict | None = None) -> SelfCheck:
+    """Grade a learner's notebook locally, hidden tests included where the learner owns ``source/``, and return a score per question.
+
+    Args:
+        path: the learner's notebook, e.g. ``my-work/01-problem-framing/01-problem-framing-lab.ipynb``.
+        root: the course repository (found from the current folder by default).
+        sandboxed: True to require the sandbox, False to run without it, None (default) to use
+            it where the machine has one and say so where it has not.
+        progress: called with a short message before the (slow) grading starts.
+        kept: engines to reuse, kept open across checks (course.grading.checkserver keeps its
+            pre-loaded processes this way; see :func:`_engine`); None: a new engine, closed at the end.
+
+    Returns:
+        The scores. Hidden test code, hidden test messages and solutions are never in it.
+
+    Raises:
+        CourseError: the path is not a notebook of an assignment, or the notebook is broken.
+    """
+    started = time.perf_counter()
+    path = _checked_path(path)
+    plan = _plan(path, root, sandboxed)
+    manifest, notebook, learner, source, notes = plan.manifest, plan.notebook, plan.learner, plan.source, plan.notes
+    wanted = [q for q in manifest.questions if q.notebook == notebook]
     mine, theirs = _parameters(learner), _parameters(source)
     changed = sorted(k for k in theirs if k in mine and mine[k] != theirs[k])
     if changed:
@@ -291,19 +395,13 @@ def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool
     for cell in guarded.cells:
         if nbs.is_test_cell(cell):
             cell.source = guard_hidden(cell.source)
-    limits = Limits.for_manifest(manifest, _limits_config(root))
     if progress:
         progress(f"running {path.name} twice (your answers, then the tests): about a minute on a laptop")
-    # The learner's own code on the learner's own machine: where no sandbox can start, it runs without one.
-    kind = "zygote" if sandboxed else "local"
-    reuse = engines_by_kind is not None
-    if reuse and kind not in engines_by_kind:
-        engines_by_kind[kind] = engines.make(kind)
-    engine = engines_by_kind[kind] if reuse else engines.make(kind)
+    engine, close = _engine(plan, kept)
     try:
-        graded, engine_notes = grade_notebook(_prepare(learner, source), guarded, limits, engine)
+        graded, engine_notes = grade_notebook(_prepare(learner, source), guarded, plan.limits, engine)
     finally:
-        if not reuse:
+        if close:
             engine.close()
     notes += [n for n in engine_notes if n]
 
@@ -321,7 +419,7 @@ def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool
             continue
         status, message = _verdict(cell)
         rows.append(QuestionScore(q.id, q.points, q.points if status == PASSED else 0.0, status, message))
-    return SelfCheck(manifest.id, path.name, rows, notes, time.perf_counter() - started, hidden_tests=instructors is not None)
+    return SelfCheck(manifest.id, path.name, rows, notes, time.perf_counter() - started, hidden_tests=plan.hidden_tests)
 
 
 def _progress(message: str) -> None:
@@ -345,4 +443,4 @@ if __name__ == "__main__" and sys.argv[1:2] == ["--serve"]:  # the learner's che
     sys.modules.setdefault("rfc3987_syntax", None)  # as course.launch does: 2 s of IRI grammar nothing here uses
     from course.grading import checkserver
 
-    checkserver.serve(Path(sys.argv[2]), self_check)
+    checkserver.serve(Path(sys.argv[2]), self_check, warm)

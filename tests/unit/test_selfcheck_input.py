@@ -144,3 +144,75 @@ def test_the_checker_server_is_never_reached_through_a_folder_others_can_open(tm
     assert checkserver.socket_path() is None
     assert checkserver.check(tmp_path / "x.ipynb", tmp_path) is None
     shutil.rmtree(runtime)
+
+
+def test_the_self_check_reads_the_manifests_again_only_when_one_changes(toy_root, monkeypatch):
+    """The checker server checks again and again: it keeps the manifests it read (seven manifests' YAML is
+    seconds on one CPU), but an edited manifest is read afresh."""
+    from course import manifest
+    from course.grading import selfcheck
+
+    reads = []
+    real = manifest.assignment_of_notebook
+    monkeypatch.setattr(selfcheck.manifests, "assignment_of_notebook", lambda *args: reads.append(args) or real(*args))
+    lab = toy_root / "my-work" / "00-toy" / "00-toy-lab.ipynb"
+    first, notebook = selfcheck._assignment_of(lab, toy_root)
+    assert notebook == "00-toy-lab.ipynb" and first.timeout == 30
+    assert selfcheck._assignment_of(lab, toy_root)[0] is first and len(reads) == 1
+
+    yml = toy_root / "assignments" / "00-toy.yml"
+    yml.write_text(yml.read_text().replace("timeout: 30", "timeout: 45"))
+    again, _ = selfcheck._assignment_of(lab, toy_root)
+    assert len(reads) == 2 and again.timeout == 45
+
+
+def test_the_checker_server_is_the_same_whichever_name_of_python_starts_it():
+    """Jupyter's scripts and `course` may name the same Python differently (python, python3, python3.11):
+    the server that Jupyter pre-loads must be the one `course check` then finds."""
+    import subprocess
+    import sys
+
+    here = Path(sys.executable)
+    names = [p for p in (here.parent / n for n in ("python", "python3", f"python3.{sys.version_info.minor}")) if p.exists()]
+    if len({str(p) for p in names}) < 2:
+        pytest.skip(f"{here.parent} has one name for its Python")
+    code = "from course.grading import checkserver; print(checkserver._fingerprint())"
+    found = {subprocess.run([str(python), "-c", code], capture_output=True, text=True, check=True).stdout for python in names}
+    assert len(found) == 1
+
+
+def test_the_checker_server_outlives_its_idle_time_only_while_the_jupyter_server_that_warmed_it_runs(monkeypatch):
+    """A learner may answer for half an hour after opening a lab: the pre-loaded sandboxes must still be
+    there at the first check. The server here is real (socket, protocol, idle end); only the warm-up
+    itself, which needs a sandbox, is left out (tests/e2e/test_checkwarm.py runs it for real)."""
+    import subprocess
+    import tempfile
+    import threading
+    import time
+
+    from course.grading import checkserver
+
+    monkeypatch.setattr(checkserver, "IDLE_SECONDS", 0.3)
+    folder = Path(tempfile.mkdtemp(prefix="ka-"))  # short: a socket's path must fit in 108 bytes
+    jupyter = subprocess.Popen(["sleep", "60"])  # stands for the learner's Jupyter server
+    warmed = []
+    try:
+        def serve(name):
+            server = threading.Thread(target=checkserver.serve, daemon=True,
+                                      args=(folder / name, None, lambda notebook, root, kept: warmed.append(notebook)))
+            server.start()
+            return server
+
+        alone, kept = serve("alone.sock"), serve("kept.sock")
+        reply = checkserver._ask(checkserver._connect(folder / "kept.sock", wait=10),
+                                 {"notebook": "lab.ipynb", "root": str(folder), "warm": True, "keep_alive_pid": jupyter.pid})
+        assert reply == {"warmed": False} and warmed == ["lab.ipynb"]
+        time.sleep(1.5)  # five idle periods
+        assert not alone.is_alive() and kept.is_alive()
+        jupyter.kill()
+        jupyter.wait()
+        kept.join(timeout=10)
+        assert not kept.is_alive()
+    finally:
+        jupyter.kill()
+        shutil.rmtree(folder, ignore_errors=True)

@@ -21,3 +21,7 @@ c.ServerApp.jpserver_extensions = {
 # before the course's environment: start them interactive instead, with the server's own
 # environment, so that `course check ...` works as the notebooks write it.
 c.ServerApp.terminado_settings = {"shell_command": [os.environ.get("SHELL") or "/bin/sh", "-i"]}
+
+# Opening a lab starts `course check`'s pre-loaded sandboxes in the background (course/grading/checkwarm.py),
+# so that even the first check takes seconds, not half a minute. COURSE_CHECK_SERVER=0 turns it off.
+c.ServerApp.session_manager_class = "course.grading.checkwarm.WarmingSessionManager"

@@ -18,3 +18,7 @@ c.ServerApp.jpserver_extensions = {
 # programs before the course's environment: start them interactive instead, with the server's
 # own environment (the `course` command, COURSE_*), as in a terminal on the instructor's laptop.
 c.ServerApp.terminado_settings = {"shell_command": [os.environ.get("SHELL") or "/bin/sh", "-i"]}
+
+# Opening a lab starts `course check`'s pre-loaded sandboxes in the background (course/grading/checkwarm.py),
+# so that even the first check takes seconds, not half a minute. COURSE_CHECK_SERVER=0 turns it off.
+c.ServerApp.session_manager_class = "course.grading.checkwarm.WarmingSessionManager"
