@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: install test-deps demo test test-fast lab validate release benchmark clean
+.PHONY: install test-deps demo test test-fast lab validate release site benchmark clean
 
 # What the hub, browser and gradebook tests need besides Python packages: configurable-http-proxy
 # (npm, into .work/node), Debian's chromium, a Japanese font (fonts-noto-cjk: the browser test reads
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed: install it, or run make PYTHON=/path/to/python3.11")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,site]'
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -82,6 +82,12 @@ validate: $(STAMP)
 
 release: $(STAMP)
 	$(BIN)/course release
+
+## The course website (docs/DEPLOY.md, "The course website"): every released module in each released
+## language, into .work/site/html/, offline. MODULES="00-python-pandas" builds only those.
+MODULES ?=
+site: $(STAMP)
+	$(BIN)/course site $(MODULES)
 
 benchmark: $(STAMP)
 	$(BIN)/python benchmarks/run.py

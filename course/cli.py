@@ -13,6 +13,7 @@ import click
 from course import manifest
 from course.authoring import demo, validate
 from course.authoring import release as releasing
+from course.authoring import site as website
 from course.authoring.translate import LANGUAGES
 from course.errors import CourseError, ValidationError
 from course.grading import grade, report
@@ -182,6 +183,22 @@ def bundle_cmd(ctx, dest, dockerignore, scan):
             sys.exit(1)
         click.echo(f"{scan}: no solution and no hidden test found"
                    f"{'' if root is not None and (root / 'source').is_dir() else ' (nbgrader markers and folder names only: no source/ to compare with)'}.")
+
+
+@cli.command("site")
+@click.argument("modules", nargs=-1)
+@click.option("--lang", "languages", multiple=True,
+              help=f"A language to build ({', '.join(website.LANGUAGES)}); repeat for several [default: each one released].")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help=f"The output folder, replaced if an earlier build wrote it [default: {website.DEFAULT_OUT}/].")
+@click.option("--no-execute", is_flag=True, help="Show the teaching notebooks as released, without running them (a quick preview).")
+@click.option("--timeout", default=website.DEFAULT_TIMEOUT, show_default=True, help="Seconds any one cell may take.")
+@click.pass_context
+def site_cmd(ctx, modules, languages, out, no_execute, timeout):
+    """Build the course website from release/ and docs/, in each released language, offline (no solutions: checked)."""
+    site = website.build(ctx.obj["root"], list(modules) or None, out, list(languages) or None,
+                         execute_teaching=not no_execute, timeout=timeout, progress=_progress)
+    click.echo(site.summary())
 
 
 @cli.command("demo")
