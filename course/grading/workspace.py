@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
-import json
 import logging
 import os
 import re
@@ -23,7 +21,7 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from course.errors import CourseError, GradingError
 from course.grading import engine as engines
-from course.grading import sandbox, steps
+from course.grading import sandbox, steps, writer
 from course.grading.roster import Student  # noqa: F401  (imported from here by most of the grader)
 from course.limits import Limits
 from course.manifest import Manifest
@@ -552,12 +550,7 @@ class Workspace:
                 sub = gb.find_submission(aid, student)
             except MissingEntry:
                 return ""
-            items: list = [["late", sub.late_submission_penalty]]
-            for nb in sorted(sub.notebooks, key=lambda n: n.name):
-                items += sorted(["grade", nb.name, g.name, g.auto_score, g.manual_score, g.extra_credit] for g in nb.grades)
-                items += sorted(["comment", nb.name, c.name, c.auto_comment or "", c.manual_comment or ""]
-                                for c in nb.comments)
-        return hashlib.sha256(json.dumps(items, default=str).encode()).hexdigest()
+            return writer.state_of(sub)  # the batch writer computes the same digest as it writes
 
     def backup_gradebook(self, aid: str, keep: int = 20) -> Path | None:
         """Copy a sqlite gradebook to ``<course>/backups/`` before a batch; keep the newest ``keep`` copies."""

@@ -1,0 +1,304 @@
+"""Where submissions run: Dask workers, on a local cluster this command starts or on a scheduler's remote machines.
+
+``course grade`` and ``course autograde`` hand every submission to ``dask.distributed`` as one
+task. With no scheduler (no ``--scheduler``, no ``COURSE_DASK_SCHEDULER``) they start a
+``LocalCluster`` of worker processes on this machine, one submission at a time each; with
+``--scheduler tcp://HOST:PORT`` the same tasks go to that scheduler's workers, on any machine
+that has this package and bubblewrap.
+
+Only bytes and JSON cross: the course's files and a sqlite snapshot of the gradebook go to every
+worker once (a tar archive, the sqlite file's bytes), each task carries one submission's files,
+and a worker sends back the graded notebook's files, the feedback's files and the gradebook rows
+the grading wrote (plain data, for ``writer.write_batch``). Nothing a student made is unpickled
+anywhere: their notebooks travel as file contents and are only ever read as JSON.
+
+A worker process keeps its engine, and so its pre-loaded sandboxes, for its whole life
+(``_ENGINES``). A worker that dies while grading loses only the submission it was running: the
+scheduler runs it again once elsewhere (``allowed-failures`` of 1), then reports it as failed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import logging
+import os
+import shutil
+import tarfile
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from course.errors import CourseError
+
+#: The environment variable naming a Dask scheduler, as ``--scheduler`` does.
+SCHEDULER_ENV = "COURSE_DASK_SCHEDULER"
+#: How many times a submission is run again after the worker running it died (Dask's ``allowed-failures``).
+ALLOWED_FAILURES = 1
+#: At most this many results are written to the gradebook in one transaction.
+BATCH = 64
+CONNECT_SECONDS = 20
+MAX_FILE_BYTES = 256 * 1024 * 1024
+
+
+def scheduler_address(scheduler: str | None = None) -> str | None:
+    """The Dask scheduler to grade on, checked: ``scheduler``, or None (a local cluster). Only the CLI reads
+    ``$COURSE_DASK_SCHEDULER`` (``--scheduler``'s environment variable), as it reads ``COURSE_ENGINE``.
+
+    Raises:
+        CourseError: the address is not a ``tcp://``, ``tls://`` or ``ws://`` URL.
+    """
+    address = (scheduler or "").strip()
+    if not address:
+        return None
+    if not address.startswith(("tcp://", "tls://", "ws://", "wss://")) or ":" not in address.split("://", 1)[1]:
+        raise CourseError(f"{address!r} is not a Dask scheduler address: give it as tcp://HOST:PORT "
+                          f"(what `dask scheduler` prints), or leave --scheduler and {SCHEDULER_ENV} unset to grade here.")
+    return address
+
+
+@contextlib.contextmanager
+def client(workers: int, scheduler: str | None = None, memory_mb: int | None = None) -> Iterator:
+    """A ``distributed.Client``: on ``scheduler`` if given, else on a new local cluster of ``workers`` processes.
+
+    The local cluster's workers run one task at a time (``threads_per_worker=1``) and are closed
+    at the end of the block; a remote scheduler's workers are left running for the next batch.
+
+    Raises:
+        CourseError: the scheduler does not answer.
+    """
+    import dask
+    from distributed import Client, LocalCluster
+
+    settings = {"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
+                "distributed.worker.daemon": False,  # a worker's sandboxes are its child processes
+                # fork: a local worker starts in milliseconds with the grader's packages loaded, and a script or
+                # notebook that calls grade_all needs no `if __name__ == "__main__"` guard (spawn would re-run it)
+                "distributed.worker.multiprocessing-method": "fork",
+                "distributed.admin.tick.limit": "60s"}  # a long notebook run holds no event loop, but be quiet if it did
+    address = scheduler_address(scheduler)
+    with dask.config.set(settings):
+        if address is not None:
+            try:
+                c = Client(address, timeout=CONNECT_SECONDS)
+            except (OSError, TimeoutError) as exc:
+                raise CourseError(f"cannot reach the Dask scheduler at {address} ({type(exc).__name__}): start it "
+                                  f"(dask scheduler), check the address, or unset --scheduler/{SCHEDULER_ENV} to grade on "
+                                  "this machine.") from None
+            try:
+                yield c
+            finally:
+                c.close()
+            return
+        memory = f"{memory_mb}MiB" if memory_mb else "auto"
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                               dashboard_address=None, memory_limit=memory, silence_logs=logging.ERROR)
+        try:
+            with Client(cluster) as c:
+                yield c
+        finally:
+            cluster.close()
+
+
+# ---------------------------------------------------------------- what crosses
+
+
+def pack(files: dict[str, Path]) -> bytes:
+    """A gzip'd tar archive of regular files, named by their paths in it (links are never followed or packed)."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz", compresslevel=1) as tar:
+        for name, path in sorted(files.items()):
+            if path.is_file() and not path.is_symlink():
+                tar.add(str(path), arcname=name, recursive=False)
+    return buffer.getvalue()
+
+
+def unpack(data: bytes, dest: Path) -> None:
+    """Write an archive made by :func:`pack` into ``dest``: regular files only, each under ``dest``."""
+    with tarfile.open(fileobj=io.BytesIO(data), mode="r:gz") as tar:
+        tar.extractall(dest, filter="data")
+
+
+def files_in(folder: Path, prefix: str = "") -> dict[str, Path]:
+    """Every regular file under ``folder`` by its relative path (``prefix`` before it); links are left out."""
+    folder = Path(folder)
+    out = {}
+    if not folder.is_dir() or folder.is_symlink():
+        return out
+    for here, dirs, names in os.walk(folder, followlinks=False):
+        dirs[:] = [d for d in dirs if not (Path(here) / d).is_symlink() and d not in (".ipynb_checkpoints", "__pycache__")]
+        for name in names:
+            path = Path(here) / name
+            if path.is_file() and not path.is_symlink():
+                out[prefix + str(path.relative_to(folder))] = path
+    return out
+
+
+def read_files(folder: Path) -> dict[str, bytes]:
+    """The regular files under ``folder`` as ``{relative path: bytes}`` (links left out)."""
+    return {name: path.read_bytes() for name, path in files_in(folder).items() if path.stat().st_size <= MAX_FILE_BYTES}
+
+
+def write_files(files: dict[str, bytes], dest: Path) -> None:
+    """Replace ``dest`` by a folder holding ``files`` (relative paths; none may leave ``dest``)."""
+    dest = Path(dest)
+    if dest.is_symlink() or dest.is_file():
+        dest.unlink()
+    elif dest.exists():
+        shutil.rmtree(dest)
+    dest.mkdir(parents=True)
+    root = dest.resolve()
+    for name, data in files.items():
+        target = (dest / name).resolve()
+        if root not in target.parents:
+            raise CourseError(f"a grading worker sent back a file outside its folder ({name}): grade again without --scheduler.")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+
+
+def course_bundle(ws, aid: str) -> bytes:
+    """What a worker needs to grade ``aid`` as ``ws`` does, as bytes: the configuration, the manifest, the source."""
+    files: dict[str, Path] = {}
+    if ws.repo is not None:
+        files["course/nbgrader_config.py"] = ws.repo / "nbgrader_config.py"
+        files[f"course/assignments/{aid}.yml"] = ws.repo / "assignments" / f"{aid}.yml"
+    else:
+        files["course/nbgrader_config.py"] = ws.root / "nbgrader_config.py"
+    files.update(files_in(ws.source_dir(aid), "source/"))
+    return pack(files)
+
+
+# ---------------------------------------------------------------- in a worker process
+
+#: What a worker process keeps between its tasks: one engine per name (its loaded zygotes), unpacked course bundles.
+_ENGINES: dict[str, object] = {}
+_BUNDLES: dict[str, Path] = {}
+
+
+def _engine(name: str):
+    if name not in _ENGINES:
+        from course.grading import engine as engines
+
+        _ENGINES[name] = engines.make(name)  # a ZygoteEngine closes its sandboxes when this process exits
+    return _ENGINES[name]
+
+
+def _bundle(data: bytes) -> Path:
+    digest = hashlib.sha256(data).hexdigest()[:20]
+    if digest not in _BUNDLES:
+        folder = Path(tempfile.mkdtemp(prefix="course-bundle-"))
+        unpack(data, folder)
+        (folder / "course" / "source").mkdir(exist_ok=True)
+        _BUNDLES[digest] = folder
+    return _BUNDLES[digest]
+
+
+def grade_task(job: dict, bundle: bytes, snapshot: bytes) -> dict:
+    """In a worker: grade one submission with nbgrader's autograde in a private course; return what it made, as data.
+
+    ``job``: ``student``, ``assignment``, ``mode`` (``repo`` for ``course grade``, ``course`` for an
+    nbgrader course), ``engine``, ``limits``, ``feedback`` (write the feedback too) and ``files``
+    (the submission, ``{relative path: bytes}``). Returns a dict of plain data: ``ok``, ``reason``,
+    ``seconds``, ``rows`` (``writer.rows_of``), ``state``, ``notes``, ``autograded`` and ``feedback``
+    (``{relative path: bytes}``).
+    """
+    from course import manifest as manifests
+    from course.grading.workspace import Workspace, last_line
+    from course.grading import writer
+    from course.limits import Limits
+
+    started = time.perf_counter()
+    student, aid = job["student"], job["assignment"]
+    unpacked = _bundle(bundle)
+    with tempfile.TemporaryDirectory(prefix="course-worker-") as tmp:
+        tmp = Path(tmp)
+        db = tmp / "gradebook.db"
+        db.write_bytes(snapshot)
+        engine = _engine(job["engine"])
+        if job["mode"] == "course":
+            ws = Workspace(tmp / "course", course=unpacked / "course", db_url=f"sqlite:///{db}", sandboxed=True,
+                           engine=engine, limits=Limits(**job["limits"]))
+            manifest = None
+        else:
+            manifest = manifests.load(aid, unpacked / "course")
+            ws = Workspace.for_manifest(manifest, tmp / "course", repo=unpacked / "course", db_url=f"sqlite:///{db}",
+                                        sandboxed=True, engine=engine)
+        shutil.copytree(unpacked / "source", ws.source_dir(aid))
+        write_files(job["files"], ws.submitted_dir(aid, student))
+        result = ws.autograde(aid, student)
+        if not result.get("success"):
+            return {"student": student, "ok": False, "reason": f"autograding failed: {last_line(result)}",
+                    "seconds": time.perf_counter() - started}
+        with ws.gradebook() as gb:
+            sub = gb.find_submission(aid, student)
+            rows, state = writer.rows_of(sub), writer.state_of(sub)
+        notes = {p.stem: ws.grading_notes(aid, student, p.stem) for p in sorted(ws.autograded_dir(aid, student).glob("*.ipynb"))}
+        feedback: dict[str, bytes] | None = None
+        if job.get("feedback"):
+            try:  # from the private gradebook: the parent uses it only if its own gradebook comes out in the same state
+                ws.feedback(aid, student)
+                feedback = read_files(ws.feedback_dir(aid, student))
+            except CourseError:
+                feedback = None
+        out = {"student": student, "ok": True, "reason": "", "rows": rows, "state": state, "notes": notes,
+               "autograded": read_files(ws.autograded_dir(aid, student)), "feedback": feedback,
+               "seconds": time.perf_counter() - started, "worker": os.getpid()}
+        return out
+
+
+# ---------------------------------------------------------------- in the grading process
+
+
+def run(c, jobs: Iterable[dict], bundle: bytes, snapshot: bytes, window: int = 16) -> Iterator[list[dict]]:
+    """Submit ``jobs`` to the cluster behind ``c``, at most ``window`` at a time; yield their results in batches, as they finish.
+
+    ``jobs`` is read as tasks finish, so a class of 10,000 never has all its submissions in memory.
+
+    A task that raised is run once more (``retries=1``); one whose worker died twice (``KilledWorker``)
+    or that raised twice comes back as ``{"ok": False, "reason": ...}``: the batch goes on.
+    """
+    from distributed import as_completed
+
+    bundle_f = c.scatter(bundle, broadcast=True, hash=False)
+    snapshot_f = c.scatter(snapshot, broadcast=True, hash=False)
+    run_id = uuid.uuid4().hex[:8]
+    jobs = iter(jobs)
+    futures: dict[str, str] = {}
+
+    def submit():
+        job = next(jobs, None)
+        if job is None:
+            return None
+        f = c.submit(grade_task, job, bundle_f, snapshot_f, key=f"grade-{job['assignment']}-{job['student']}-{run_id}",
+                     retries=1, pure=False)
+        futures[f.key] = job["student"]
+        return f
+
+    pending = as_completed([f for f in (submit() for _ in range(max(window, 1))) if f is not None])
+    for done in pending.batches():
+        for _ in done:
+            f = submit()
+            if f is not None:
+                pending.add(f)
+        out = []
+        for f in done:
+            student = futures.pop(f.key)
+            if f.status == "finished":
+                out.append(f.result())
+            else:
+                exc = f.exception()
+                out.append({"student": student, "ok": False, "reason": _why_failed(exc), "seconds": 0.0})
+            f.release()
+        for i in range(0, len(out), BATCH):
+            yield out[i:i + BATCH]
+
+
+def _why_failed(exc: BaseException | None) -> str:
+    name = type(exc).__name__
+    if name == "KilledWorker":
+        return (f"the grading worker running it died {ALLOWED_FAILURES + 1} times (a machine lost, or out of memory); "
+                "grade this student again with --student")
+    return f"grading it failed twice on the cluster ({name}: {str(exc)[:200]}); grade this student again with --student"
