@@ -61,7 +61,8 @@ def scheduler_address(scheduler: str | None = None) -> str | None:
 
 
 @contextlib.contextmanager
-def client(workers: int, scheduler: str | None = None, memory_mb: int | None = None) -> Iterator:
+def client(workers: int, scheduler: str | None = None, memory_mb: int | None = None,
+           connect_seconds: float = CONNECT_SECONDS) -> Iterator:
     """A ``distributed.Client``: on ``scheduler`` if given, else on a new local cluster of ``workers`` processes.
 
     The local cluster's workers run one task at a time (``threads_per_worker=1``) and are closed
@@ -74,6 +75,7 @@ def client(workers: int, scheduler: str | None = None, memory_mb: int | None = N
     from distributed import Client, LocalCluster
 
     settings = {"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
+                "distributed.scheduler.worker-saturation": 1.0,  # a worker holds only the submission it runs
                 "distributed.worker.daemon": False,  # a worker's sandboxes are its child processes
                 # fork: a local worker starts in milliseconds with the grader's packages loaded, and a script or
                 # notebook that calls grade_all needs no `if __name__ == "__main__"` guard (spawn would re-run it)
@@ -83,7 +85,7 @@ def client(workers: int, scheduler: str | None = None, memory_mb: int | None = N
     with dask.config.set(settings):
         if address is not None:
             try:
-                c = Client(address, timeout=CONNECT_SECONDS)
+                c = Client(address, timeout=connect_seconds)
             except (OSError, TimeoutError) as exc:
                 raise CourseError(f"cannot reach the Dask scheduler at {address} ({type(exc).__name__}): start it "
                                   f"(dask scheduler), check the address, or unset --scheduler/{SCHEDULER_ENV} to grade on "

@@ -586,7 +586,9 @@ def grade_all(
     # one SQLAlchemy engine per gradebook for the whole batch, not several per submission
     with shared_gradebook_engines():
         if on_cluster:
-            _say(progress, f"Executing {len(todo)} submissions in sandboxes on Dask workers; "
+            where = (f"on the Dask scheduler at {cluster.scheduler_address(scheduler)}" if scheduler
+                     else f"{workers} at a time on a local Dask cluster")
+            _say(progress, f"Executing {len(todo)} submissions in sandboxes, {where}; "
                            "grades are written in batches as they finish")
             started = time.perf_counter()
             repaired = {sid: _prepare(ws, manifest, sid) for sid in todo}
