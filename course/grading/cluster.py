@@ -254,13 +254,13 @@ def grade_task(job: dict, bundle: bytes, snapshot: bytes) -> dict:
 # ---------------------------------------------------------------- in the grading process
 
 
-def run(c, jobs: Iterable[dict], bundle: bytes, snapshot: bytes, window: int = 16) -> Iterator[list[dict]]:
-    """Submit ``jobs`` to the cluster behind ``c``, at most ``window`` at a time; yield their results in batches, as they finish.
+def run(c, jobs: Iterable[dict], bundle: bytes, snapshot: bytes) -> Iterator[list[dict]]:
+    """Submit ``jobs`` to the cluster behind ``c``, one per worker thread at a time; yield their results in batches.
 
-    ``jobs`` is read as tasks finish, so a class of 10,000 never has all its submissions in memory.
-
-    A task that raised is run once more (``retries=1``); one whose worker died twice (``KilledWorker``)
-    or that raised twice comes back as ``{"ok": False, "reason": ...}``: the batch goes on.
+    As many tasks are in flight as the cluster has threads (workers that join later take work
+    at once): no task ever waits in a worker's own queue, so a worker that dies takes only the
+    submission it was running with it. ``jobs`` is read as tasks finish, so a class of 10,000
+    never has all its submissions in memory.
     """
     from distributed import as_completed
 
@@ -270,30 +270,36 @@ def run(c, jobs: Iterable[dict], bundle: bytes, snapshot: bytes, window: int = 1
     jobs = iter(jobs)
     futures: dict[str, str] = {}
 
-    def submit():
-        job = next(jobs, None)
-        if job is None:
-            return None
-        f = c.submit(grade_task, job, bundle_f, snapshot_f, key=f"grade-{job['assignment']}-{job['student']}-{run_id}",
-                     retries=1, pure=False)
-        futures[f.key] = job["student"]
-        return f
+    def threads() -> int:
+        return max(1, sum(c.nthreads().values()))  # asked now: a cached count would still hold a dead worker
 
-    pending = as_completed([f for f in (submit() for _ in range(max(window, 1))) if f is not None])
+    def fill() -> list:
+        new = []
+        while len(futures) < threads():
+            job = next(jobs, None)
+            if job is None:
+                break
+            f = c.submit(grade_task, job, bundle_f, snapshot_f, key=f"grade-{job['assignment']}-{job['student']}-{run_id}",
+                         retries=1, pure=False)
+            futures[f.key] = job["student"]
+            new.append(f)
+        return new
+
+    pending = as_completed(fill())
     for done in pending.batches():
-        for _ in done:
-            f = submit()
-            if f is not None:
-                pending.add(f)
         out = []
         for f in done:
             student = futures.pop(f.key)
             if f.status == "finished":
                 out.append(f.result())
+            elif f.status == "error":
+                out.append({"student": student, "ok": False, "reason": _why_failed(f.exception()), "seconds": 0.0})
             else:
-                exc = f.exception()
-                out.append({"student": student, "ok": False, "reason": _why_failed(exc), "seconds": 0.0})
+                out.append({"student": student, "ok": False, "seconds": 0.0,
+                            "reason": f"grading it stopped on the cluster ({f.status}); grade this student again with --student"})
             f.release()
+        for f in fill():
+            pending.add(f)
         for i in range(0, len(out), BATCH):
             yield out[i:i + BATCH]
 

@@ -390,7 +390,7 @@ def execute_stream(
         address = cluster.scheduler_address(scheduler)
         if address is not None:
             _say(progress, f"Grading on the Dask scheduler at {address} ({len(c.scheduler_info()['workers'])} workers now)")
-        for batch in cluster.run(c, jobs, bundle, data, window=4 * max(workers, 2)):
+        for batch in cluster.run(c, jobs, bundle, data):
             done += len(batch)
             if progress is not None:
                 progress(f"{_bar(done, len(students), started)}  ({batch[-1]['student']})")
@@ -409,7 +409,7 @@ def _prepare(ws: Workspace, manifest: manifests.Manifest, student: str) -> list[
 
 
 def write_results(ws: Workspace, manifest: manifests.Manifest, batch: list[dict],
-                  repaired: dict[str, list[str]] | None = None) -> list[SubmissionResult]:
+                  repaired: dict[str, list[str]] | None = None, gb=None) -> list[SubmissionResult]:
     """Write a batch of workers' results: grades in one transaction, then graded notebooks, feedback, resume records.
 
     A student whose feedback the worker made at another gradebook state than the real one (a late
@@ -418,7 +418,7 @@ def write_results(ws: Workspace, manifest: manifests.Manifest, batch: list[dict]
     started = time.perf_counter()
     aid = manifest.id
     oks = [r for r in batch if r.get("ok")]
-    outcomes = writer.write_batch(ws, aid, oks) if oks else {}
+    outcomes = writer.write_batch(ws, aid, oks, gb) if oks else {}
     rows: list[SubmissionResult] = []
     again = []
     for r in batch:
@@ -593,13 +593,14 @@ def grade_all(
             started = time.perf_counter()
             repaired = {sid: _prepare(ws, manifest, sid) for sid in todo}
             parent += time.perf_counter() - started
-            for batch in execute_stream(ws, manifest.id, todo, ws.root / ".course-cache" / "cluster", workers=workers,
-                                        progress=progress, scheduler=scheduler, feedback=True):
-                started = time.perf_counter()
-                for row in write_results(ws, manifest, batch, repaired):
-                    note(row)
-                    saved.add(row.student)
-                parent += time.perf_counter() - started
+            with ws.gradebook() as gb:  # one open gradebook for every batch
+                for batch in execute_stream(ws, manifest.id, todo, ws.root / ".course-cache" / "cluster", workers=workers,
+                                            progress=progress, scheduler=scheduler, feedback=True):
+                    started = time.perf_counter()
+                    for row in write_results(ws, manifest, batch, repaired, gb):
+                        note(row)
+                        saved.add(row.student)
+                    parent += time.perf_counter() - started
         rest = [sid for sid in todo if sid not in rows]  # all of them when serial, or when the cluster could not start
         for i, sid in enumerate(rest):
             _say(progress, f"[{i + 1}/{len(rest)}] autograding {sid}")

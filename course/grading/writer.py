@@ -91,34 +91,39 @@ def _one_transaction(gb):
         session.commit = commit
 
 
-def write_batch(ws, aid: str, results: list[dict]) -> dict[str, dict]:
+def write_batch(ws, aid: str, results: list[dict], gb=None) -> dict[str, dict]:
     """Write the gradebook rows of ``results`` (each ``{"student", "rows"}``) in one transaction.
+
+    ``gb``: an open nbgrader Gradebook to write through (a batch run keeps one open); default: ``ws``'s, opened here.
 
     Returns ``{student: outcome}``: the student's scores per ``(notebook, cell)``, lateness, penalty,
     gradebook state (:func:`state_of`), the manual grades and comments kept, and ``error`` ("" when written).
     """
+    if gb is None:
+        with ws.gradebook() as gb:
+            return write_batch(ws, aid, results, gb)
     from sqlalchemy.exc import SQLAlchemyError
     from nbgrader.api import InvalidEntry, MissingEntry
 
+    refused = (SQLAlchemyError, InvalidEntry, MissingEntry, KeyError, TypeError, ValueError, AttributeError)
     out: dict[str, dict] = {}
-    with ws.gradebook() as gb:
+    try:
+        with _one_transaction(gb):
+            for r in results:
+                out[r["student"]] = _apply(gb, aid, r["student"], r["rows"])
+        gb.db.commit()
+        return out
+    except refused:
+        gb.db.rollback()
+    out = {}
+    for r in results:  # one at a time: the one that fails fails alone
         try:
             with _one_transaction(gb):
-                for r in results:
-                    out[r["student"]] = _apply(gb, aid, r["student"], r["rows"])
+                outcome = _apply(gb, aid, r["student"], r["rows"])
             gb.db.commit()
-            return out
-        except (SQLAlchemyError, InvalidEntry, MissingEntry, KeyError, TypeError, ValueError):
+            out[r["student"]] = outcome
+        except refused as exc:
             gb.db.rollback()
-        out = {}
-        for r in results:  # one at a time: the one that fails fails alone
-            try:
-                with _one_transaction(gb):
-                    outcome = _apply(gb, aid, r["student"], r["rows"])
-                gb.db.commit()
-                out[r["student"]] = outcome
-            except (SQLAlchemyError, InvalidEntry, MissingEntry, KeyError, TypeError, ValueError) as exc:
-                gb.db.rollback()
-                out[r["student"]] = {"error": f"the gradebook refused this student's grades ({type(exc).__name__}: "
-                                              f"{str(exc).splitlines()[0][:200] if str(exc) else ''})"}
+            out[r["student"]] = {"error": f"the gradebook refused this student's grades ({type(exc).__name__}: "
+                                          f"{str(exc).splitlines()[0][:200] if str(exc) else ''})"}
     return out
