@@ -193,7 +193,7 @@ def _bundle(data: bytes) -> Path:
     if digest not in _BUNDLES:
         folder = Path(tempfile.mkdtemp(prefix="course-bundle-"))
         unpack(data, folder)
-        (folder / "course" / "source").mkdir(exist_ok=True)
+        (folder / "course" / "source").mkdir(parents=True, exist_ok=True)  # a course may have no nbgrader_config.py
         _BUNDLES[digest] = folder
     return _BUNDLES[digest]
 

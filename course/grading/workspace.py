@@ -160,6 +160,7 @@ def snapshot_gradebook(db_url: str, course_id: str, dest: Path, assignment: str,
     try:
         Base.metadata.create_all(target)
         kept: dict[str, list[dict]] = {}
+        narrowed: set[str] = set()  # tables of which only some rows are copied
         with src, target.begin() as dst:
             # nbgrader's schema version, as nbgrader stamps a new gradebook (no alembic run here)
             dst.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
@@ -169,9 +170,13 @@ def snapshot_gradebook(db_url: str, course_id: str, dest: Path, assignment: str,
                 query = select(table)
                 if table.name in roots:
                     query = query.where(roots[table.name](table))
-                for fk in table.foreign_keys:  # a row is kept only if every row it refers to is
+                    narrowed.add(table.name)
+                for fk in table.foreign_keys:  # a row is kept only if every row it refers to in a narrowed table is
+                    if fk.column.table.name not in narrowed:
+                        continue  # copied whole: a reference nbgrader left dangling (course id "", no such course) stays
                     wanted = {row[fk.column.name] for row in kept[fk.column.table.name]}
                     query = query.where(fk.parent.in_(sorted(wanted)))
+                    narrowed.add(table.name)
                 rows = [dict(row) for row in src.execute(query).mappings()]
                 kept[table.name] = rows
                 if rows:
