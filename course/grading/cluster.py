@@ -65,8 +65,10 @@ def client(workers: int, scheduler: str | None = None, memory_mb: int | None = N
            connect_seconds: float = CONNECT_SECONDS) -> Iterator:
     """A ``distributed.Client``: on ``scheduler`` if given, else on a new local cluster of ``workers`` processes.
 
-    The local cluster's workers run one task at a time (``threads_per_worker=1``) and are closed
-    at the end of the block; a remote scheduler's workers are left running for the next batch.
+    The local cluster's workers run one task at a time (``threads_per_worker=1``), talk over TLS
+    with a key only this process and they hold, and are closed at the end of the block; a remote
+    scheduler's workers are left running for the next batch (its TLS, if any, is Dask's own
+    configuration: ``DASK_DISTRIBUTED__COMM__TLS__…``).
 
     Raises:
         CourseError: the scheduler does not answer.
@@ -96,8 +98,10 @@ def client(workers: int, scheduler: str | None = None, memory_mb: int | None = N
                 c.close()
             return
         memory = f"{memory_mb}MiB" if memory_mb else "auto"
+        # security=True: TLS with a key made for this cluster, in memory, both ways. A Dask scheduler runs whatever
+        # it is sent, and on a one-machine hub every student can reach 127.0.0.1: without the key, nobody connects.
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None, memory_limit=memory, silence_logs=logging.ERROR)
+                               dashboard_address=None, memory_limit=memory, silence_logs=logging.ERROR, security=True)
         try:
             with Client(cluster) as c:
                 yield c

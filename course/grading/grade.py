@@ -11,6 +11,7 @@ row with a reason; the batch never stops for one student.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -386,7 +387,15 @@ def execute_stream(
             for s in students)
     done = 0
     started = time.perf_counter()
-    with cluster.client(min(workers, len(students)), scheduler, ws.limits.worker_memory_mb) as c:
+    with contextlib.ExitStack() as stack:
+        try:
+            c = stack.enter_context(cluster.client(min(workers, len(students)), scheduler, ws.limits.worker_memory_mb))
+        except CourseError:
+            raise  # the scheduler asked for does not answer: say so, grade nothing
+        except Exception as exc:  # a local cluster that cannot start: the caller grades everyone itself
+            _say(progress, f"The grading workers cannot start ({type(exc).__name__}: {str(exc)[:200]}): "
+                           "grading one submission at a time instead.")
+            return
         address = cluster.scheduler_address(scheduler)
         if address is not None:
             _say(progress, f"Grading on the Dask scheduler at {address} ({len(c.scheduler_info()['workers'])} workers now)")

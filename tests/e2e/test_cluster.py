@@ -219,3 +219,21 @@ def test_an_unreachable_scheduler_is_one_line_that_says_what_to_do(toy_root):
             pass
     with pytest.raises(CourseError, match="not a Dask scheduler address: give it as tcp://HOST:PORT"):
         cluster.scheduler_address("127.0.0.1:8786")
+
+
+def test_the_local_cluster_admits_no_one_without_its_key():
+    """On a one-machine hub every student can reach 127.0.0.1: the local cluster's scheduler takes only TLS
+    connections made with the key this process made for it (a scheduler runs whatever it is sent)."""
+    from distributed import Client
+
+    from course.grading import cluster
+
+    with cluster.client(1) as c:
+        address = c.scheduler.address
+        assert address.startswith("tls://127.0.0.1:")
+        assert c.submit(sum, [1, 2], pure=False).result(timeout=60) == 3  # the grader's own client gets through
+        port = address.rsplit(":", 1)[1]
+        for attempt in (f"tcp://127.0.0.1:{port}", address):  # a student's client, plain or TLS without the key
+            with pytest.raises(Exception) as refused:
+                Client(attempt, timeout=3)
+            assert not isinstance(refused.value, AssertionError)
