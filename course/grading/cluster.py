@@ -188,14 +188,25 @@ def _engine(name: str):
     if name not in _ENGINES:
         from course.grading import engine as engines
 
-        _ENGINES[name] = engines.make(name)  # a ZygoteEngine closes its sandboxes when this process exits
+        _ENGINES[name] = engine = engines.make(name)
+        engine.close_on_worker_exit()  # a worker under a nanny leaves through os._exit, past atexit
     return _ENGINES[name]
+
+
+def _remove_on_exit(folder: Path) -> None:
+    """Delete ``folder`` (the instructor's notebooks) when this worker process ends, however it leaves but SIGKILL."""
+    import atexit
+    import multiprocessing.util
+
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    multiprocessing.util.Finalize(None, shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True}, exitpriority=10)
 
 
 def _bundle(data: bytes) -> Path:
     digest = hashlib.sha256(data).hexdigest()[:20]
     if digest not in _BUNDLES:
         folder = Path(tempfile.mkdtemp(prefix="course-bundle-"))
+        _remove_on_exit(folder)
         unpack(data, folder)
         (folder / "course" / "source").mkdir(parents=True, exist_ok=True)  # a course may have no nbgrader_config.py
         _BUNDLES[digest] = folder

@@ -42,13 +42,15 @@ EXPECTED = {"solution": 3.0, "blank": 0.0}  # q1 (2 points) and q2 (1 point) are
 DEADLINE = 300
 
 
-def _dask_env() -> dict:
+def _dask_env(tmp: Path) -> dict:
     # The scheduler's rules for lost workers, as docs/DEPLOY.md tells an operator to start it: a task whose
     # worker died is run again once (allowed-failures 1), and each worker holds only the one it runs
     # (saturation 1), so a worker's death loses only its current submission.
     return {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1",
             "DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION": "1.0",
-            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            # a killed worker cannot delete the course's files it unpacked: keep them in the test's folder
+            "TMPDIR": str(tmp)}
 
 
 @pytest.fixture
@@ -59,11 +61,12 @@ def dask_cluster(tmp_path):
     scheduler_file = tmp_path / "scheduler.json"
     logs = tmp_path / "dask-logs"
     logs.mkdir()
+    (tmp_path / "worker-tmp").mkdir()
     procs = []
 
     def start(name, *args):
         out = (logs / f"{name}.log").open("w")
-        procs.append(subprocess.Popen([str(DASK), *args], stdout=out, stderr=subprocess.STDOUT, env=_dask_env(),
+        procs.append(subprocess.Popen([str(DASK), *args], stdout=out, stderr=subprocess.STDOUT, env=_dask_env(tmp_path / "worker-tmp"),
                                       cwd=tmp_path, start_new_session=True))
 
     start("scheduler", "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
