@@ -269,8 +269,11 @@ def grade_task(job: dict, bundle: bytes, snapshot: bytes) -> dict:
 # ---------------------------------------------------------------- in the grading process
 
 
-def run(c, jobs: Iterable[dict], bundle: bytes, snapshot: bytes) -> Iterator[list[dict]]:
+def run(c, jobs: Iterable[dict], bundle: bytes, snapshot: bytes, task=None) -> Iterator[list[dict]]:
     """Submit ``jobs`` to the cluster behind ``c``, one per worker thread at a time; yield their results in batches.
+
+    ``task``: what each job runs, ``task(job, bundle, snapshot)`` (default :func:`grade_task`;
+    ``benchmarks/scale.py`` replays recorded costs through it).
 
     As many tasks are in flight as the cluster has threads (workers that join later take work
     at once): no task ever waits in a worker's own queue, so a worker that dies takes only the
@@ -294,7 +297,7 @@ def run(c, jobs: Iterable[dict], bundle: bytes, snapshot: bytes) -> Iterator[lis
             job = next(jobs, None)
             if job is None:
                 break
-            f = c.submit(grade_task, job, bundle_f, snapshot_f, key=f"grade-{job['assignment']}-{job['student']}-{run_id}",
+            f = c.submit(task or grade_task, job, bundle_f, snapshot_f, key=f"grade-{job['assignment']}-{job['student']}-{run_id}",
                          retries=1, pure=False)
             futures[f.key] = job["student"]
             new.append(f)
