@@ -213,11 +213,29 @@ def _bundle(data: bytes) -> Path:
     return _BUNDLES[digest]
 
 
+def _gradebook(snapshot: bytes, snapshot_id: str) -> Path:
+    """This worker's private gradebook for a batch: the snapshot written once, then used by every task it runs.
+
+    Each task grades a different student, and nbgrader's autograde writes only that student's rows,
+    so one copy per worker serves the whole batch (a class of 10,000 is not copied once per submission).
+    """
+    key = f"gradebook-{snapshot_id or hashlib.sha256(snapshot).hexdigest()[:20]}"
+    if key not in _BUNDLES:
+        for old in [k for k in _BUNDLES if k.startswith("gradebook-")]:  # an earlier batch's, on a long-lived worker
+            shutil.rmtree(_BUNDLES.pop(old), ignore_errors=True)
+        folder = Path(tempfile.mkdtemp(prefix="course-gradebook-"))
+        _remove_on_exit(folder)
+        (folder / "gradebook.db").write_bytes(snapshot)
+        _BUNDLES[key] = folder
+    return _BUNDLES[key] / "gradebook.db"
+
+
 def grade_task(job: dict, bundle: bytes, snapshot: bytes) -> dict:
     """In a worker: grade one submission with nbgrader's autograde in a private course; return what it made, as data.
 
     ``job``: ``student``, ``assignment``, ``mode`` (``repo`` for ``course grade``, ``course`` for an
-    nbgrader course), ``engine``, ``limits``, ``feedback`` (write the feedback too) and ``files``
+    nbgrader course), ``engine``, ``limits``, ``snapshot_id`` (the snapshot's digest, made once by the
+    grading process), ``feedback`` (write the feedback too) and ``files``
     (the submission, ``{relative path: bytes}``). Returns a dict of plain data: ``ok``, ``reason``,
     ``seconds``, ``rows`` (``writer.rows_of``), ``state``, ``notes``, ``autograded`` and ``feedback``
     (``{relative path: bytes}``).
@@ -232,8 +250,7 @@ def grade_task(job: dict, bundle: bytes, snapshot: bytes) -> dict:
     unpacked = _bundle(bundle)
     with tempfile.TemporaryDirectory(prefix="course-worker-") as tmp:
         tmp = Path(tmp)
-        db = tmp / "gradebook.db"
-        db.write_bytes(snapshot)
+        db = _gradebook(snapshot, job.get("snapshot_id", ""))
         engine = _engine(job["engine"])
         if job["mode"] == "course":
             ws = Workspace(tmp / "course", course=unpacked / "course", db_url=f"sqlite:///{db}", sandboxed=True,

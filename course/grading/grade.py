@@ -382,8 +382,10 @@ def execute_stream(
         return
     data, bundle = snapshot.read_bytes(), cluster.course_bundle(ws, aid)
     snapshot.unlink()
+    snapshot_id = hashlib.sha256(data).hexdigest()[:20]
     jobs = ({"student": s, "assignment": aid, "mode": "repo" if ws.repo else "course", "engine": ws.engine.name,
-             "limits": ws.limits.as_dict(), "feedback": feedback, "files": cluster.read_files(ws.submitted_dir(aid, s))}
+             "limits": ws.limits.as_dict(), "feedback": feedback, "snapshot_id": snapshot_id,
+             "files": cluster.read_files(ws.submitted_dir(aid, s))}
             for s in students)
     done = 0
     started = time.perf_counter()
