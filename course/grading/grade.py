@@ -604,10 +604,13 @@ def grade_all(
             started = time.perf_counter()
             repaired = {sid: _prepare(ws, manifest, sid) for sid in todo}
             parent += time.perf_counter() - started
-            with ws.gradebook() as gb:  # one open gradebook for every batch
+            with contextlib.ExitStack() as opened:
+                gb = None  # one open gradebook for every batch, opened once the local workers are forked
                 for batch in execute_stream(ws, manifest.id, todo, ws.root / ".course-cache" / "cluster", workers=workers,
                                             progress=progress, scheduler=scheduler, feedback=True):
                     started = time.perf_counter()
+                    if gb is None:
+                        gb = opened.enter_context(ws.gradebook())
                     for row in write_results(ws, manifest, batch, repaired, gb):
                         note(row)
                         saved.add(row.student)
