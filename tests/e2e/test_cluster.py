@@ -228,6 +228,7 @@ def test_the_local_cluster_admits_no_one_without_its_key():
     """On a one-machine hub every student can reach 127.0.0.1: the local cluster's scheduler takes only TLS
     connections made with the key this process made for it (a scheduler runs whatever it is sent)."""
     from distributed import Client
+    from distributed.security import Security
 
     from course.grading import cluster
 
@@ -236,7 +237,8 @@ def test_the_local_cluster_admits_no_one_without_its_key():
         assert address.startswith("tls://127.0.0.1:")
         assert c.submit(sum, [1, 2], pure=False).result(timeout=60) == 3  # the grader's own client gets through
         port = address.rsplit(":", 1)[1]
-        for attempt in (f"tcp://127.0.0.1:{port}", address):  # a student's client, plain or TLS without the key
+        # a student's client: plain TCP, or TLS with a key and certificate of their own making
+        for attempt, security in ((f"tcp://127.0.0.1:{port}", None), (address, Security.temporary())):
             with pytest.raises(Exception) as refused:
-                Client(attempt, timeout=3)
+                Client(attempt, timeout=3, security=security)
             assert not isinstance(refused.value, AssertionError)
