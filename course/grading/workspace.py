@@ -326,11 +326,6 @@ class Workspace:
         for key, value in limits.as_dict().items():
             self.config.SandboxedExecute[key] = value
 
-    def replay_from(self, folder: Path | None) -> None:
-        """Have the sandboxed Execute step use notebooks a grading worker already ran, from ``folder`` (None: run them)."""
-        self.config.SandboxedExecute.replay_dir = str(folder) if folder else ""
-        self._api = None  # nbgrader's API keeps the configuration it was made with
-
     def close(self) -> None:
         """Stop the engine's sandboxes, if this workspace made the engine."""
         if self._owns_engine and self.engine is not None:
