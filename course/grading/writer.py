@@ -73,6 +73,9 @@ def _apply(gb, aid: str, student: str, rows: dict) -> dict:
         kept += sum(1 for g in nb.grades if g.manual_score is not None or g.extra_credit)
         kept += sum(1 for c in nb.comments if c.manual_comment)
     gb.db.flush()
+    for nb in sub.notebooks:  # nbgrader computes a grade's score in SQL, loaded with the row: read it again
+        for g in nb.grades:
+            gb.db.expire(g, ["score"])
     scores = {(nb.name, g.name): float(g.score or 0.0) for nb in sub.notebooks for g in nb.grades}
     return {"scores": scores, "late": float(sub.total_seconds_late or 0.0),
             "penalty": float(sub.late_submission_penalty or 0.0), "state": state_of(sub), "kept_manual": kept,

@@ -109,3 +109,12 @@ def test_a_manual_grade_given_after_the_workers_snapshot_is_marked_for_review(co
     with course.gradebook() as gb:
         assert gb.find_grade("q2", "lab", AID, "ben").needs_manual_grade is True
         assert gb.find_grade("q1", "lab", AID, "ben").needs_manual_grade is False
+
+
+def test_a_submission_graded_again_reports_its_new_scores(course):
+    writer.write_batch(course, AID, [{"student": "ana", "rows": _rows(0.0, 0.0)}])
+    out = writer.write_batch(course, AID, [{"student": "ana", "rows": _rows(2.0, 1.0)}])
+    assert out["ana"]["scores"] == {("lab", "q1"): 2.0, ("lab", "q2"): 1.0}
+    assert out["ana"]["score"] == 3.0
+    with course.gradebook() as gb:
+        assert len(gb.find_student("ana").submissions) == 1
