@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
 import threading
+import tempfile
 import time
 from pathlib import Path
 
@@ -49,7 +51,6 @@ def _dask_env(tmp: Path) -> dict:
     return {**os.environ, "DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES": "1",
             "DASK_DISTRIBUTED__SCHEDULER__WORKER_SATURATION": "1.0",
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
-            # a killed worker cannot delete the course's files it unpacked: keep them in the test's folder
             "TMPDIR": str(tmp)}
 
 
@@ -61,12 +62,14 @@ def dask_cluster(tmp_path):
     scheduler_file = tmp_path / "scheduler.json"
     logs = tmp_path / "dask-logs"
     logs.mkdir()
-    (tmp_path / "worker-tmp").mkdir()
+    # a killed worker cannot delete the course's files it unpacked: they go to a folder this fixture removes
+    # (short: a sandbox's socket path must fit in 108 bytes)
+    short = Path(tempfile.mkdtemp(prefix="cw-", dir="/tmp"))
     procs = []
 
     def start(name, *args):
         out = (logs / f"{name}.log").open("w")
-        procs.append(subprocess.Popen([str(DASK), *args], stdout=out, stderr=subprocess.STDOUT, env=_dask_env(tmp_path / "worker-tmp"),
+        procs.append(subprocess.Popen([str(DASK), *args], stdout=out, stderr=subprocess.STDOUT, env=_dask_env(short),
                                       cwd=tmp_path, start_new_session=True))
 
     start("scheduler", "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
@@ -90,6 +93,7 @@ def dask_cluster(tmp_path):
             except ProcessLookupError:
                 pass
             proc.wait()
+        shutil.rmtree(short, ignore_errors=True)
 
 
 @pytest.fixture
