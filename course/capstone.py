@@ -290,8 +290,23 @@ def check_key_numbers_reproduce(key_numbers: dict, key_recipes: dict, data: pd.D
     for name, value in key_numbers.items():
         if not math.isclose(float(value), again[name], rel_tol=rel, abs_tol=1e-9):
             _fail(f"key_numbers[{name!r}] is {float(value):,.6g}, but its recipe gives {again[name]:,.6g} on project_data."
-                  f"{_other_stat_note(data, key_recipes.get(name), float(value), rel)} "
+                  f"{_other_stat_note(data, key_recipes.get(name), float(value), rel)}"
+                  f"{_sign_or_filter_note(data, key_recipes.get(name), float(value), again[name], rel)} "
                   "Compute the number in the notebook (do not type or round it), and make the recipe say how.")
+
+
+def _sign_or_filter_note(data: pd.DataFrame, recipe: object, value: float, expected: float, rel: float) -> str:
+    """' It has the opposite sign ...' or ' It is computed over all rows ...' when that explains ``value``."""
+    if expected != 0 and math.isclose(value, -expected, rel_tol=rel, abs_tol=1e-9):
+        return " It has the opposite sign: subtract in the order the recipe lists (first minus second)."
+    if isinstance(recipe, dict) and recipe.get("stat") in RECIPE_STATS and recipe.get("where"):
+        try:
+            got = _from_data(data, {k: v for k, v in recipe.items() if k != "where"}, "")
+        except AssertionError:
+            return ""
+        if math.isclose(value, got, rel_tol=rel, abs_tol=1e-9):
+            return " It is computed over all rows: keep only the rows the recipe's \"where\" names first."
+    return ""
 
 
 def _other_stat_note(data: pd.DataFrame, recipe: object, value: float, rel: float) -> str:

@@ -85,7 +85,8 @@ def release_cmd(ctx, assignment_id, check, to_exchange):
               help="With --mistakes: only this question (repeat for more), e.g. -q q3 -q q5.")
 @click.pass_context
 def validate_cmd(ctx, assignment_id, no_round_trip, mistakes, questions):
-    """Run source notebooks under every parameter set; prove the solution scores full and the blank scores zero."""
+    """Run source notebooks under every parameter set; prove the solution scores full, the blank scores zero,
+    and every plausible mistake the manifest lists fails a visible test that names it."""
     if mistakes:  # every assignment's table, then every problem
         problems = []
         for aid in _ids(ctx.obj["root"], assignment_id):
@@ -99,8 +100,16 @@ def validate_cmd(ctx, assignment_id, no_round_trip, mistakes, questions):
         return
     if questions:
         raise click.UsageError("--question goes with --mistakes.")
+    problems = []
     for aid in _ids(ctx.obj["root"], assignment_id):
         click.echo(validate.validate(aid, root=ctx.obj["root"], round_trip=not no_round_trip, progress=_progress).summary())
+        # the rule on plausible mistakes: at least three per question, each named by a visible test
+        catches = validate.mistakes(aid, root=ctx.obj["root"], progress=_progress)
+        click.echo(validate.mistakes_summary(aid, catches).splitlines()[0])
+        problems += [f"{aid} {p}" for p in validate.mistake_problems(manifest.load(aid, ctx.obj["root"]), catches)]
+    if problems:
+        raise ValidationError(f"{len(problems)} problem(s) with plausible mistakes (docs/AUTHORING.md, section 1; "
+                              "`course validate ID --mistakes` shows each):\n  - " + "\n  - ".join(problems))
 
 
 @cli.command("syllabus")

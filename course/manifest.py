@@ -106,6 +106,10 @@ class Manifest:
     limits: dict[str, int] = field(default_factory=dict)
     late_policy: dict[str, float] = field(default_factory=dict)
     per_student_seed: bool = False
+    #: What a student should know first: earlier assignments' ids, or sentences naming a skill.
+    prerequisites: tuple[str, ...] = ()
+    #: Minutes of the learner's own project work that the notebooks' text does not show (the capstone).
+    project_minutes: int = 0
     path: Path = field(default=Path("."), compare=False)
 
     @property
@@ -229,8 +233,22 @@ def _with_answers(data: dict, path: Path, answers: Any) -> dict:
 
 
 def load_all(root: Path | None = None) -> list[Manifest]:
+    """Every manifest in course order; a prerequisite naming an assignment must name an earlier one.
+
+    Raises:
+        ManifestError: a manifest is invalid, or a prerequisite names an assignment that is not before it.
+    """
     root = find_root(root)
-    return [load(a, root) for a in available(root)]
+    ms = [load(a, root) for a in available(root)]
+    before: set[str] = set()
+    for m in ms:
+        for need in m.prerequisites:
+            if ID_PATTERN.match(need) and need not in before:
+                where = "comes after it" if need in {x.id for x in ms} else "is not an assignment here"
+                raise ManifestError(f"{m.path}: prerequisite {need} {where}: list only earlier assignments "
+                                    f"({', '.join(sorted(before)) or 'none'}), or a sentence naming a skill.")
+        before.add(m.id)
+    return ms
 
 
 def parse(data: Any, path: Path = Path("<manifest>"), expected_id: str | None = None) -> Manifest:
@@ -255,7 +273,7 @@ def parse(data: Any, path: Path = Path("<manifest>"), expected_id: str | None = 
     if not ID_PATTERN.match(aid):
         raise fail(f'id "{aid}" should look like 01-problem-framing (two digits, a dash, lower-case words).')
 
-    module = _int(data["module"], "module", fail)
+    module = _int(data["module"], "module", fail, smallest=0)  # module 0: the on-ramp
     minutes = _int(data["minutes"], "minutes", fail)
     timeout = _int(data["timeout"], "timeout", fail)
     due = _due(data["due"], fail)
@@ -335,6 +353,15 @@ def parse(data: Any, path: Path = Path("<manifest>"), expected_id: str | None = 
     except CourseError as exc:
         raise fail(str(exc)) from None
 
+    prerequisites = data.get("prerequisites") or []
+    if not isinstance(prerequisites, list) or not all(isinstance(x, str) and x.strip() for x in prerequisites):
+        raise fail("prerequisites must be a list: earlier assignments' ids (00-python-pandas) or sentences naming a skill.")
+    if aid in prerequisites:
+        raise fail(f"prerequisites lists {aid} itself: list only earlier assignments.")
+    project_minutes = data.get("project_minutes", 0)
+    if isinstance(project_minutes, bool) or not isinstance(project_minutes, int) or project_minutes < 0:
+        raise fail(f"project_minutes must be a whole number of minutes (0 or more), not {project_minutes!r}.")
+
     late = data.get("late_policy") or {}
     if not isinstance(late, dict) or set(late) - {"per_day", "max_days"}:
         raise fail("late_policy must look like {per_day: 10, max_days: 5} (percent off per started day; zero after max_days).")
@@ -357,6 +384,8 @@ def parse(data: Any, path: Path = Path("<manifest>"), expected_id: str | None = 
         limits=dict(limits),
         late_policy=dict(late),
         per_student_seed=bool(data.get("per_student_seed", False)),
+        prerequisites=tuple(x.strip() for x in prerequisites),
+        project_minutes=project_minutes,
         path=path,
     )
 
@@ -430,9 +459,10 @@ def check_notebooks(manifest: Manifest, root: Path | None = None) -> None:
             raise ManifestError(f"{manifest.path}: {entry.file} has graded cells {', '.join(extra)} that no question declares. Add them under questions.")
 
 
-def _int(value: Any, name: str, fail) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise fail(f"{name} must be a positive whole number, not {value!r}.")
+def _int(value: Any, name: str, fail, smallest: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < smallest:
+        what = "a positive whole number" if smallest == 1 else f"a whole number from {smallest}"
+        raise fail(f"{name} must be {what}, not {value!r}.")
     return value
 
 

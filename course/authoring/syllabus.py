@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from course import manifest as manifests
@@ -30,6 +31,13 @@ problems with data, build and audit models, design and evaluate policy, and scal
 works. Each module has an ungraded teaching notebook and a graded notebook; the manifest
 of each assignment (linked below) is the single source of the times, points and learning
 objectives shown here.
+
+**How the times are estimated.** For a first- or second-year student working in English as a
+second language, at Data 8's pace: reading at 100 words a minute, a minute to run and read
+each code cell, half a minute for each test cell, six minutes for each autograded answer, five
+minutes for each point of a written answer, plus any project work a manifest states
+(`course/authoring/syllabus.py`; a test keeps every manifest's time within 10% of it). Take
+longer if you need to: these are planning figures, not limits.
 """
 
 
@@ -45,6 +53,11 @@ _PACKAGE_DATA = (
 )
 
 
+def _notebook_folder(root: Path, assignment_id: str) -> Path | None:
+    """Where a module's notebooks are here: source/ID, else release/ID, else None."""
+    return next((root / d / assignment_id for d in ("source", "release") if (root / d / assignment_id).is_dir()), None)
+
+
 def package_datasets(root: Path, assignment_id: str) -> list[str]:
     """The real data sets from packages that a module's notebooks load, read from their code cells.
 
@@ -55,7 +68,7 @@ def package_datasets(root: Path, assignment_id: str) -> list[str]:
     Returns:
         Names such as ``statsmodels.datasets.randhie``, sorted; empty if the notebooks are not here.
     """
-    folder = next((root / d / assignment_id for d in ("source", "release") if (root / d / assignment_id).is_dir()), None)
+    folder = _notebook_folder(root, assignment_id)
     found: set[str] = set()
     for path in sorted(folder.glob("*.ipynb")) if folder else []:
         for cell in json.loads(path.read_text(encoding="utf-8")).get("cells", []):
@@ -66,6 +79,113 @@ def package_datasets(root: Path, assignment_id: str) -> list[str]:
                 for match in pattern.finditer(code):
                     found.update(template.format(name.strip()) for name in match.group(1).split(",") if name.strip())
     return sorted(found)
+
+
+#: How long a first- or second-year student takes, by Data 8's pace, in a second language (an
+#: assumption, stated so that it can be argued with): reading English prose at 100 words a minute,
+#: a minute to run and look at each code cell, half a minute for each test cell, six minutes to
+#: write each autograded answer, five minutes for each point of a written answer, and the
+#: manifest's ``project_minutes`` for project work that the notebooks' text does not show.
+READING_WORDS_PER_MINUTE = 100
+MINUTES_PER_CODE_CELL = 1.0
+MINUTES_PER_TEST_CELL = 0.5
+MINUTES_PER_AUTOGRADED_ANSWER = 6.0
+MINUTES_PER_WRITTEN_POINT = 5.0
+#: How far a manifest's stated ``minutes`` may be from the estimate (rounding, an author's judgement).
+STATED_TOLERANCE = 0.10
+_SOLUTION = re.compile(r"^[ \t]*### BEGIN SOLUTION.*?^[ \t]*### END SOLUTION[^\n]*$", re.DOTALL | re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class TimeEstimate:
+    """A module's working time, estimated from its notebooks and manifest (minutes)."""
+
+    words: int
+    code_cells: int
+    test_cells: int
+    autograded: int
+    written_points: float
+    project: int
+
+    @property
+    def minutes(self) -> int:
+        total = (self.words / READING_WORDS_PER_MINUTE + self.code_cells * MINUTES_PER_CODE_CELL
+                 + self.test_cells * MINUTES_PER_TEST_CELL + self.autograded * MINUTES_PER_AUTOGRADED_ANSWER
+                 + self.written_points * MINUTES_PER_WRITTEN_POINT + self.project)
+        return int(5 * round(total / 5))
+
+    def explain(self) -> str:
+        parts = [f"reading {self.words:,} words ({self.words / READING_WORDS_PER_MINUTE:.0f} min)",
+                 f"running {self.code_cells} code cells and {self.test_cells} test cells",
+                 f"{self.autograded} autograded answers", f"{self.written_points:g} points of written answers"]
+        if self.project:
+            parts.append(f"{self.project} min of project work")
+        return ", ".join(parts)
+
+
+def _notebook_cells(m: manifests.Manifest, root: Path, notebook: str) -> list[dict]:
+    """The cells of one of a module's notebooks (source/ID, or release/ID), as JSON; none if it is not here."""
+    folder = _notebook_folder(root, m.id)
+    path = folder / notebook if folder else None
+    return json.loads(path.read_text(encoding="utf-8")).get("cells", []) if path and path.is_file() else []
+
+
+def estimate_notebook(m: manifests.Manifest, root: Path, notebook: str, cells: list[dict] | None = None) -> TimeEstimate:
+    """Estimate one notebook's working time: its prose, its cells and the questions it holds.
+
+    The words counted are the prose a student reads (markdown, without solutions and rubrics);
+    the code cells are those a student runs without writing them. ``cells``: the notebook's
+    cells if already read.
+    """
+    words = code = tests = 0
+    for cell in _notebook_cells(m, root, notebook) if cells is None else cells:
+        source = "".join(cell.get("source", []))
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id", "")
+        if cell.get("cell_type") == "markdown":
+            words += len(_SOLUTION.sub("", source).replace("YOUR ANSWER HERE", "").split())
+        elif cell.get("cell_type") == "code":
+            if grade_id.endswith("-tests"):
+                tests += 1
+            elif not grade_id.endswith("-answer"):
+                code += 1
+    mine = [q for q in m.questions if q.notebook == notebook]
+    return TimeEstimate(words=words, code_cells=code, test_cells=tests, autograded=sum(q.kind == "auto" for q in mine),
+                        written_points=sum(q.points for q in mine if q.by_hand), project=0)
+
+
+def estimate(m: manifests.Manifest, root: Path, parts: list[TimeEstimate] | None = None) -> TimeEstimate:
+    """Estimate a module's working time: every notebook's (``estimate_notebook``, or ``parts`` if already
+    estimated), plus its project work."""
+    parts = [estimate_notebook(m, root, n.file) for n in m.notebooks] if parts is None else parts
+    return TimeEstimate(words=sum(p.words for p in parts), code_cells=sum(p.code_cells for p in parts),
+                        test_cells=sum(p.test_cells for p in parts), autograded=sum(p.autograded for p in parts),
+                        written_points=sum(p.written_points for p in parts), project=m.project_minutes)
+
+
+#: How a notebook states its own time in its first cell ("About 75 minutes").
+_STATED = re.compile(r"\bAbout (\d+) minutes\b")
+
+
+def stated_time_problems(root: Path | None = None) -> list[str]:
+    """Each manifest whose stated ``minutes`` is more than STATED_TOLERANCE from the estimate, with the estimate."""
+    root = find_root(root)
+    out = []
+    for m in manifests.load_all(root):
+        parts, notebooks = [], []
+        for entry in m.notebooks:
+            cells = _notebook_cells(m, root, entry.file)
+            parts.append(estimate_notebook(m, root, entry.file, cells))
+            said = _STATED.search("".join(cells[0].get("source", [])) if cells else "")
+            n = parts[-1].minutes
+            if said and abs(int(said.group(1)) - n) > max(5, STATED_TOLERANCE * n):
+                notebooks.append(f"{m.id}: {entry.file} says 'About {said.group(1)} minutes', but it takes about {n}: "
+                                 "change its first cell")
+        e = estimate(m, root, parts)
+        if abs(m.minutes - e.minutes) > STATED_TOLERANCE * e.minutes:
+            out.append(f"{m.id}: minutes is {m.minutes}, but the notebooks take about {e.minutes} ({e.explain()}): "
+                       f"set minutes: {e.minutes} in assignments/{m.id}.yml")
+        out += notebooks
+    return out
 
 
 def _duration(minutes: int) -> str:
@@ -79,7 +199,13 @@ def _points(value: float) -> str:
     return f"{value:g}"
 
 
-def _module_section(m: manifests.Manifest, packaged: list[str] | None = None) -> list[str]:
+def _prerequisites(m: manifests.Manifest) -> str:
+    items = [f"[`{x}`](../assignments/{x}.yml)" if manifests.ID_PATTERN.match(x) else x for x in m.prerequisites]
+    return "; ".join(items) if items else "none stated"
+
+
+def _module_section(m: manifests.Manifest, packaged: list[str] | None = None,
+                    time: TimeEstimate | None = None) -> list[str]:
     autos = [q for q in m.questions if q.kind == "auto"]
     manual = [q for q in m.questions if q.by_hand]
     notebooks = ", ".join(f"`{n.file}` ({'graded' if n.graded else 'ungraded'})" for n in m.notebooks)
@@ -87,7 +213,9 @@ def _module_section(m: manifests.Manifest, packaged: list[str] | None = None) ->
         f"## Module {m.module}: {m.title}",
         "",
         f"- **Assignment:** [`{m.id}`](../assignments/{m.id}.yml), due {m.due:%Y-%m-%d %H:%M} (UTC{m.due:%z})",
-        f"- **Time:** about {_duration(m.minutes)} ({m.minutes} minutes)",
+        f"- **Time:** about {_duration(m.minutes)} ({m.minutes} minutes)"
+        + (f", estimated from {time.explain()}" if time else ""),
+        f"- **Before this module:** {_prerequisites(m)}",
         f"- **Points:** {_points(m.points)}: {_points(m.auto_points)} autograded in {len(autos)} "
         f"question{'s' if len(autos) != 1 else ''}, {_points(m.points - m.auto_points)} graded by hand in "
         f"{len(manual)} written answer{'s' if len(manual) != 1 else ''}",
@@ -130,7 +258,7 @@ def render(root: Path | None = None) -> str:
                  f"**{_points(total_points)}** | | | |")
     lines.append("")
     for m in ms:
-        lines += _module_section(m, package_datasets(find_root(root), m.id))
+        lines += _module_section(m, package_datasets(find_root(root), m.id), estimate(m, find_root(root)))
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

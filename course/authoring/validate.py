@@ -219,9 +219,9 @@ def mistakes(assignment_id: str, *, root: Path | None = None,
     solutions = {q.id: sample.SOLUTION for q in manifest.questions if q.kind == "auto"}
     source_dir, release_dir = manifest.source_dir(root), manifest.release_dir(root)
 
-    def as_run(folder: Path, notebook: str) -> nbs.NotebookNode:
-        """The notebook in ``folder`` as a student runs it, its test cells the instructor's, hidden part guarded."""
-        source = nbs.read(source_dir / notebook)
+    def as_run(folder: Path, notebook: str, source: nbs.NotebookNode) -> nbs.NotebookNode:
+        """The notebook in ``folder`` as a student runs it, its test cells the instructor's (``source``), hidden
+        part guarded."""
         tests = {nbs.grade_id(c): c.source for c in source.cells if nbs.is_test_cell(c)}
         nb = _prepare(nbs.read(folder / notebook), source)
         for cell in nb.cells:
@@ -235,7 +235,8 @@ def mistakes(assignment_id: str, *, root: Path | None = None,
         shutil.copytree(release_dir, work, ignore=shutil.ignore_patterns("*.ipynb", ".ipynb_checkpoints"))
         sample.build_submission(manifest, source_dir, release_dir, work, solutions)
         for notebook in dict.fromkeys(q.notebook for q in chosen):
-            solved = as_run(work, notebook)
+            source = nbs.read(source_dir / notebook)
+            solved = as_run(work, notebook, source)
             code = [(i, c.source) for i, c in enumerate(solved.cells) if c.cell_type == "code"]
             trials, order = [], []
             for q in (q for q in chosen if q.notebook == notebook):
@@ -248,7 +249,7 @@ def mistakes(assignment_id: str, *, root: Path | None = None,
                         for other in manifest.questions))
                     folder = sample.build_submission(alone, source_dir, release_dir, Path(tmp) / f"{q.id}-{n}",
                                                      {**solutions, q.id: sample.WRONG})
-                    wrong = as_run(folder, notebook)
+                    wrong = as_run(folder, notebook, source)
                     if len(wrong.cells) != len(solved.cells):
                         raise CourseError(f"{manifest.id} {q.id} mistake {n} changes the notebook's cells, not "
                                           "only its answer: write it as the answer cell's code.")

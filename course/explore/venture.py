@@ -19,7 +19,8 @@ __all__ = ["VENTURE_DEFAULTS", "VentureSimulator", "VentureSummary", "draw_ventu
 
 
 #: The base case of a GovTech venture selling a one-stop bereavement product to
-#: municipalities (05-venture-leadership). Every number is an assumption, for teaching.
+#: municipalities (05-venture-leadership). Every number is an assumption, for teaching, except
+#: the discount rate: module 3's 4%, the rate Japan's road projects are appraised with.
 VENTURE_DEFAULTS = {
     "pilots_per_year": 12,  # assumption: places that run a pilot each year
     "conversion": 0.5,  # assumption: share of pilots that become paying customers
@@ -29,6 +30,7 @@ VENTURE_DEFAULTS = {
     "pilot_cost": 1_200_000.0,  # assumption: yen to run one pilot (staff, travel, set-up)
     "fixed_cost": 15_000_000.0,  # assumption: yen a year for the core team and the platform
     "years": 12,  # the horizon
+    "discount_rate": 0.04,  # MLIT Road Bureau, Cost-Benefit Analysis Manual (2008): 4% a year, as in module 3
 }
 
 
@@ -39,14 +41,18 @@ class VentureSummary:
     Attributes:
         parameters: every parameter used (VENTURE_DEFAULTS with the changes applied).
         by_year: one row per year 1..years: year, customers (expected, end of year),
-            revenue, serve_cost, pilot_cost, fixed_cost, net and cumulative (yen).
+            revenue, serve_cost, pilot_cost, fixed_cost, net (yen of that year),
+            discount_factor (1 / (1 + discount_rate) ** year), discounted_net (net in today's
+            yen) and cumulative (the running total of discounted_net: the cash curve).
         acquisition_cost: yen of pilots spent per paying customer (pilot_cost / conversion).
         yearly_margin: yen a customer brings in a year after the cost to serve it.
-        payback_months: months of margin to earn back the acquisition cost (inf: never).
-        ltv_to_cac: lifetime margin (yearly_margin / churn) over the acquisition cost (inf if
-            no churn; NaN if the acquisition cost is 0).
-        breakeven_year: the first year whose cumulative cash is 0 or more (None: not within
-            the horizon).
+        payback_months: months of margin to earn back the acquisition cost (inf: never;
+            not discounted, as payback is usually quoted).
+        ltv: lifetime value: the yearly margin over the customer's expected life (1 / churn
+            years), discounted (course.metrics.lifetime_value).
+        ltv_to_cac: ltv over the acquisition cost (NaN if the acquisition cost is 0).
+        breakeven_year: the first year whose cumulative discounted cash is 0 or more (None:
+            not within the horizon).
     """
 
     parameters: dict
@@ -54,6 +60,7 @@ class VentureSummary:
     acquisition_cost: float
     yearly_margin: float
     payback_months: float
+    ltv: float
     ltv_to_cac: float
     breakeven_year: int | None
 
@@ -64,11 +71,12 @@ class VentureSummary:
         end = self.by_year.iloc[-1]
         parts = [
             f"Each customer costs {self.acquisition_cost / 1e6:,.2f} million yen of pilots and pays it back in {payback}",
-            f"(lifetime margin / acquisition cost = {self.ltv_to_cac:.1f}).",
+            f"(discounted lifetime margin / acquisition cost = {self.ltv_to_cac:.1f}).",
             f"{end['customers']:.0f} paying customers after {int(end['year'])} years;",
-            f"the cash need peaks at {-min(low, 0) / 1e6:,.0f} million yen;",
-            f"cumulative cash turns positive in year {self.breakeven_year}." if self.breakeven_year is not None
-            else "cumulative cash is still negative at the horizon.",
+            f"at a {self.parameters['discount_rate']:.0%} discount rate, the cash need peaks at "
+            f"{-min(low, 0) / 1e6:,.0f} million yen in today's yen;",
+            f"cumulative discounted cash turns positive in year {self.breakeven_year}." if self.breakeven_year is not None
+            else "cumulative discounted cash is still negative at the horizon.",
             "(All numbers are assumptions.)",
         ]
         return " ".join(parts)
@@ -80,18 +88,21 @@ def venture_summary(**parameters: float) -> VentureSummary:
     Customers follow course.metrics.customers_by_year; in year t the venture earns
     customers × price, pays customers × cost_to_serve, pilots_per_year × pilot_cost and the
     fixed cost: net = revenue - serve_cost - pilot_cost - fixed_cost. (Simplification:
-    customers won in a year pay for that whole year.) Nothing is discounted.
+    customers won in a year pay for that whole year.) Each year's net comes at the end of the
+    year and is discounted to today, net / (1 + discount_rate) ** year, as module 3's NPV
+    does; the cash curve is the running total of the discounted nets, and the lifetime value
+    discounts a customer's margins the same way.
 
     Args:
-        **parameters: any of VENTURE_DEFAULTS' keys (conversion and churn are shares, e.g.
-            0.5 and 0.08; money in yen); the others keep their defaults.
+        **parameters: any of VENTURE_DEFAULTS' keys (conversion, churn and discount_rate are
+            shares, e.g. 0.5, 0.08 and 0.04; money in yen); the others keep their defaults.
 
     Returns:
         A VentureSummary.
 
     Raises:
         ValueError: an unknown parameter, or a value out of range (a negative amount, a
-            share outside 0-1, fewer than 1 year).
+            share outside 0-1, a discount rate of -100% or less, fewer than 1 year).
     """
     unknown = sorted(set(parameters) - set(VENTURE_DEFAULTS))
     if unknown:
@@ -100,6 +111,8 @@ def venture_summary(**parameters: float) -> VentureSummary:
     for key in ("price", "cost_to_serve", "pilot_cost", "fixed_cost"):
         if p[key] < 0:
             raise ValueError(f"{key} cannot be negative, got {p[key]!r}.")
+    if not p["discount_rate"] > -1:
+        raise ValueError(f"discount_rate must be more than -1 (write 4% as 0.04), got {p['discount_rate']!r}.")
     if int(p["years"]) != p["years"]:
         raise ValueError(f"years must be a whole number of at least 1, got {p['years']!r}.")
     p["years"] = int(p["years"])
@@ -110,16 +123,17 @@ def venture_summary(**parameters: float) -> VentureSummary:
     table["pilot_cost"] = float(p["pilots_per_year"] * p["pilot_cost"])
     table["fixed_cost"] = float(p["fixed_cost"])
     table["net"] = table["revenue"] - table["serve_cost"] - table["pilot_cost"] - table["fixed_cost"]
-    table["cumulative"] = table["net"].cumsum()
+    table["discount_factor"] = 1.0 / (1.0 + p["discount_rate"]) ** table["year"].astype(float)
+    table["discounted_net"] = table["net"] * table["discount_factor"]
+    table["cumulative"] = table["discounted_net"].cumsum()
 
     margin = float(p["price"] - p["cost_to_serve"])
     cac = float(p["pilot_cost"] / p["conversion"]) if p["conversion"] > 0 else float("inf")
-    if cac == 0:
+    ltv = metrics.lifetime_value(margin, p["churn"], p["discount_rate"])
+    if cac == 0 or (np.isinf(cac) and np.isinf(ltv)):
         ratio = float("nan")
-    elif p["churn"] == 0:
-        ratio = float("inf") if margin > 0 else float("-inf") if margin < 0 else float("nan")
     else:
-        ratio = margin / p["churn"] / cac
+        ratio = ltv / cac
     reached = table.loc[table["cumulative"] >= 0, "year"]
     return VentureSummary(
         parameters=p,
@@ -127,6 +141,7 @@ def venture_summary(**parameters: float) -> VentureSummary:
         acquisition_cost=cac,
         yearly_margin=margin,
         payback_months=metrics.payback_months(cac, margin) if np.isfinite(cac) else float("inf"),
+        ltv=ltv,
         ltv_to_cac=float(ratio),
         breakeven_year=int(reached.iloc[0]) if len(reached) else None,
     )
@@ -147,7 +162,7 @@ def draw_venture(summary: VentureSummary, show: bool = True):
     turn = (f"turns positive in year {summary.breakeven_year}" if summary.breakeven_year is not None
             else "is still below zero at the horizon")
     alt = (
-        f"Cumulative cash falls to {low:+,.0f} million yen (the money the venture must raise) "
+        f"Cumulative discounted cash falls to {low:+,.0f} million yen (the money the venture must raise) "
         f"and ends at {table['cumulative_million'].iloc[-1]:+,.0f} million yen in year {int(table['year'].iloc[-1])}: "
         f"it {turn}."
     )
@@ -157,9 +172,9 @@ def draw_venture(summary: VentureSummary, show: bool = True):
         "cumulative_million",
         references={"break-even": 0.0},
         y_from_zero=False,
-        title="Cumulative cash of the GovTech venture (assumed numbers)",
+        title=f"Cumulative cash of the GovTech venture, discounted at {summary.parameters['discount_rate']:.0%} (assumed numbers)",
         xlabel="Year after the first pilots",
-        ylabel="Cumulative cash (million yen)",
+        ylabel="Cumulative discounted cash (million yen today)",
         alt=alt,
         show=show,
     )
@@ -169,8 +184,8 @@ class VentureSimulator(_Simulator):
     """Sliders for the funnel, prices and costs; a unit-economics line and a cash curve that follow them.
 
     Attributes:
-        pilots_per_year, conversion, churn, price, cost_to_serve, pilot_cost, fixed_cost: the
-            sliders (money sliders in million yen).
+        pilots_per_year, conversion, churn, price, cost_to_serve, pilot_cost, fixed_cost,
+            discount_rate: the sliders (money sliders in million yen).
         summary_html: the HTML lines with payback, LTV/CAC, break-even and the figure's alt text.
         figure: the Image widget holding the figure (PNG).
         summary: the latest VentureSummary.
@@ -189,9 +204,10 @@ class VentureSimulator(_Simulator):
         self.cost_to_serve = slider(widgets.FloatSlider, f["cost_to_serve"] / 1e6, 0.0, 5.0, 0.05, "Cost to serve (million yen/year)", ".2f")
         self.pilot_cost = slider(widgets.FloatSlider, f["pilot_cost"] / 1e6, 0.0, 10.0, 0.1, "Pilot cost (million yen)", ".1f")
         self.fixed_cost = slider(widgets.FloatSlider, f["fixed_cost"] / 1e6, 0.0, 100.0, 1.0, "Fixed cost (million yen/year)", ".0f")
+        self.discount_rate = slider(widgets.FloatSlider, f["discount_rate"], 0.0, 0.15, 0.01, "Discount rate (a year)", ".0%")
         self.summary: VentureSummary | None = None
         self._start([self.pilots_per_year, self.conversion, self.churn, self.price, self.cost_to_serve,
-                     self.pilot_cost, self.fixed_cost])
+                     self.pilot_cost, self.fixed_cost, self.discount_rate])
 
     def parameters(self) -> dict:
         """The parameters the sliders show now, in venture_summary()'s units."""
@@ -204,6 +220,7 @@ class VentureSimulator(_Simulator):
             "cost_to_serve": self.cost_to_serve.value * 1e6,
             "pilot_cost": self.pilot_cost.value * 1e6,
             "fixed_cost": self.fixed_cost.value * 1e6,
+            "discount_rate": self.discount_rate.value,
         }
 
     def _summarize(self):
@@ -223,7 +240,7 @@ def explore_venture(**parameters: float) -> VentureSimulator:
 
     Returns:
         The simulator widget; its sliders are .pilots_per_year, .conversion, .churn, .price,
-        .cost_to_serve, .pilot_cost and .fixed_cost.
+        .cost_to_serve, .pilot_cost, .fixed_cost and .discount_rate.
 
     Raises:
         ValueError: an unknown parameter or a value out of range (see venture_summary).

@@ -10,7 +10,7 @@ import pandas as pd
 
 from course.metrics._inputs import _check_lengths, _values
 
-__all__ = ["QUADRANTS", "customers_by_year", "payback_months", "stakeholder_quadrant"]
+__all__ = ["QUADRANTS", "customers_by_year", "lifetime_value", "payback_months", "stakeholder_quadrant"]
 
 
 #: The four quadrants of a power-interest stakeholder map, and what to do with each group.
@@ -45,6 +45,46 @@ def payback_months(acquisition_cost: float, yearly_margin: float) -> float:
     if yearly_margin <= 0:
         return float("inf")
     return float(acquisition_cost / (yearly_margin / 12))
+
+
+def lifetime_value(yearly_margin: float, churn: float, discount_rate: float) -> float:
+    """A customer's lifetime value: its yearly margins over its expected life, discounted to today.
+
+    A customer stays 1 / churn years on average (its expected life L), and each year's margin
+    comes at the end of that year:
+    LTV = sum over t = 1..L of yearly_margin / (1 + discount_rate) ** t
+        = yearly_margin * (1 - (1 + discount_rate) ** -L) / discount_rate,
+    the annuity formula, which also covers a life that is not a whole number of years
+    (churn 0.08: 12.5 years). No churn: the margins last for ever (yearly_margin / discount_rate).
+
+    Args:
+        yearly_margin: yen a paying customer brings in a year after the cost of serving it.
+        churn: share of paying customers lost each year, 0 to 1.
+        discount_rate: yearly rate, e.g. 0.04 for 4%; 0 gives the undiscounted yearly_margin / churn.
+
+    Returns:
+        The lifetime value in today's yen (infinity for no churn and no discounting with a
+        positive margin).
+
+    Raises:
+        ValueError: churn outside 0-1, a discount rate of -100% or less, or an argument that is
+            not a finite number.
+    """
+    for name, value in (("yearly_margin", yearly_margin), ("churn", churn), ("discount_rate", discount_rate)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+            raise ValueError(f"{name} must be a finite number, not {value!r}.")
+    if not 0 <= churn <= 1:
+        raise ValueError(f"churn is a share from 0 to 1 (write 10% as 0.1), got {churn!r}.")
+    if not discount_rate > -1:
+        raise ValueError(f"discount_rate must be more than -1 (write 4% as 0.04), got {discount_rate!r}.")
+    if churn == 0:
+        if discount_rate > 0:
+            return float(yearly_margin / discount_rate)
+        return float("inf") if yearly_margin > 0 else float("-inf") if yearly_margin < 0 else 0.0
+    life = 1 / churn
+    if discount_rate == 0:
+        return float(yearly_margin * life)
+    return float(yearly_margin * (1 - (1 + discount_rate) ** -life) / discount_rate)
 
 
 def customers_by_year(pilots_per_year: float, conversion: float, churn: float, years: int) -> pd.Series:

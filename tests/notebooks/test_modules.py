@@ -37,3 +37,17 @@ def test_every_notebook_runs_under_every_parameter_set_and_every_graded_cell_is_
             assert result.scores[("wrong", m.parameters[0].name)][q.id] < q.points
         if q.alternative:
             assert result.scores[("alternative", m.parameters[0].name)][q.id] == q.points
+
+
+@pytest.mark.parametrize("aid", ASSIGNMENTS)
+def test_every_question_lists_three_plausible_mistakes_and_a_visible_test_names_each(aid):
+    """The house rule: a student who passes every visible test is not surprised by a zero."""
+    m = manifest.load(aid, REPO)
+    catches = validate.mistakes(aid, root=REPO, progress=None)
+    autos = [q for q in m.questions if q.kind == "auto"]
+    assert {c.question for c in catches} == {q.id for q in autos}
+    assert len(catches) == sum(len(q.mistakes) for q in autos) >= manifest.MIN_MISTAKES * len(autos)
+    problems = validate.mistake_problems(m, catches)
+    assert not problems, "\n".join(problems)
+    hidden_only = [c for c in catches if c.by == validate.HIDDEN_ONLY]
+    assert len(hidden_only) <= len(catches) // 5, f"{len(hidden_only)} of {len(catches)} mistakes are caught only by hidden tests"

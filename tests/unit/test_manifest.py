@@ -32,6 +32,13 @@ def test_every_shipped_manifest_is_valid_and_matches_its_notebooks(repo_root):
         manifest.check_notebooks(manifest.load(aid, repo_root), repo_root)
 
 
+def test_module_0_is_the_on_ramp(toy_root):
+    data = _toy(toy_root)
+    data["module"] = 0
+    _write(toy_root, data)
+    assert manifest.load("00-toy", toy_root).module == 0
+
+
 def test_hints_are_read_in_order(toy_root):
     data = _toy(toy_root)
     data["questions"][0]["hints"] = ["Which column holds the minutes?", "Filter the rows first, then take the median."]
@@ -52,6 +59,8 @@ def test_unknown_assignment_suggests_the_closest_id(toy_root):
         (lambda d: d.pop("due"), "missing field due"),
         (lambda d: d["questions"][0].pop("points"), 'q1 has no points. Add "points: <n>"'),
         (lambda d: d["questions"][0].update(points=-1), "q1 points must be a positive number"),
+        (lambda d: d.update(module=-1), "module must be a whole number from 0, not -1"),
+        (lambda d: d.update(minutes=0), "minutes must be a positive whole number, not 0"),
         (lambda d: d["questions"][1].update(id="q1"), "question id q1 is used twice"),
         (lambda d: d.update(due="2027-01-15T23:59:00"), "has no time zone"),
         (lambda d: d.update(due="next friday"), "is not a date and time"),

@@ -71,3 +71,56 @@ def test_cli_check_exits_non_zero_when_out_of_date_and_zero_after_writing(toy_ro
     main(["--root", str(toy_root), "syllabus"])
     main(["--root", str(toy_root), "syllabus", "--check"])
     assert "is what the manifests generate" in capsys.readouterr().out
+
+
+def _set(toy_root, **fields):
+    path = toy_root / "assignments" / "00-toy.yml"
+    data = yaml.safe_load(path.read_text())
+    data.update(fields)
+    path.write_text(yaml.safe_dump(data))
+
+
+def test_prerequisites_are_earlier_assignments_or_sentences_and_the_syllabus_shows_them(toy_root):
+    _set(toy_root, prerequisites=["Percentages (secondary-school mathematics)."])
+    assert manifest.load_all(toy_root)[0].prerequisites == ("Percentages (secondary-school mathematics).",)
+    assert "- **Before this module:** Percentages (secondary-school mathematics)." in syllabus.render(toy_root)
+    _set(toy_root, prerequisites=["01-later"])
+    with pytest.raises(manifest.ManifestError, match="prerequisite 01-later is not an assignment here: list only earlier"):
+        manifest.load_all(toy_root)
+    _set(toy_root, prerequisites="00-toy")
+    with pytest.raises(manifest.ManifestError, match="prerequisites must be a list"):
+        manifest.load_all(toy_root)
+
+
+def test_the_time_estimate_counts_prose_cells_and_answers_as_the_syllabus_says(toy_root):
+    import nbformat
+
+    m = manifest.load_all(toy_root)[0]
+    e = syllabus.estimate(m, toy_root)
+    nb = nbformat.read(toy_root / "source" / "00-toy" / "00-toy-lab.ipynb", as_version=4)
+    gids = [c.metadata.get("nbgrader", {}).get("grade_id", "") for c in nb.cells]
+    assert e.test_cells == sum(g.endswith("-tests") for g in gids)
+    assert e.code_cells == sum(c.cell_type == "code" and not g.endswith(("-tests", "-answer")) for c, g in zip(nb.cells, gids))
+    assert e.autograded == sum(q.kind == "auto" for q in m.questions)
+    grown = syllabus.TimeEstimate(e.words + 1000, e.code_cells, e.test_cells, e.autograded, e.written_points, 60)
+    assert grown.minutes - e.minutes == pytest.approx(1000 / syllabus.READING_WORDS_PER_MINUTE + 60, abs=5)
+
+
+def test_a_stated_time_far_from_the_estimate_is_named_with_the_estimate(toy_root):
+    e = syllabus.estimate(manifest.load_all(toy_root)[0], toy_root)
+    _set(toy_root, minutes=e.minutes)
+    assert syllabus.stated_time_problems(toy_root) == []
+    _set(toy_root, minutes=e.minutes * 3)
+    problems = syllabus.stated_time_problems(toy_root)
+    assert len(problems) == 1 and f"set minutes: {e.minutes} in assignments/00-toy.yml" in problems[0]
+
+
+def test_every_manifest_and_notebook_states_the_time_its_notebooks_take(repo_root):
+    assert syllabus.stated_time_problems(repo_root) == []
+
+
+def test_the_readmes_module_map_gives_each_manifests_time(repo_root):
+    readme = (repo_root / "README.md").read_text(encoding="utf-8")
+    for m in manifest.load_all(repo_root):
+        row = next(line for line in readme.splitlines() if line.startswith(f"| {m.module} | [`{m.id}`]"))
+        assert f" | {syllabus._duration(m.minutes)} | " in row, f"README's module map: {m.id} should say {syllabus._duration(m.minutes)}"

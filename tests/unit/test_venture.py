@@ -154,22 +154,51 @@ def test_venture_summary_matches_a_calculation_by_hand():
                                 pilot_cost=1e6, fixed_cost=1e7, years=3)
     customers = [5, 5 * 0.9 + 5, (5 * 0.9 + 5) * 0.9 + 5]
     net = [c * 1.5e6 - 10 * 1e6 - 1e7 for c in customers]
+    discounted = [n / 1.04 ** t for t, n in enumerate(net, 1)]  # module 3's 4%, each year's net at its end
     assert np.allclose(s.by_year["customers"], customers) and np.allclose(s.by_year["net"], net)
-    assert np.allclose(s.by_year["cumulative"], np.cumsum(net))
+    assert np.allclose(s.by_year["discounted_net"], discounted)
+    assert np.allclose(s.by_year["cumulative"], np.cumsum(discounted))
     assert s.acquisition_cost == pytest.approx(2e6) and s.yearly_margin == pytest.approx(1.5e6)
-    assert s.payback_months == pytest.approx(16) and s.ltv_to_cac == pytest.approx(1.5e6 / 0.1 / 2e6)
-    assert s.breakeven_year is None and "still negative" in s.text()
+    ltv = sum(1.5e6 / 1.04 ** t for t in range(1, 11))  # a 10-year expected life (churn 0.1), discounted
+    assert s.payback_months == pytest.approx(16) and s.ltv == pytest.approx(ltv) and s.ltv_to_cac == pytest.approx(ltv / 2e6)
+    assert s.breakeven_year is None and "still negative" in s.text() and "4% discount rate" in s.text()
+
+
+def test_the_lab_venture_breaks_even_later_and_is_worth_less_once_discounted():
+    """Issue 17: the cash curve and LTV were undiscounted right after module 3 taught discounting."""
+    lab = {"pilots_per_year": 10, "conversion": 0.4, "churn": 0.1, "price": 2e6, "cost_to_serve": 4e5,
+           "pilot_cost": 1e6, "fixed_cost": 12e6, "years": 10}
+    s, flat = explore.venture_summary(**lab), explore.venture_summary(**lab, discount_rate=0.0)
+    assert flat.ltv_to_cac == pytest.approx(1.6e6 / 0.1 / 2.5e6) and s.ltv_to_cac == pytest.approx(5.191, abs=1e-3)
+    assert s.by_year["cumulative"].min() == pytest.approx(-28.24e6, abs=0.01e6)
+    assert flat.by_year["cumulative"].min() == pytest.approx(-30.10e6, abs=0.01e6)
+    assert s.breakeven_year == flat.breakeven_year == 8
+    assert s.by_year["cumulative"].iloc[-1] < flat.by_year["cumulative"].iloc[-1]
+
+
+def test_lifetime_value_is_the_discounted_sum_of_margins_over_the_expected_life():
+    assert metrics.lifetime_value(100, 0.25, 0.0) == pytest.approx(400)
+    assert metrics.lifetime_value(100, 0.25, 0.1) == pytest.approx(sum(100 / 1.1 ** t for t in range(1, 5)))
+    assert metrics.lifetime_value(100, 0.0, 0.05) == pytest.approx(2000), "no churn: a perpetuity"
+    assert metrics.lifetime_value(100, 0.0, 0.0) == math.inf
+    between = metrics.lifetime_value(100, 0.08, 0.04)  # a life of 12.5 years
+    assert metrics.lifetime_value(100, 1 / 12, 0.04) < between < metrics.lifetime_value(100, 1 / 13, 0.04)
+    with pytest.raises(ValueError, match="write 4% as 0.04"):
+        metrics.lifetime_value(100, 0.1, -1)
+    with pytest.raises(ValueError, match="churn is a share"):
+        metrics.lifetime_value(100, 10, 0.04)
 
 
 def test_venture_breaks_even_in_the_first_year_with_positive_cumulative_cash():
     s = explore.venture_summary(fixed_cost=0.0, pilot_cost=0.0, years=3)
     assert s.breakeven_year == 1 and math.isnan(s.ltv_to_cac)
+    assert explore.venture_summary(discount_rate=0.0, years=12).breakeven_year == 11, "discounting delays it a year"
     assert explore.venture_summary(conversion=0.0).payback_months == math.inf
 
 
 @pytest.mark.parametrize("kwargs, message", [
     ({"prize": 1}, "unknown parameter 'prize'"), ({"price": -1}, "price cannot be negative"),
-    ({"churn": 2}, "churn is a share"), ({"years": 2.5}, "whole number"),
+    ({"churn": 2}, "churn is a share"), ({"years": 2.5}, "whole number"), ({"discount_rate": -1}, "write 4% as 0.04"),
 ])
 def test_venture_summary_refuses_bad_parameters(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -179,7 +208,8 @@ def test_venture_summary_refuses_bad_parameters(kwargs, message):
 def test_drawing_a_venture_makes_a_labelled_cash_curve():
     ax = explore.draw_venture(explore.venture_summary(), show=False)
     assert "assumed" in ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
-    assert "year 11" in plots.alt_text(ax) and "break-even" in " ".join(t.get_text() for t in ax.texts)
+    assert "year 12" in plots.alt_text(ax) and "break-even" in " ".join(t.get_text() for t in ax.texts)
+    assert "discounted at 4%" in ax.get_title() and "discounted" in ax.get_ylabel()
 
 
 def test_venture_widget_updates_its_numbers_and_image_when_a_slider_moves():
@@ -192,6 +222,8 @@ def test_venture_widget_updates_its_numbers_and_image_when_a_slider_moves():
     assert widget.summary_html.value != first_text and bytes(widget.figure.value) != first_image
     widget.churn.value = 0.3
     assert widget.summary.parameters["churn"] == pytest.approx(0.3)
+    widget.discount_rate.value = 0.1
+    assert widget.summary.parameters["discount_rate"] == pytest.approx(0.1)
 
 
 def test_venture_widget_without_drawing_leaves_the_image_empty():
