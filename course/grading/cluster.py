@@ -4,7 +4,9 @@
 task. With no scheduler (no ``--scheduler``, no ``COURSE_DASK_SCHEDULER``) they start a
 ``LocalCluster`` of worker processes on this machine, one submission at a time each; with
 ``--scheduler tcp://HOST:PORT`` the same tasks go to that scheduler's workers, on any machine
-that has this package and bubblewrap.
+that has this package and bubblewrap; with ``--gateway URL`` (``COURSE_DASK_GATEWAY``) a Dask
+Gateway (on a Zero to JupyterHub cluster, say) starts a cluster of ``--workers`` workers for the
+batch and shuts it down at the end.
 
 Only bytes and JSON cross: the course's files and a sqlite snapshot of the gradebook go to every
 worker once (a tar archive, the sqlite file's bytes), each task carries one submission's files,
@@ -36,6 +38,10 @@ from course.errors import CourseError
 
 #: The environment variable naming a Dask scheduler, as ``--scheduler`` does.
 SCHEDULER_ENV = "COURSE_DASK_SCHEDULER"
+#: The environment variable naming a Dask Gateway, as ``--gateway`` does.
+GATEWAY_ENV = "COURSE_DASK_GATEWAY"
+#: How long a Dask Gateway's new cluster may take to start its first worker (a pod pulling the course image).
+GATEWAY_WORKER_SECONDS = 600
 #: How many times a submission is run again after the worker running it died (Dask's ``allowed-failures``).
 ALLOWED_FAILURES = 1
 #: At most this many results are written to the gradebook in one transaction.
@@ -60,10 +66,77 @@ def scheduler_address(scheduler: str | None = None) -> str | None:
     return address
 
 
+def gateway_address(gateway: str | None = None) -> str | None:
+    """The Dask Gateway to grade on, checked: ``gateway`` (an ``http://`` or ``https://`` URL), or None.
+
+    Raises:
+        CourseError: it is not an http(s) URL.
+    """
+    url = (gateway or "").strip()
+    if not url:
+        return None
+    if not url.startswith(("http://", "https://")) or not url.split("://", 1)[1].strip("/"):
+        raise CourseError(f"{url!r} is not a Dask Gateway address: give it as http(s)://HOST[:PORT][/PATH] (on a "
+                          "Zero to JupyterHub hub, http://proxy-public/services/dask-gateway), or leave --gateway and "
+                          f"{GATEWAY_ENV} unset.")
+    return url
+
+
+def remote(scheduler: str | None = None, gateway: str | None = None) -> str | None:
+    """Where the remote workers are, in words (``the Dask scheduler at …``), or None: a local cluster.
+
+    Raises:
+        CourseError: an address is malformed, or both a scheduler and a gateway are given.
+    """
+    address, url = scheduler_address(scheduler), gateway_address(gateway)
+    if address and url:
+        raise CourseError(f"both a Dask scheduler ({address}) and a Dask Gateway ({url}) are given: keep one "
+                          f"(--scheduler/{SCHEDULER_ENV} or --gateway/{GATEWAY_ENV}).")
+    if address:
+        return f"the Dask scheduler at {address}"
+    if url:
+        return f"a cluster of the Dask Gateway at {url}"
+    return None
+
+
+@contextlib.contextmanager
+def _gateway_client(url: str, workers: int) -> Iterator:
+    """A client of a new cluster that the Dask Gateway at ``url`` starts with ``workers`` workers; shut down after.
+
+    The gateway's authentication is Dask's configuration as it is found (on a Zero to JupyterHub
+    hub, ``DASK_GATEWAY__AUTH__TYPE=jupyterhub`` with the server's own API token); the workers'
+    image and settings are the gateway's (docs/DEPLOY.md).
+    """
+    try:
+        from dask_gateway import GatewayCluster
+    except ImportError:
+        raise CourseError("grading on a Dask Gateway needs its client package: pip install dask-gateway (the version "
+                          "the gateway runs), or use --scheduler, or neither.") from None
+    try:
+        cl = GatewayCluster(address=url, shutdown_on_close=True)
+    except Exception as exc:  # connection refused, a name that does not resolve, 401/403, a gateway error
+        raise CourseError(f"the Dask Gateway at {url} did not start a cluster ({type(exc).__name__}: "
+                          f"{str(exc).splitlines()[0][:200] if str(exc) else ''}): check the address and its "
+                          f"authentication (DASK_GATEWAY__AUTH__TYPE), or unset --gateway/{GATEWAY_ENV}.") from None
+    try:
+        cl.scale(workers)
+        with cl.get_client(set_as_default=False) as c:
+            try:
+                c.wait_for_workers(1, timeout=GATEWAY_WORKER_SECONDS)
+            except TimeoutError:
+                raise CourseError(f"the Dask Gateway at {url} started a cluster but no worker joined it in "
+                                  f"{GATEWAY_WORKER_SECONDS} s: check the gateway's worker image and resources "
+                                  "(kubectl get pods), then grade again.") from None
+            yield c
+    finally:
+        cl.close()  # shuts the cluster down on the gateway, and closes its client
+
+
 @contextlib.contextmanager
 def client(workers: int, scheduler: str | None = None, memory_mb: int | None = None,
-           connect_seconds: float = CONNECT_SECONDS) -> Iterator:
-    """A ``distributed.Client``: on ``scheduler`` if given, else on a new local cluster of ``workers`` processes.
+           connect_seconds: float = CONNECT_SECONDS, gateway: str | None = None) -> Iterator:
+    """A ``distributed.Client``: on ``scheduler`` if given, on a new cluster of the Dask Gateway ``gateway`` if
+    given, else on a new local cluster of ``workers`` processes.
 
     The local cluster's workers run one task at a time (``threads_per_worker=1``), talk over TLS
     with a key only this process and they hold, and are closed at the end of the block; a remote
@@ -83,8 +156,13 @@ def client(workers: int, scheduler: str | None = None, memory_mb: int | None = N
                 # notebook that calls grade_all needs no `if __name__ == "__main__"` guard (spawn would re-run it)
                 "distributed.worker.multiprocessing-method": "fork",
                 "distributed.admin.tick.limit": "60s"}  # a long notebook run holds no event loop, but be quiet if it did
-    address = scheduler_address(scheduler)
+    remote(scheduler, gateway)  # one of them at most, each well formed
+    address, url = scheduler_address(scheduler), gateway_address(gateway)
     with dask.config.set(settings):
+        if url is not None:
+            with _gateway_client(url, workers) as c:
+                yield c
+            return
         if address is not None:
             try:
                 c = Client(address, timeout=connect_seconds)

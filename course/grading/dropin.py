@@ -123,6 +123,7 @@ def autograde(
     engine: str = "zygote",
     progress: Callable[[str], None] | None = print,
     scheduler: str | None = None,
+    gateway: str | None = None,
 ) -> AutogradeRun:
     """``nbgrader autograde ASSIGNMENT`` in the course folder ``course``, every submission sandboxed.
 
@@ -137,12 +138,15 @@ def autograde(
         force: grade again submissions that already have an ``autograded/`` folder (nbgrader's ``--force``).
         scheduler: a Dask scheduler (``tcp://HOST:PORT``) whose workers run the submissions (the CLI's
             ``--scheduler``, or ``$COURSE_DASK_SCHEDULER``); default: a local cluster of ``workers`` processes (``course.grading.cluster``).
+        gateway: a Dask Gateway (``https://…``, ``--gateway``, ``$COURSE_DASK_GATEWAY``) that starts a cluster of
+            ``workers`` workers for this run (not with ``scheduler``).
 
     Raises:
         CourseError: the course, assignment or a student id is not there.
         GradingError: the instructor's solution does not get full marks in the sandbox.
     """
     started = time.perf_counter()
+    where = cluster.remote(scheduler, gateway)  # before anything is touched
     if submissions is not None:
         submissions = downloads.check_path(submissions)  # before anything is touched
     ws = Workspace(course=course, sandboxed=True, engine=engine)
@@ -159,7 +163,7 @@ def autograde(
                 raise CourseError(f"{assignment} is not in the gradebook: run nbgrader generate_assignment {assignment} "
                                   "first, as nbgrader autograde needs too.") from None
         workers, why = capacity.choose(workers, ws.limits)
-        if why and cluster.scheduler_address(scheduler) is None:
+        if why and where is None:
             _say(progress, why)
         if submissions is not None:
             with ws.gradebook() as gb:  # Canvas and Moodle downloads name the student by the gradebook's lms_user_id or name
@@ -198,11 +202,11 @@ def autograde(
                                 [n for n in notes if core.NOT_EQUAL in n])
 
         with shared_gradebook_engines():
-            if todo and (cluster.scheduler_address(scheduler) is not None or (workers > 1 and len(todo) > 1)):
+            if todo and (where is not None or (workers > 1 and len(todo) > 1)):
                 _say(progress, f"Autograding {len(todo)} submissions of {assignment} in sandboxes on Dask workers")
                 cache = ws.root / ".course-cache" / "cluster"
                 for results in batch.execute_stream(ws, assignment, todo, cache, workers=workers, progress=progress,
-                                                    scheduler=scheduler):
+                                                    scheduler=scheduler, gateway=gateway):
                     _write(ws, assignment, results, repaired, rows)
             for student in [s for s in todo if s not in rows]:
                 _say(progress, f"Autograding {student}")

@@ -357,6 +357,7 @@ def execute_stream(
     progress: Callable[[str], None] | None = print,
     scheduler: str | None = None,
     feedback: bool = False,
+    gateway: str | None = None,
 ) -> Iterator[list[dict]]:
     """Grade ``students`` on Dask workers (``course.grading.cluster``); yield their results in batches as they finish.
 
@@ -366,9 +367,11 @@ def execute_stream(
     (``Workspace.snapshot_gradebook``, made in ``cache``), so this works with a gradebook on a
     PostgreSQL server too; if the snapshot cannot be made, one progress line says so and nothing
     is yielded (the caller grades everyone itself). With ``scheduler``
-    the work goes to that Dask scheduler's workers; else to a local cluster of ``workers`` processes.
+    the work goes to that Dask scheduler's workers, with ``gateway`` to a cluster of ``workers`` workers that
+    Dask Gateway starts; else to a local cluster of ``workers`` processes.
     """
-    if not students or not ws.sandboxed or (workers < 2 and cluster.scheduler_address(scheduler) is None):
+    where = cluster.remote(scheduler, gateway)
+    if not students or not ws.sandboxed or (workers < 2 and where is None):
         return
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -391,16 +394,16 @@ def execute_stream(
     started = time.perf_counter()
     with contextlib.ExitStack() as stack:
         try:
-            c = stack.enter_context(cluster.client(min(workers, len(students)), scheduler, ws.limits.worker_memory_mb))
+            c = stack.enter_context(cluster.client(workers if gateway else min(workers, len(students)), scheduler,
+                                                   ws.limits.worker_memory_mb, gateway=gateway))
         except CourseError:
             raise  # the scheduler asked for does not answer: say so, grade nothing
         except Exception as exc:  # a local cluster that cannot start: the caller grades everyone itself
             _say(progress, f"The grading workers cannot start ({type(exc).__name__}: {str(exc)[:200]}): "
                            "grading one submission at a time instead.")
             return
-        address = cluster.scheduler_address(scheduler)
-        if address is not None:
-            _say(progress, f"Grading on the Dask scheduler at {address} ({len(c.scheduler_info()['workers'])} workers now)")
+        if where is not None:
+            _say(progress, f"Grading on {where} ({len(c.scheduler_info()['workers'])} workers now)")
         for batch in cluster.run(c, jobs, bundle, data):
             done += len(batch)
             if progress is not None:
@@ -486,6 +489,7 @@ def grade_all(
     progress: Callable[[str], None] | None = print,
     roster_encoding: str | None = None,
     scheduler: str | None = None,
+    gateway: str | None = None,
 ) -> GradeRun:
     """Grade every submission of an assignment: sync the gradebook, collect, autograde, write feedback.
 
@@ -512,6 +516,8 @@ def grade_all(
         roster_encoding: the roster file's encoding (default: detected, see ``roster.decode``).
         scheduler: a Dask scheduler (``tcp://HOST:PORT``) whose workers run the submissions (the CLI's
             ``--scheduler``, or ``$COURSE_DASK_SCHEDULER``); default: a local cluster of ``workers`` processes (``course.grading.cluster``).
+        gateway: a Dask Gateway (``https://…``, the CLI's ``--gateway`` or ``$COURSE_DASK_GATEWAY``) that starts a
+            cluster of ``workers`` workers for this batch (not with ``scheduler``).
 
     Every argument is checked before the gradebook is touched; the gradebook is backed up
     only when this run will write grades.
@@ -524,6 +530,7 @@ def grade_all(
             an ``only`` id not on the roster is one before anything is synced or backed up.
     """
     root = find_root(root)
+    where = cluster.remote(scheduler, gateway)
     manifest = manifests.load(assignment_id, root)
     manifests.check_notebooks(manifest, root)
     students = roster if isinstance(roster, list) else rosters.load(roster, encoding=roster_encoding, progress=progress)
@@ -535,7 +542,7 @@ def grade_all(
     notices: list[str] = []
 
     workers, why = capacity.choose(workers, ws.limits)
-    if why and ws.sandboxed and cluster.scheduler_address(scheduler) is None:
+    if why and ws.sandboxed and where is None:
         _say(progress, why)
     _say(progress, f"Preparing {manifest.id} for {len(students)} students in {ws.root}")
     ws.sync(manifest, students)
@@ -591,15 +598,14 @@ def grade_all(
     def grade_one(sid: str) -> None:
         note(grade_submission(ws, manifest, sid))
 
-    on_cluster = ws.sandboxed and todo and (cluster.scheduler_address(scheduler) is not None or (workers > 1 and len(todo) > 1))
+    on_cluster = ws.sandboxed and todo and (where is not None or (workers > 1 and len(todo) > 1))
     if not ws.sandboxed and workers > 1 and len(todo) > 1:
         _say(progress, "Grading unsandboxed: one submission at a time (parallel workers grade only in sandboxes)")
     # one SQLAlchemy engine per gradebook for the whole batch, not several per submission
     with shared_gradebook_engines():
         if on_cluster:
-            where = (f"on the Dask scheduler at {cluster.scheduler_address(scheduler)}" if scheduler
-                     else f"{workers} at a time on a local Dask cluster")
-            _say(progress, f"Executing {len(todo)} submissions in sandboxes, {where}; "
+            _say(progress, f"Executing {len(todo)} submissions in sandboxes, "
+                           f"{'on ' + where if where else f'{workers} at a time on a local Dask cluster'}; "
                            "grades are written in batches as they finish")
             started = time.perf_counter()
             repaired = {sid: _prepare(ws, manifest, sid) for sid in todo}
@@ -607,7 +613,7 @@ def grade_all(
             with contextlib.ExitStack() as opened:
                 gb = None  # one open gradebook for every batch, opened once the local workers are forked
                 for batch in execute_stream(ws, manifest.id, todo, ws.root / ".course-cache" / "cluster", workers=workers,
-                                            progress=progress, scheduler=scheduler, feedback=True):
+                                            progress=progress, scheduler=scheduler, feedback=True, gateway=gateway):
                     started = time.perf_counter()
                     if gb is None:
                         gb = opened.enter_context(ws.gradebook())
