@@ -120,7 +120,7 @@ def _gateway_client(url: str, workers: int) -> Iterator:
                           f"authentication (DASK_GATEWAY__AUTH__TYPE), or unset --gateway/{GATEWAY_ENV}.") from None
     try:
         cl.scale(workers)
-        with cl.get_client(set_as_default=False) as c:
+        with cl.get_client() as c:
             try:
                 c.wait_for_workers(1, timeout=GATEWAY_WORKER_SECONDS)
             except TimeoutError:
