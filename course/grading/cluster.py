@@ -377,9 +377,12 @@ def run(c, jobs: Iterable[dict], bundle: bytes, snapshot: bytes, task=None) -> I
     """
     from distributed import as_completed
 
-    bundle_f = c.scatter(bundle, broadcast=True, hash=False)
-    snapshot_f = c.scatter(snapshot, broadcast=True, hash=False)
     run_id = uuid.uuid4().hex[:8]
+    # Tasks, not scattered data: if every worker holding them dies at once (a lost machine, or two workers
+    # killed together), the scheduler makes them again from its copy, where lost scattered data would
+    # cancel every submission still to run.
+    bundle_f = c.submit(_same, bundle, key=f"course-bundle-{run_id}", pure=False)
+    snapshot_f = c.submit(_same, snapshot, key=f"gradebook-snapshot-{run_id}", pure=False)
     jobs = iter(jobs)
     futures: dict[str, str] = {}
 
@@ -415,6 +418,11 @@ def run(c, jobs: Iterable[dict], bundle: bytes, snapshot: bytes, task=None) -> I
             pending.add(f)
         for i in range(0, len(out), BATCH):
             yield out[i:i + BATCH]
+
+
+def _same(data: bytes) -> bytes:
+    """In a worker: the batch's course bundle or gradebook snapshot, as the scheduler holds it."""
+    return data
 
 
 def _why_failed(exc: BaseException | None) -> str:
