@@ -22,6 +22,7 @@ scheduler runs it again once elsewhere (``allowed-failures`` of 1), then reports
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import io
 import logging
@@ -332,10 +333,11 @@ def grade_task(job: dict, bundle: bytes, snapshot: bytes) -> dict:
         engine = _engine(job["engine"])
         if job["mode"] == "course":
             ws = Workspace(tmp / "course", course=unpacked / "course", db_url=f"sqlite:///{db}", sandboxed=True,
-                           engine=engine, limits=Limits(**job["limits"]))
+                           engine=engine, limits=Limits(**job["limits"]), late_policy=job.get("late_policy"))
             manifest = None
         else:
-            manifest = manifests.load(aid, unpacked / "course")
+            # the grading process's late policy, not only the manifest's on disk (course demo adds one)
+            manifest = dataclasses.replace(manifests.load(aid, unpacked / "course"), late_policy=job.get("late_policy"))
             ws = Workspace.for_manifest(manifest, tmp / "course", repo=unpacked / "course", db_url=f"sqlite:///{db}",
                                         sandboxed=True, engine=engine)
         shutil.copytree(unpacked / "source", ws.source_dir(aid))

@@ -388,6 +388,7 @@ def execute_stream(
     snapshot_id = hashlib.sha256(data).hexdigest()[:20]
     jobs = ({"student": s, "assignment": aid, "mode": "repo" if ws.repo else "course", "engine": ws.engine.name,
              "limits": ws.limits.as_dict(), "feedback": feedback, "snapshot_id": snapshot_id,
+             "late_policy": ws.late_policy,  # this workspace's, which may not be the manifest's on disk (course demo)
              "files": cluster.read_files(ws.submitted_dir(aid, s))}
             for s in students)
     done = 0

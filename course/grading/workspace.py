@@ -271,6 +271,7 @@ class Workspace:
         if exchange or custom:
             self.config.Exchange.root = str(exchange or self.root / "exchange")
         self._use_limits(limits or Limits.configured(configured_limits(self.config)))
+        self.late_policy = dict(late_policy) if late_policy else None  # what a Dask worker grades with too
         if late_policy:
             self.config.AssignLatePenalties.plugin_class = "course.grading.steps.ManifestLatePenalty"
             for key, value in late_policy.items():
