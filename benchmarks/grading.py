@@ -11,7 +11,11 @@ submissions in fresh course folders, autograde and feedback included:
   once each for the whole class, with this repository's nbgrader_config.py: a fresh kernel
   per notebook, students' code with the grader's rights (what nbgrader does out of the box);
 - course grade: every submission in bubblewrap sandboxes (a student run isolated in its own
-  namespaces, then a test run), N workers at a time, the gradebook written by one process.
+  namespaces, then a test run) on Dask workers (a local cluster of N processes, or the
+  scheduler given with --scheduler), the gradebook written by this process in batches.
+
+It also prints the grading process's own share per submission (preparing it, writing its
+grades, graded notebook and feedback): the part that does not spread over more workers.
 
 With ``--ps1`` the class is nbgrader's own documentation course (``ps1``, read from the
 installed nbgrader package): students made in turn from its two example submissions
@@ -25,6 +29,7 @@ It prints seconds per submission for both and the ratio.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import tempfile
 import time
@@ -47,7 +52,7 @@ def build_class(manifest, ws, n: int, dest: Path):
     return students
 
 
-def timed_grade(aid, root, students, subs, work: Path, sandboxed: bool, workers: int):
+def timed_grade(aid, root, students, subs, work: Path, sandboxed: bool, workers: int, scheduler: str | None = None):
     from course import manifest as manifests
     from course.grading.grade import grade_all
     from course.grading.workspace import Workspace
@@ -57,7 +62,7 @@ def timed_grade(aid, root, students, subs, work: Path, sandboxed: bool, workers:
     started = time.perf_counter()
     try:
         run = grade_all(aid, roster=students, workspace=ws, submissions=subs, collect=False, root=root,
-                        sandboxed=sandboxed, workers=workers, progress=None)
+                        sandboxed=sandboxed, workers=workers, progress=None, scheduler=scheduler)
     finally:
         ws.close()
     return time.perf_counter() - started, run
@@ -166,6 +171,7 @@ def main() -> None:
     parser.add_argument("--assignment", default="01-problem-framing")
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS)
     parser.add_argument("--ps1", action="store_true", help="grade nbgrader's documentation course instead")
+    parser.add_argument("--scheduler", default=None, help="grade on this Dask scheduler's workers (tcp://HOST:PORT)")
     args = parser.parse_args()
     if args.ps1:
         bench_ps1(args.students, args.workers)
@@ -173,6 +179,7 @@ def main() -> None:
 
     root = find_root()
     m = manifests.load(args.assignment, root)
+    print(f"machine load (1, 5, 15 min): {' '.join(f'{x:.1f}' for x in os.getloadavg())} on {os.cpu_count()} CPUs")
     with tempfile.TemporaryDirectory(prefix="course-bench-") as tmp:
         tmp = Path(tmp)
         builder = Workspace(tmp / "builder", repo=root, sandboxed=False)
@@ -182,8 +189,10 @@ def main() -> None:
 
         plain_s, plain_scores = plain_nbgrader(m, root, students, tmp / "class", tmp / "plain")
         print(f"plain nbgrader (unsandboxed, one at a time): {plain_s:7.1f} s  {plain_s / args.students:5.2f} s per submission")
-        ours_s, ours = timed_grade(m.id, root, students, tmp / "class", tmp / "ours", True, args.workers)
-        print(f"course grade (sandboxed, {args.workers} at a time):      {ours_s:7.1f} s  {ours_s / args.students:5.2f} s per submission")
+        ours_s, ours = timed_grade(m.id, root, students, tmp / "class", tmp / "ours", True, args.workers, args.scheduler)
+        where = args.scheduler or f"a local Dask cluster of {args.workers}"
+        print(f"course grade (sandboxed, on {where}):      {ours_s:7.1f} s  {ours_s / args.students:5.2f} s per submission")
+        print(f"the grading process's own share: {ours.parent_seconds:.3f} s per submission")
         print(f"throughput ratio (plain time / course grade time): {plain_s / ours_s:.2f}x")
         same = all(plain_scores[r.student] == r.scores for r in ours.results)
         print(f"identical scores in both runs: {same}")

@@ -237,11 +237,15 @@ def demo_cmd(ctx, assignment_id, output):
               help="How sandboxed runs start: pre-loaded zygotes (fast), or a fresh sandbox and kernel per run.")
 @click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder for grades, report and feedback [default: .work/grades/ID].")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT", envvar="COURSE_DASK_SCHEDULER", show_envvar=True,
+              help="Run the submissions on this Dask scheduler's workers [default: a local cluster of --workers processes].")
+@click.option("--gateway", default=None, metavar="URL", envvar="COURSE_DASK_GATEWAY", show_envvar=True,
+              help="Run the submissions on a cluster of --workers workers that this Dask Gateway starts (not with --scheduler).")
 @click.option("--final", is_flag=True,
               help="Write the Canvas and Moodle files only if every hand grade is in; else name what is missing, exit 1.")
 @click.pass_context
 def grade_cmd(ctx, assignment_id, roster, submissions, roster_encoding, no_collect, workers, regrade, only, unsandboxed, engine,
-              output, final):
+              output, scheduler, gateway, final):
     """Collect, autograde, write feedback and export grades for a real class."""
     from course.paths import find_root, work_dir
 
@@ -249,7 +253,8 @@ def grade_cmd(ctx, assignment_id, roster, submissions, roster_encoding, no_colle
         click.echo("WARNING: grading unsandboxed: every submission runs with your rights.", err=True)
     run = grade.grade_all(assignment_id, roster=roster, submissions=submissions, collect=not no_collect,
                           sandboxed=not unsandboxed, engine=engine, workers=workers, regrade=regrade, only=list(only) or None,
-                          root=ctx.obj["root"], progress=_progress, roster_encoding=roster_encoding)
+                          root=ctx.obj["root"], progress=_progress, roster_encoding=roster_encoding, scheduler=scheduler,
+                          gateway=gateway)
     out = output or work_dir(find_root(ctx.obj["root"])) / "grades" / assignment_id
     rep = report.write_report(run, out, final=final)
     _print_run(run, rep)
@@ -295,8 +300,12 @@ def export_cmd(ctx, assignment_id, roster, output):
 @click.option("--engine", type=click.Choice([e for e in ENGINES if e != "local"]), default="zygote", show_default=True,
               envvar="COURSE_ENGINE", show_envvar=True,
               help="How sandboxed runs start: pre-loaded zygotes (fast), or a fresh sandbox and kernel per run.")
+@click.option("--scheduler", default=None, metavar="tcp://HOST:PORT", envvar="COURSE_DASK_SCHEDULER", show_envvar=True,
+              help="Run the submissions on this Dask scheduler's workers [default: a local cluster of --workers processes].")
+@click.option("--gateway", default=None, metavar="URL", envvar="COURSE_DASK_GATEWAY", show_envvar=True,
+              help="Run the submissions on a cluster of --workers workers that this Dask Gateway starts (not with --scheduler).")
 @click.pass_context
-def autograde_cmd(ctx, assignment_id, course_dir, only, submissions, workers, force, engine):
+def autograde_cmd(ctx, assignment_id, course_dir, only, submissions, workers, force, engine, scheduler, gateway):
     """nbgrader autograde for any nbgrader course, every submission sandboxed and graded in parallel.
 
     Exits 1 if a submission could not be graded or a cell could not be graded as nbgrader would.
@@ -304,7 +313,8 @@ def autograde_cmd(ctx, assignment_id, course_dir, only, submissions, workers, fo
     from course.grading import dropin
 
     run = dropin.autograde(assignment_id, course=course_dir, students=list(only) or None, submissions=submissions,
-                           workers=workers, force=force, engine=engine, progress=_progress)
+                           workers=workers, force=force, engine=engine, progress=_progress, scheduler=scheduler,
+                           gateway=gateway)
     click.echo(f"\n{'student':<20} {'status':<8} {'score':>12}  notes")
     for row in run.rows:
         score = f"{row.score:g} / {row.max_score:g}" if row.status == grade.GRADED else "-"

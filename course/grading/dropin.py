@@ -11,7 +11,6 @@ graded through the same engine; if it does not get full marks there, nothing is 
 
 from __future__ import annotations
 
-import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,7 @@ from typing import Callable
 from course import notebooks as nbs
 from course.errors import CourseError
 from course.grading import autograde as core
-from course.grading import capacity, downloads
+from course.grading import capacity, cluster, downloads, writer
 from course.grading import grade as batch
 from course.grading.workspace import Student, Workspace, last_line, links_in, shared_gradebook_engines
 
@@ -96,6 +95,23 @@ def _score(ws: Workspace, aid: str, student: str) -> tuple[float, float]:
         return float(sub.score or 0.0), float(sub.max_score or 0.0)
 
 
+def _write(ws: Workspace, aid: str, results: list[dict], repaired: dict[str, list[str]], rows: dict[str, Row]) -> None:
+    """Write a batch of workers' results as nbgrader's autograde would have: gradebook rows (one transaction), autograded/."""
+    outcomes = writer.write_batch(ws, aid, [r for r in results if r.get("ok")])
+    for r in results:
+        student = r["student"]
+        outcome = outcomes.get(student, {})
+        if not r.get("ok") or outcome.get("error"):
+            rows[student] = Row(student, batch.FAILED, reason=r.get("reason") or outcome.get("error", ""))
+            continue
+        cluster.write_files(r["autograded"], ws.autograded_dir(aid, student))
+        notes = list(repaired.get(student, []))
+        for stem, found in sorted(r.get("notes", {}).items()):
+            notes += [f"{stem}: {n}" for n in found]
+        rows[student] = Row(student, batch.GRADED, outcome["score"], outcome["max_score"], "; ".join(notes),
+                            [n for n in notes if core.NOT_EQUAL in n])
+
+
 def autograde(
     assignment: str,
     *,
@@ -106,6 +122,8 @@ def autograde(
     force: bool = False,
     engine: str = "zygote",
     progress: Callable[[str], None] | None = print,
+    scheduler: str | None = None,
+    gateway: str | None = None,
 ) -> AutogradeRun:
     """``nbgrader autograde ASSIGNMENT`` in the course folder ``course``, every submission sandboxed.
 
@@ -118,12 +136,17 @@ def autograde(
         workers: submissions executed at once; default: as many as this process's CPU and memory limits
             hold with the course's run limits (``capacity.choose``).
         force: grade again submissions that already have an ``autograded/`` folder (nbgrader's ``--force``).
+        scheduler: a Dask scheduler (``tcp://HOST:PORT``) whose workers run the submissions (the CLI's
+            ``--scheduler``, or ``$COURSE_DASK_SCHEDULER``); default: a local cluster of ``workers`` processes (``course.grading.cluster``).
+        gateway: a Dask Gateway (``https://…``, ``--gateway``, ``$COURSE_DASK_GATEWAY``) that starts a cluster of
+            ``workers`` workers for this run (not with ``scheduler``).
 
     Raises:
         CourseError: the course, assignment or a student id is not there.
         GradingError: the instructor's solution does not get full marks in the sandbox.
     """
     started = time.perf_counter()
+    where = cluster.remote(scheduler, gateway)  # before anything is touched
     if submissions is not None:
         submissions = downloads.check_path(submissions)  # before anything is touched
     ws = Workspace(course=course, sandboxed=True, engine=engine)
@@ -140,7 +163,7 @@ def autograde(
                 raise CourseError(f"{assignment} is not in the gradebook: run nbgrader generate_assignment {assignment} "
                                   "first, as nbgrader autograde needs too.") from None
         workers, why = capacity.choose(workers, ws.limits)
-        if why:
+        if why and where is None:
             _say(progress, why)
         if submissions is not None:
             with ws.gradebook() as gb:  # Canvas and Moodle downloads name the student by the gradebook's lms_user_id or name
@@ -165,10 +188,6 @@ def autograde(
         backup = ws.backup_gradebook(assignment)
         if backup is not None:
             _say(progress, f"Gradebook backed up to {backup}")
-        replay = ws.root / ".course-cache" / "replay" / assignment
-        if replay.exists():
-            shutil.rmtree(replay)
-        ws.replay_from(replay)
 
         def one(student: str) -> None:
             result = ws.autograde(assignment, student)
@@ -183,15 +202,15 @@ def autograde(
                                 [n for n in notes if core.NOT_EQUAL in n])
 
         with shared_gradebook_engines():
-            if workers > 1 and len(todo) > 1:
-                _say(progress, f"Autograding {len(todo)} submissions of {assignment} in sandboxes, {workers} at a time")
-                for student, _ in batch.execute_stream(ws, assignment, todo, replay, workers=workers, progress=progress):
-                    one(student)
+            if todo and (where is not None or (workers > 1 and len(todo) > 1)):
+                _say(progress, f"Autograding {len(todo)} submissions of {assignment} in sandboxes on Dask workers")
+                cache = ws.root / ".course-cache" / "cluster"
+                for results in batch.execute_stream(ws, assignment, todo, cache, workers=workers, progress=progress,
+                                                    scheduler=scheduler, gateway=gateway):
+                    _write(ws, assignment, results, repaired, rows)
             for student in [s for s in todo if s not in rows]:
                 _say(progress, f"Autograding {student}")
                 one(student)
-        ws.replay_from(None)
-        shutil.rmtree(replay, ignore_errors=True)
         return AutogradeRun(assignment, [rows[s] for s in sorted(rows)], time.perf_counter() - started)
     finally:
         ws.close()

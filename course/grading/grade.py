@@ -1,24 +1,22 @@
 """Grade a class, start to finish: sync, collect, run submissions in workers, write grades and feedback, resume.
 
-Worker processes run the sandboxed executions, each submission in a private nbgrader course
-(its own sqlite copy of the gradebook's rows for the assignment, taken before the batch from
-the real gradebook, a sqlite file or a database server alike), and keep the graded notebook.
-This process alone writes the real gradebook: it runs nbgrader's autograde for every student in
-turn, with the sandboxed Execute step replaying what the worker ran (``Workspace.replay_from``).
-A broken submission becomes a row with a reason; the batch never stops for one student.
+Dask workers (``cluster``: a local cluster, or a scheduler's remote machines) run nbgrader's
+autograde for each submission in a private nbgrader course (its own sqlite copy of the
+gradebook's rows for the assignment, taken before the batch from the real gradebook, a sqlite
+file or a database server alike), and send back, as data, the rows it wrote, the graded
+notebook and the feedback. This process alone writes the real gradebook, a batch of results per
+transaction (``writer``), then their files and resume records. A broken submission becomes a
+row with a reason; the batch never stops for one student.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-import multiprocessing
 import os
-import shutil
-import tempfile
 import time
 import urllib.parse
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
@@ -26,11 +24,10 @@ from typing import Callable, Iterator
 from course import manifest as manifests
 from course import notebooks as nbs
 from course.errors import CourseError, GradingError, NotebookError
-from course.grading import capacity, downloads
+from course.grading import capacity, cluster, downloads, writer
 from course.grading import roster as rosters
 from course.grading.autograde import NOT_EQUAL, grade_notebook
 from course.grading.workspace import Student, Workspace, last_line, links_in, shared_gradebook_engines, shown_url, sqlite_file
-from course.limits import Limits
 from course.paths import find_root
 
 DEFAULT_WORKERS = capacity.workers_here().workers  # with the default limits; a batch sizes itself to its own (capacity.choose)
@@ -70,6 +67,8 @@ class GradeRun:
     results: list[SubmissionResult]
     notices: list[str] = field(default_factory=list)
     students: list[Student] = field(default_factory=list)
+    #: Seconds this process spent per submission graded by workers (preparing it, writing its grades and files).
+    parent_seconds: float = 0.0
 
     def result(self, student: str) -> SubmissionResult:
         for r in self.results:
@@ -131,13 +130,8 @@ def restore_stripped(ws: Workspace, aid: str, path: Path) -> str:
     return note
 
 
-def grade_submission(ws: Workspace, manifest: manifests.Manifest, student: str, replay: Path | None = None) -> SubmissionResult:
-    """Autograde one student's collected submission and write their feedback; never raises for their work.
-
-    Args:
-        replay: the folder where grading workers left this batch's runs (see ``Workspace.replay_from``),
-            whose feedback is used when its scores agree with the gradebook's.
-    """
+def grade_submission(ws: Workspace, manifest: manifests.Manifest, student: str) -> SubmissionResult:
+    """Autograde one student's collected submission in this process and write their feedback; never raises for their work."""
     started = time.perf_counter()
     folder = ws.submitted_dir(manifest.id, student)
     links = links_in(folder)
@@ -163,9 +157,7 @@ def grade_submission(ws: Workspace, manifest: manifests.Manifest, student: str, 
         return SubmissionResult(student, FAILED, reason=f"autograding failed: {last_line(result)}", seconds=time.perf_counter() - started)
     scores, late, penalty = ws.read_scores(manifest, student)
     try:
-        # a worker's feedback is made without the late penalty, so a penalised student's is written by nbgrader here
-        if penalty or not _feedback_from_worker(ws, manifest, student, scores, replay):
-            ws.feedback(manifest.id, student)
+        ws.feedback(manifest.id, student)
     except CourseError as exc:
         return SubmissionResult(student, FAILED, reason=str(exc), seconds=time.perf_counter() - started)
     notes = [r for r in repaired if r]
@@ -175,25 +167,6 @@ def grade_submission(ws: Workspace, manifest: manifests.Manifest, student: str, 
     _record_graded(ws, manifest, student)
     return SubmissionResult(student, GRADED, scores, late, reason="; ".join(notes),
                             seconds=time.perf_counter() - started, kept_manual=kept, penalty=penalty)
-
-
-def _feedback_from_worker(ws: Workspace, manifest: manifests.Manifest, student: str, scores: dict[str, float],
-                          replay: Path | None) -> bool:
-    """Use the feedback a grading worker made, if it graded this student to the same scores; True if used."""
-    if replay is None:
-        return False
-    cache = Path(replay) / student
-    try:
-        same = json.loads((cache / "feedback-scores.json").read_text()) == json.loads(json.dumps(scores, sort_keys=True))
-    except (OSError, ValueError):
-        return False
-    if not same or not (cache / "feedback").is_dir():
-        return False
-    dest = ws.feedback_dir(manifest.id, student)
-    if dest.exists():
-        shutil.rmtree(dest)
-    shutil.copytree(cache / "feedback", dest)
-    return True
 
 
 GRADED_RECORD = ".course-graded.json"
@@ -239,8 +212,10 @@ def _result_file(ws: Workspace, aid: str, student: str) -> Path:
     return ws.root / RESULTS_DIR / aid / f"{name}.json"
 
 
-def save_result(ws: Workspace, aid: str, row: SubmissionResult) -> None:
+def save_result(ws: Workspace, aid: str, row: SubmissionResult, state: str | None = None) -> None:
     """Record a student's row as grading left it, with the gradebook's state their feedback was written at.
+
+    ``state``: that state (``writer.state_of``), when the caller has it; else it is read from the gradebook.
 
     Rows of students a run does not grade are read back from it (``last_result``), so a reason
     such as "not a valid notebook" stays in every export until that student is graded again.
@@ -249,7 +224,7 @@ def save_result(ws: Workspace, aid: str, row: SubmissionResult) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     record = {"status": row.status, "reason": row.reason, "scores": row.scores, "late_seconds": row.late_seconds,
               "penalty": row.penalty,
-              "gradebook": ws.gradebook_state(aid, row.student) if row.status == GRADED else ""}
+              "gradebook": (state or ws.gradebook_state(aid, row.student)) if row.status == GRADED else ""}
     partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
     partial.write_text(json.dumps(record, indent=1, sort_keys=True))
     os.replace(partial, path)  # whole or not at all
@@ -365,56 +340,6 @@ def check_solution(ws: Workspace, aid: str, progress: Callable[[str], None] | No
 # ---------------------------------------------------------------- workers
 
 
-def _start_worker(engine_name: str) -> None:
-    """In a new worker process: make the engine it keeps for its whole life (its zygotes stay loaded across jobs)."""
-    from course.grading import engine as engines
-
-    _WORKER["engine"] = engine = engines.make(engine_name)
-    engine.close_on_worker_exit()
-
-
-#: What a worker process keeps between its jobs (only its engine); set once by _start_worker, in that process.
-_WORKER: dict[str, object] = {}
-
-
-def _work(job: dict) -> dict:
-    """In a worker process: autograde one student in a private course; save the graded notebook(s) to the cache."""
-    started = time.perf_counter()
-    student, aid = job["student"], job["assignment"]
-    with tempfile.TemporaryDirectory(prefix="course-worker-") as tmp:
-        tmp = Path(tmp)
-        db = tmp / "gradebook.db"
-        shutil.copy(job["snapshot"], db)
-        if job.get("course"):  # an nbgrader course of its own: no manifest, its own limits and configuration
-            m = None
-            ws = Workspace(tmp / "course", course=job["course"], db_url=f"sqlite:///{db}", sandboxed=True,
-                           engine=_WORKER["engine"], limits=Limits(**job["limits"]))
-        else:
-            m = manifests.load(aid, Path(job["repo"]))
-            ws = Workspace.for_manifest(m, tmp / "course", repo=job["repo"], db_url=f"sqlite:///{db}", sandboxed=True,
-                                        engine=_WORKER["engine"])
-        shutil.copytree(job["source"], ws.source_dir(aid))
-        shutil.copytree(job["submitted"], ws.submitted_dir(aid, student), symlinks=True)
-        result = ws.autograde(aid, student)
-        if not result.get("success"):
-            return {"student": student, "ok": False, "reason": last_line(result), "seconds": time.perf_counter() - started}
-        cache = Path(job["cache"]) / student
-        cache.mkdir(parents=True, exist_ok=True)
-        for nb in ws.autograded_dir(aid, student).glob("*.ipynb"):
-            shutil.copy(nb, cache / nb.name)  # its metadata carries the runs' notes
-        if m is None:  # feedback is its own command there (course feedback), as in nbgrader
-            return {"student": student, "ok": True, "reason": "", "seconds": time.perf_counter() - started}
-        # Feedback from the private gradebook (a copy of the real one, with these grades): the parent
-        # uses it only if its own grades for this student come out the same, else makes its own.
-        try:
-            ws.feedback(aid, student)
-            shutil.copytree(ws.feedback_dir(aid, student), cache / "feedback")
-            (cache / "feedback-scores.json").write_text(json.dumps(ws.read_scores(m, student)[0], sort_keys=True))
-        except Exception:  # the parent writes the feedback itself
-            shutil.rmtree(cache / "feedback", ignore_errors=True)
-    return {"student": student, "ok": True, "reason": "", "seconds": time.perf_counter() - started}
-
-
 def _bar(done: int, total: int, started: float) -> str:
     width = 24
     filled = int(width * done / max(total, 1))
@@ -430,18 +355,23 @@ def execute_stream(
     cache: Path,
     workers: int = DEFAULT_WORKERS,
     progress: Callable[[str], None] | None = print,
-) -> Iterator[tuple[str, dict]]:
-    """Run the sandboxed executions of ``students`` in ``workers`` processes; yield each as it finishes.
+    scheduler: str | None = None,
+    feedback: bool = False,
+    gateway: str | None = None,
+) -> Iterator[list[dict]]:
+    """Grade ``students`` on Dask workers (``course.grading.cluster``); yield their results in batches as they finish.
 
-    Yields ``(student, {"ok": bool, "reason": str, "seconds": float})`` in the order the
-    executions finish, so that the caller can write each grade while the others still run.
-    The graded notebooks go to ``cache`` for the sandboxed Execute step to replay. A student whose
-    worker failed is simply graded by the caller afterwards, without the cache. Workers read a
-    private sqlite snapshot of the gradebook (``Workspace.snapshot_gradebook``), so this works
-    with a gradebook on a PostgreSQL server too; if the snapshot cannot be made, one progress
-    line says so and nothing is yielded (the caller grades everyone itself).
+    Each result is plain data (``cluster.grade_task``): ``ok`` and ``reason``, the gradebook rows
+    nbgrader's autograde wrote in the worker's private course, the graded notebook's files and,
+    with ``feedback``, the feedback's. The workers read a private sqlite snapshot of the gradebook
+    (``Workspace.snapshot_gradebook``, made in ``cache``), so this works with a gradebook on a
+    PostgreSQL server too; if the snapshot cannot be made, one progress line says so and nothing
+    is yielded (the caller grades everyone itself). With ``scheduler``
+    the work goes to that Dask scheduler's workers, with ``gateway`` to a cluster of ``workers`` workers that
+    Dask Gateway starts; else to a local cluster of ``workers`` processes.
     """
-    if not students or workers < 2 or not ws.sandboxed:
+    where = cluster.remote(scheduler, gateway)
+    if not students or not ws.sandboxed or (workers < 2 and where is None):
         return
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -453,28 +383,92 @@ def execute_stream(
         _say(progress, f"The grading workers cannot start ({type(exc).__name__}: {str(exc)[:200]}): "
                        "grading one submission at a time instead.")
         return
-    jobs = [
-        {"student": s, "assignment": aid, "repo": str(ws.repo) if ws.repo else "", "snapshot": str(snapshot),
-         "course": "" if ws.repo else str(ws.root), "limits": ws.limits.as_dict(),
-         "source": str(ws.source_dir(aid)), "submitted": str(ws.submitted_dir(aid, s)), "cache": str(cache)}
-        for s in students
-    ]
+    data, bundle = snapshot.read_bytes(), cluster.course_bundle(ws, aid)
+    snapshot.unlink()
+    snapshot_id = hashlib.sha256(data).hexdigest()[:20]
+    jobs = ({"student": s, "assignment": aid, "mode": "repo" if ws.repo else "course", "engine": ws.engine.name,
+             "limits": ws.limits.as_dict(), "feedback": feedback, "snapshot_id": snapshot_id,
+             "late_policy": ws.late_policy,  # this workspace's, which may not be the manifest's on disk (course demo)
+             "files": cluster.read_files(ws.submitted_dir(aid, s))}
+            for s in students)
     done = 0
     started = time.perf_counter()
-    # fork: workers inherit the loaded packages, so each starts in milliseconds.
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=multiprocessing.get_context("fork"),
-                             initializer=_start_worker, initargs=(ws.engine.name,)) as pool:
-        futures = {pool.submit(_work, job): job["student"] for job in jobs}
-        for future in as_completed(futures):
-            student = futures[future]
-            try:
-                result = future.result()
-            except Exception as exc:  # a worker that crashed: the caller grades this student itself
-                result = {"student": student, "ok": False, "reason": f"{type(exc).__name__}: {exc}", "seconds": 0.0}
-            done += 1
+    with contextlib.ExitStack() as stack:
+        try:
+            c = stack.enter_context(cluster.client(workers if gateway else min(workers, len(students)), scheduler,
+                                                   ws.limits.worker_memory_mb, gateway=gateway))
+        except CourseError:
+            raise  # the scheduler asked for does not answer: say so, grade nothing
+        except Exception as exc:  # a local cluster that cannot start: the caller grades everyone itself
+            _say(progress, f"The grading workers cannot start ({type(exc).__name__}: {str(exc)[:200]}): "
+                           "grading one submission at a time instead.")
+            return
+        if where is not None:
+            _say(progress, f"Grading on {where} ({len(c.scheduler_info()['workers'])} workers now)")
+        for batch in cluster.run(c, jobs, bundle, data):
+            done += len(batch)
             if progress is not None:
-                progress(f"{_bar(done, len(jobs), started)}  ({student})")
-            yield student, result
+                progress(f"{_bar(done, len(students), started)}  ({batch[-1]['student']})")
+            yield batch
+
+
+def _prepare(ws: Workspace, manifest: manifests.Manifest, student: str) -> list[str]:
+    """Before a readable submission goes to a worker: nbformat 3 upgraded, stripped metadata restored; what was done."""
+    notes = []
+    for entry in manifest.graded_notebooks:
+        path = ws.submitted_dir(manifest.id, student) / entry.file
+        if path.exists():
+            nbs.upgrade_in_place(path)
+            notes.append(restore_stripped(ws, manifest.id, path))
+    return [n for n in notes if n]
+
+
+def write_results(ws: Workspace, manifest: manifests.Manifest, batch: list[dict],
+                  repaired: dict[str, list[str]] | None = None, gb=None) -> list[SubmissionResult]:
+    """Write a batch of workers' results: grades in one transaction, then graded notebooks, feedback, resume records.
+
+    A student whose feedback the worker made at another gradebook state than the real one (a late
+    penalty, a manual grade given meanwhile) gets it written again here by nbgrader.
+    """
+    started = time.perf_counter()
+    aid = manifest.id
+    oks = [r for r in batch if r.get("ok")]
+    outcomes = writer.write_batch(ws, aid, oks, gb) if oks else {}
+    rows: list[SubmissionResult] = []
+    again = []
+    for r in batch:
+        sid = r["student"]
+        outcome = outcomes.get(sid, {})
+        if not r.get("ok") or outcome.get("error"):
+            rows.append(SubmissionResult(sid, FAILED, reason=r.get("reason") or outcome.get("error", ""),
+                                         seconds=r.get("seconds", 0.0)))
+            continue
+        cluster.write_files(r["autograded"], ws.autograded_dir(aid, sid))
+        if r.get("feedback") is not None and r.get("state") == outcome["state"]:
+            cluster.write_files(r["feedback"], ws.feedback_dir(aid, sid))
+        else:
+            again.append(sid)
+        notes = list((repaired or {}).get(sid, []))
+        for entry in manifest.graded_notebooks:
+            notes += r.get("notes", {}).get(entry.stem, [])
+        scores = {q.id: outcome["scores"].get((Path(q.notebook).stem, q.graded_cell), 0.0) for q in manifest.questions}
+        rows.append(SubmissionResult(sid, GRADED, scores, outcome["late"], reason="; ".join(notes),
+                                     seconds=r.get("seconds", 0.0), kept_manual=outcome["kept_manual"],
+                                     penalty=outcome["penalty"]))
+    failed = ws.feedback_all(aid, again) if again else {}
+    for row in rows:
+        if row.status != GRADED:
+            continue
+        if failed.get(row.student):
+            row.status, row.reason = FAILED, f"feedback for {row.student} failed: {failed[row.student]}"
+            continue
+        _record_graded(ws, manifest, row.student)
+        state = outcomes[row.student]["state"] if row.student not in again else None
+        save_result(ws, aid, row, state)
+    share = (time.perf_counter() - started) / max(len(batch), 1)
+    for row in rows:
+        row.seconds += share
+    return rows
 
 
 # ---------------------------------------------------------------- the batch
@@ -495,6 +489,8 @@ def grade_all(
     root: Path | None = None,
     progress: Callable[[str], None] | None = print,
     roster_encoding: str | None = None,
+    scheduler: str | None = None,
+    gateway: str | None = None,
 ) -> GradeRun:
     """Grade every submission of an assignment: sync the gradebook, collect, autograde, write feedback.
 
@@ -519,6 +515,10 @@ def grade_all(
             left as last recorded (``kept_row``: scores from the gradebook, reasons as they were).
         progress: called with one line per step (``None`` for silence).
         roster_encoding: the roster file's encoding (default: detected, see ``roster.decode``).
+        scheduler: a Dask scheduler (``tcp://HOST:PORT``) whose workers run the submissions (the CLI's
+            ``--scheduler``, or ``$COURSE_DASK_SCHEDULER``); default: a local cluster of ``workers`` processes (``course.grading.cluster``).
+        gateway: a Dask Gateway (``https://…``, the CLI's ``--gateway`` or ``$COURSE_DASK_GATEWAY``) that starts a
+            cluster of ``workers`` workers for this batch (not with ``scheduler``).
 
     Every argument is checked before the gradebook is touched; the gradebook is backed up
     only when this run will write grades.
@@ -531,6 +531,7 @@ def grade_all(
             an ``only`` id not on the roster is one before anything is synced or backed up.
     """
     root = find_root(root)
+    where = cluster.remote(scheduler, gateway)
     manifest = manifests.load(assignment_id, root)
     manifests.check_notebooks(manifest, root)
     students = roster if isinstance(roster, list) else rosters.load(roster, encoding=roster_encoding, progress=progress)
@@ -542,7 +543,7 @@ def grade_all(
     notices: list[str] = []
 
     workers, why = capacity.choose(workers, ws.limits)
-    if why and ws.sandboxed:
+    if why and ws.sandboxed and where is None:
         _say(progress, why)
     _say(progress, f"Preparing {manifest.id} for {len(students)} students in {ws.root}")
     ws.sync(manifest, students)
@@ -580,15 +581,12 @@ def grade_all(
         elif sqlite_file(ws.db_url) is None:
             _say(progress, f"The gradebook is on a database server ({shown_url(ws.db_url)}): it is not backed up here; "
                            "back it up with the server's own tools (pg_dump) before grading")
-    replay = ws.root / "replay" / manifest.id
-    if replay.exists():
-        shutil.rmtree(replay)
-    ws.replay_from(replay)
     rows: dict[str, SubmissionResult] = {}
+    saved: set[str] = set()  # rows whose result record is written already (by write_results)
+    parent = 0.0  # seconds this process spent on the students graded by workers
 
-    def grade_one(sid: str, worker_seconds: float = 0.0) -> None:
-        row = grade_submission(ws, manifest, sid, replay)
-        row.seconds += worker_seconds  # the worker's share, when there was one
+    def note(row: SubmissionResult) -> None:
+        sid = row.student
         if row.status == FAILED:
             notices.append(f"{sid}: {row.reason.rstrip('.')}; graded as zero, and the batch went on.")
         if row.kept_manual:
@@ -598,17 +596,33 @@ def grade_all(
             )
         rows[sid] = row
 
+    def grade_one(sid: str) -> None:
+        note(grade_submission(ws, manifest, sid))
+
+    on_cluster = ws.sandboxed and todo and (where is not None or (workers > 1 and len(todo) > 1))
     if not ws.sandboxed and workers > 1 and len(todo) > 1:
         _say(progress, "Grading unsandboxed: one submission at a time (parallel workers grade only in sandboxes)")
     # one SQLAlchemy engine per gradebook for the whole batch, not several per submission
     with shared_gradebook_engines():
-        if ws.sandboxed and workers > 1 and len(todo) > 1:
-            _say(progress, f"Executing {len(todo)} submissions in sandboxes, {workers} at a time; "
-                           "grades are written as each one finishes")
-            # This process alone writes the gradebook, one student at a time, while the workers run the next ones.
-            for sid, info in execute_stream(ws, manifest.id, todo, replay, workers=workers, progress=progress):
-                grade_one(sid, info.get("seconds", 0.0))
-        rest = [sid for sid in todo if sid not in rows]  # all of them when serial; a worker's failures otherwise
+        if on_cluster:
+            _say(progress, f"Executing {len(todo)} submissions in sandboxes, "
+                           f"{'on ' + where if where else f'{workers} at a time on a local Dask cluster'}; "
+                           "grades are written in batches as they finish")
+            started = time.perf_counter()
+            repaired = {sid: _prepare(ws, manifest, sid) for sid in todo}
+            parent += time.perf_counter() - started
+            with contextlib.ExitStack() as opened:
+                gb = None  # one open gradebook for every batch, opened once the local workers are forked
+                for batch in execute_stream(ws, manifest.id, todo, ws.root / ".course-cache" / "cluster", workers=workers,
+                                            progress=progress, scheduler=scheduler, feedback=True, gateway=gateway):
+                    started = time.perf_counter()
+                    if gb is None:
+                        gb = opened.enter_context(ws.gradebook())
+                    for row in write_results(ws, manifest, batch, repaired, gb):
+                        note(row)
+                        saved.add(row.student)
+                    parent += time.perf_counter() - started
+        rest = [sid for sid in todo if sid not in rows]  # all of them when serial, or when the cluster could not start
         for i, sid in enumerate(rest):
             _say(progress, f"[{i + 1}/{len(rest)}] autograding {sid}")
             grade_one(sid)
@@ -627,13 +641,15 @@ def grade_all(
             if s.id not in rows:  # unreadable: grade_submission reports why
                 grade_one(s.id)
             results.append(rows[s.id])
-            save_result(ws, manifest.id, rows[s.id])
+            if s.id not in saved:
+                save_result(ws, manifest.id, rows[s.id])
     notices += refresh_feedback(ws, manifest, stale, progress)
     notices += _unknown_lateness(ws, manifest, results, progress)
-    ws.replay_from(None)
     if workspace is None:
         ws.close()
-    return GradeRun(manifest, ws, results, notices, list(students))
+    on_workers = len(saved)
+    return GradeRun(manifest, ws, results, notices, list(students),
+                    parent_seconds=parent / on_workers if on_workers else 0.0)
 
 
 def export_all(

@@ -6,8 +6,7 @@ installed nbgrader (or the instructor's own configuration), never copied, so it 
 nbgrader's upgrades. Restoring test cells, saving grades and late penalties stay nbgrader's.
 
 Nothing passes between steps or batches through class attributes: everything a step needs
-is a configurable trait set by the workspace (the engine, the folder of already-run
-notebooks to replay), and what it reports travels in the graded notebook's metadata.
+is a configurable trait set by the workspace (the engine, the limits), and what it reports travels in the graded notebook's metadata.
 """
 
 from __future__ import annotations
@@ -66,8 +65,6 @@ class SandboxedExecute(NbGraderPreprocessor):
     engine = Any(None, help="The engine that runs notebooks (course.grading.engine); set by the workspace.").tag(config=True)
     per_student_seed = Bool(False, help="Set SEED to the student's own seed (course.seeds) in both runs.").tag(config=True)
     source_root = Unicode("", help="Folder holding source/<assignment>/<notebook>.ipynb (the instructor's copy).").tag(config=True)
-    replay_dir = Unicode("", help="Folder of notebooks a grading worker already ran (<dir>/<student>/<notebook>.ipynb), "
-                                  "used instead of running again.").tag(config=True)
     wall_seconds = Integer(Limits.wall_seconds, help="Seconds for a whole notebook run.").tag(config=True)
     cell_seconds = Integer(Limits.cell_seconds, help="Seconds for any one cell (the manifest's timeout).").tag(config=True)
     cpu_seconds = Integer(Limits.cpu_seconds, help="CPU seconds for each process.").tag(config=True)
@@ -75,25 +72,11 @@ class SandboxedExecute(NbGraderPreprocessor):
     processes = Integer(Limits.processes, help="Processes and threads in the sandbox.").tag(config=True)
     output_mb = Integer(Limits.output_mb, help="MB of files written and of notebook output.").tag(config=True)
 
-    def _replay(self, info):
-        """The notebook a worker process already graded for this student, used once; None if there is none."""
-        if not self.replay_dir:
-            return None
-        graded = Path(self.replay_dir) / info["student"] / f"{info['notebook']}.ipynb"
-        if not graded.is_file():
-            return None
-        nb = nbformat.read(str(graded), as_version=4)
-        graded.unlink()
-        return nb
-
     def limits(self) -> Limits:
         return Limits(**{name: getattr(self, name) for name in Limits.fields()})
 
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
-        replayed = self._replay(info)
-        if replayed is not None:
-            return replayed, resources
         if self.engine is None:
             raise GradingError("SandboxedExecute has no engine: grade through course.grading.workspace.Workspace.")
         source = Path(self.source_root) / info["assignment"] / f"{info['notebook']}.ipynb"

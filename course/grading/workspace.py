@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import hashlib
-import json
 import logging
 import os
 import re
@@ -23,7 +21,7 @@ from traitlets.config.loader import PyFileConfigLoader
 
 from course.errors import CourseError, GradingError
 from course.grading import engine as engines
-from course.grading import sandbox, steps
+from course.grading import sandbox, steps, writer
 from course.grading.roster import Student  # noqa: F401  (imported from here by most of the grader)
 from course.limits import Limits
 from course.manifest import Manifest
@@ -162,6 +160,7 @@ def snapshot_gradebook(db_url: str, course_id: str, dest: Path, assignment: str,
     try:
         Base.metadata.create_all(target)
         kept: dict[str, list[dict]] = {}
+        narrowed: set[str] = set()  # tables of which only some rows are copied
         with src, target.begin() as dst:
             # nbgrader's schema version, as nbgrader stamps a new gradebook (no alembic run here)
             dst.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL)"))
@@ -171,9 +170,13 @@ def snapshot_gradebook(db_url: str, course_id: str, dest: Path, assignment: str,
                 query = select(table)
                 if table.name in roots:
                     query = query.where(roots[table.name](table))
-                for fk in table.foreign_keys:  # a row is kept only if every row it refers to is
+                    narrowed.add(table.name)
+                for fk in table.foreign_keys:  # a row is kept only if every row it refers to in a narrowed table is
+                    if fk.column.table.name not in narrowed:
+                        continue  # copied whole: a reference nbgrader left dangling (course id "", no such course) stays
                     wanted = {row[fk.column.name] for row in kept[fk.column.table.name]}
                     query = query.where(fk.parent.in_(sorted(wanted)))
+                    narrowed.add(table.name)
                 rows = [dict(row) for row in src.execute(query).mappings()]
                 kept[table.name] = rows
                 if rows:
@@ -268,6 +271,7 @@ class Workspace:
         if exchange or custom:
             self.config.Exchange.root = str(exchange or self.root / "exchange")
         self._use_limits(limits or Limits.configured(configured_limits(self.config)))
+        self.late_policy = dict(late_policy) if late_policy else None  # what a Dask worker grades with too
         if late_policy:
             self.config.AssignLatePenalties.plugin_class = "course.grading.steps.ManifestLatePenalty"
             for key, value in late_policy.items():
@@ -322,11 +326,6 @@ class Workspace:
         self.config.Execute.timeout = limits.cell_seconds
         for key, value in limits.as_dict().items():
             self.config.SandboxedExecute[key] = value
-
-    def replay_from(self, folder: Path | None) -> None:
-        """Have the sandboxed Execute step use notebooks a grading worker already ran, from ``folder`` (None: run them)."""
-        self.config.SandboxedExecute.replay_dir = str(folder) if folder else ""
-        self._api = None  # nbgrader's API keeps the configuration it was made with
 
     def close(self) -> None:
         """Stop the engine's sandboxes, if this workspace made the engine."""
@@ -554,12 +553,7 @@ class Workspace:
                 sub = gb.find_submission(aid, student)
             except MissingEntry:
                 return ""
-            items: list = [["late", sub.late_submission_penalty]]
-            for nb in sorted(sub.notebooks, key=lambda n: n.name):
-                items += sorted(["grade", nb.name, g.name, g.auto_score, g.manual_score, g.extra_credit] for g in nb.grades)
-                items += sorted(["comment", nb.name, c.name, c.auto_comment or "", c.manual_comment or ""]
-                                for c in nb.comments)
-        return hashlib.sha256(json.dumps(items, default=str).encode()).hexdigest()
+            return writer.state_of(sub)  # the batch writer computes the same digest as it writes
 
     def backup_gradebook(self, aid: str, keep: int = 20) -> Path | None:
         """Copy a sqlite gradebook to ``<course>/backups/`` before a batch; keep the newest ``keep`` copies."""

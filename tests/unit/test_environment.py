@@ -15,7 +15,7 @@ import yaml
 from tests.conftest import REPO
 
 #: Packages only the tests use: never in what students run.
-TEST_ONLY = {"pytest", "playwright", "docker"}
+TEST_ONLY = {"pytest", "playwright", "docker", "dask-gateway-server"}
 
 
 def _split(spec: str) -> tuple[str, str]:
