@@ -135,7 +135,8 @@ def _gateway_client(url: str, workers: int) -> Iterator:
 
 @contextlib.contextmanager
 def client(workers: int, scheduler: str | None = None, memory_mb: int | None = None,
-           connect_seconds: float = CONNECT_SECONDS, gateway: str | None = None) -> Iterator:
+           connect_seconds: float = CONNECT_SECONDS, gateway: str | None = None,
+           local_directory: Path | None = None) -> Iterator:
     """A ``distributed.Client``: on ``scheduler`` if given, on a new cluster of the Dask Gateway ``gateway`` if
     given, else on a new local cluster of ``workers`` processes.
 
@@ -143,6 +144,7 @@ def client(workers: int, scheduler: str | None = None, memory_mb: int | None = N
     with a key only this process and they hold, and are closed at the end of the block; a remote
     scheduler's workers are left running for the next batch (its TLS, if any, is Dask's own
     configuration: ``DASK_DISTRIBUTED__COMM__TLS__…``).
+    ``local_directory``: the local cluster's workers' folder (the instructor's files they unpack go there).
 
     Raises:
         CourseError: the scheduler does not answer.
@@ -180,7 +182,8 @@ def client(workers: int, scheduler: str | None = None, memory_mb: int | None = N
         # security=True: TLS with a key made for this cluster, in memory, both ways. A Dask scheduler runs whatever
         # it is sent, and on a one-machine hub every student can reach 127.0.0.1: without the key, nobody connects.
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None, memory_limit=memory, silence_logs=logging.ERROR, security=True)
+                               dashboard_address=None, memory_limit=memory, silence_logs=logging.ERROR, security=True,
+                               local_directory=str(local_directory) if local_directory else None)
         try:
             with Client(cluster) as c:
                 yield c
@@ -281,10 +284,21 @@ def _remove_on_exit(folder: Path) -> None:
     multiprocessing.util.Finalize(None, shutil.rmtree, args=(folder,), kwargs={"ignore_errors": True}, exitpriority=10)
 
 
+def _scratch() -> str | None:
+    """Where this worker keeps the instructor's files: its Dask local directory (a local cluster's is in the
+    course's private .course-cache, so a worker killed mid-batch leaves no solution in /tmp), else the temp folder."""
+    try:
+        from distributed import get_worker
+
+        return get_worker().local_directory
+    except (ImportError, ValueError):
+        return None
+
+
 def _bundle(data: bytes) -> Path:
     digest = hashlib.sha256(data).hexdigest()[:20]
     if digest not in _BUNDLES:
-        folder = Path(tempfile.mkdtemp(prefix="course-bundle-"))
+        folder = Path(tempfile.mkdtemp(prefix="course-bundle-", dir=_scratch()))
         _remove_on_exit(folder)
         unpack(data, folder)
         (folder / "course" / "source").mkdir(parents=True, exist_ok=True)  # a course may have no nbgrader_config.py
@@ -302,7 +316,7 @@ def _gradebook(snapshot: bytes, snapshot_id: str) -> Path:
     if key not in _BUNDLES:
         for old in [k for k in _BUNDLES if k.startswith("gradebook-")]:  # an earlier batch's, on a long-lived worker
             shutil.rmtree(_BUNDLES.pop(old), ignore_errors=True)
-        folder = Path(tempfile.mkdtemp(prefix="course-gradebook-"))
+        folder = Path(tempfile.mkdtemp(prefix="course-gradebook-", dir=_scratch()))
         _remove_on_exit(folder)
         (folder / "gradebook.db").write_bytes(snapshot)
         _BUNDLES[key] = folder

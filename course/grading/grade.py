@@ -396,7 +396,8 @@ def execute_stream(
     with contextlib.ExitStack() as stack:
         try:
             c = stack.enter_context(cluster.client(workers if gateway else min(workers, len(students)), scheduler,
-                                                   ws.limits.worker_memory_mb, gateway=gateway))
+                                                   ws.limits.worker_memory_mb, gateway=gateway,
+                                                   local_directory=cache / "workers"))
         except CourseError:
             raise  # the scheduler asked for does not answer: say so, grade nothing
         except Exception as exc:  # a local cluster that cannot start: the caller grades everyone itself
