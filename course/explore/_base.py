@@ -19,6 +19,13 @@ def _render(ax) -> tuple[bytes, str]:
     by an Output widget (jupyter/nbclient#312).
     """
     buffer = io.BytesIO()
+    fallback = plots._japanese_font()
+    if fallback:  # Japanese labels draw with the course's Japanese font even before plots.set_theme() has run
+        from matplotlib.text import Text
+
+        for text in ax.figure.findobj(Text):
+            if any(ord(ch) > 0x2E7F for ch in text.get_text()):
+                text.set_fontfamily(["sans-serif", *fallback])
     ax.figure.savefig(buffer, format="png", bbox_inches="tight", dpi=100)
     plt.close(ax.figure)
     return buffer.getvalue(), plots.alt_text(ax) or ""
