@@ -98,8 +98,10 @@ def release_cmd(ctx, assignment_id, check, to_exchange, lang):
 @click.option("--lang", type=click.Choice(LANGUAGES), default=None,
               help="Validate the translated release instead: its notebooks run, and submissions made from it score as "
                    "in English (solution full, blank zero). Assignments without that translation are skipped.")
+@click.option("--parameters", "-p", "parameter_sets", multiple=True, metavar="NAME",
+              help="Only this parameter set of the manifest (repeat for more); default: every set.")
 @click.pass_context
-def validate_cmd(ctx, assignment_id, no_round_trip, mistakes, questions, lang):
+def validate_cmd(ctx, assignment_id, no_round_trip, mistakes, questions, lang, parameter_sets):
     """Run source notebooks under every parameter set; prove the solution scores full, the blank scores zero,
     and every plausible mistake the manifest lists fails a visible test that names it."""
     if lang:
@@ -127,7 +129,8 @@ def validate_cmd(ctx, assignment_id, no_round_trip, mistakes, questions, lang):
         raise click.UsageError("--question goes with --mistakes.")
     problems = []
     for aid in _ids(ctx.obj["root"], assignment_id):
-        click.echo(validate.validate(aid, root=ctx.obj["root"], round_trip=not no_round_trip, progress=_progress).summary())
+        click.echo(validate.validate(aid, root=ctx.obj["root"], round_trip=not no_round_trip, progress=_progress,
+                                     parameters=parameter_sets or None).summary())
         # the rule on plausible mistakes: at least three per question, each named by a visible test
         catches = validate.mistakes(aid, root=ctx.obj["root"], progress=_progress)
         click.echo(validate.mistakes_summary(aid, catches).splitlines()[0])

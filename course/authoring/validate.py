@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from course import manifest as manifests
 from course import notebooks as nbs
@@ -56,6 +57,7 @@ def validate(
     round_trip: bool = True,
     progress: Callable[[str], None] | None = print,
     lang: str = release.ENGLISH,
+    parameters: Iterable[str] | None = None,
 ) -> Validation:
     """Run every source notebook under every parameter set, then grade the solution and the blank notebook.
 
@@ -67,6 +69,7 @@ def validate(
         round_trip: also autograde solution, blank, wrong and alternative submissions with nbgrader.
         progress: called with one line per step.
         lang: ``en``, or a language with a translation file (``source/<id>.<lang>.yml``).
+        parameters: the names of the parameter sets to use (default: all of them, in the manifest's order).
 
     Returns:
         The measurements (run times, scores).
@@ -77,6 +80,13 @@ def validate(
     """
     root = find_root(root)
     manifest = manifests.load(assignment_id, root)
+    if parameters is not None:
+        wanted = list(parameters)
+        unknown = sorted(set(wanted) - {p.name for p in manifest.parameters})
+        if unknown or not wanted:
+            raise ValidationError(f"{manifest.id}: no parameter set {', '.join(unknown) or '(none given)'}; "
+                                  f"its sets are {', '.join(p.name for p in manifest.parameters)}.")
+        manifest = dataclasses.replace(manifest, parameters=tuple(p for p in manifest.parameters if p.name in wanted))
     manifests.check_notebooks(manifest, root)
     release.check_source_clean(manifest, root)
     result = Validation(manifest.id if lang == release.ENGLISH else f"{manifest.id} ({lang})")

@@ -91,3 +91,11 @@ def test_list_names_a_manifest_it_cannot_read_and_exits_non_zero(toy_root, capsy
     code, out, err = run(capsys, "--root", str(toy_root), "list")
     assert code == 1 and "00-toy" in out
     assert "assignments/ps1.yml: not read as a manifest: its name is not an assignment id" in err
+
+
+def test_validate_names_an_unknown_parameter_set_in_one_line(toy_root):
+    from course.authoring import validate
+    from course.errors import ValidationError
+
+    with pytest.raises(ValidationError, match="no parameter set nope; its sets are default, other-seed"):
+        validate.validate("00-toy", root=toy_root, progress=None, parameters=["nope"])
