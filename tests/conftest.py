@@ -21,6 +21,19 @@ def repo_root() -> Path:
 
 
 @pytest.fixture
+def module0_course(tmp_path: Path) -> Path:
+    """A course holding module 0 only (manifest, instructor's manifest, source notebooks): a test may write
+    its translation files without touching the repository."""
+    aid = "00-python-pandas"
+    for sub in ("assignments", "source"):
+        (tmp_path / sub).mkdir()
+    shutil.copy(REPO / "assignments" / f"{aid}.yml", tmp_path / "assignments")
+    shutil.copy(REPO / "source" / f"{aid}.yml", tmp_path / "source")
+    shutil.copytree(REPO / "source" / aid, tmp_path / "source" / aid)
+    return tmp_path
+
+
+@pytest.fixture
 def toy_root(tmp_path: Path) -> Path:
     """A private copy of the two-question toy course, with the repository's nbgrader_config.py."""
     root = tmp_path / "toy"

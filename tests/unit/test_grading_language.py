@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
@@ -10,24 +9,18 @@ from course import notebooks as nbs
 from course.grading import language
 from course.translation import _skeleton_tokens
 from tests import machine_translation
-from tests.conftest import REPO
 
 AID = "00-python-pandas"
 LAB = f"{AID}-lab"
 
 
 @pytest.fixture()
-def books(tmp_path):
-    for sub in ("assignments", "source"):
-        (tmp_path / sub).mkdir()
-    shutil.copy(REPO / "assignments" / f"{AID}.yml", tmp_path / "assignments")
-    shutil.copy(REPO / "source" / f"{AID}.yml", tmp_path / "source")
-    shutil.copytree(REPO / "source" / AID, tmp_path / "source" / AID)
-    machine_translation.write(AID, tmp_path)
-    source = nbs.read(tmp_path / "source" / AID / f"{LAB}.ipynb")
+def books(module0_course):
+    machine_translation.write(AID, module0_course)
+    source = nbs.read(module0_course / "source" / AID / f"{LAB}.ipynb")
     submission = nbs.copy(source)  # as after nbgrader's overwrite: the test cells are the instructor's
     submission.metadata["course"] = {"lang": "ja"}
-    return tmp_path / "source", source, submission
+    return module0_course / "source", source, submission
 
 
 def test_an_english_submission_is_left_as_it_is(books):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 
 import nbformat
 import pytest
@@ -45,41 +44,30 @@ def test_nbgrader_markers_are_kept():
         tr.translate_markdown("Why?\n\n=== BEGIN SOLUTION ===\nBecause.\n=== END SOLUTION ===", "なぜですか。\n\n理由です。")
 
 
-@pytest.fixture()
-def course_copy(tmp_path):
-    """A course with module 0 only, so a test can write its translation file."""
-    for sub in ("assignments", "source"):
-        (tmp_path / sub).mkdir()
-    shutil.copy(ROOT / "assignments" / f"{AID}.yml", tmp_path / "assignments")
-    shutil.copy(ROOT / "source" / f"{AID}.yml", tmp_path / "source")
-    shutil.copytree(ROOT / "source" / AID, tmp_path / "source" / AID)
-    return tmp_path
-
-
-def test_parity_lists_missing_and_stale_cells_and_a_full_translation_applies(course_copy, tmp_path):
-    assert tr.problems(AID, "ja", course_copy)[0].endswith(f"skeleton {AID} ja).")
-    tr.path(AID, "ja", course_copy).write_text(tr.skeleton(AID, "ja", course_copy), encoding="utf-8")
-    data = yaml.safe_load(tr.path(AID, "ja", course_copy).read_text(encoding="utf-8"))
+def test_parity_lists_missing_and_stale_cells_and_a_full_translation_applies(module0_course, tmp_path):
+    assert tr.problems(AID, "ja", module0_course)[0].endswith(f"skeleton {AID} ja).")
+    tr.path(AID, "ja", module0_course).write_text(tr.skeleton(AID, "ja", module0_course), encoding="utf-8")
+    data = yaml.safe_load(tr.path(AID, "ja", module0_course).read_text(encoding="utf-8"))
     for book in data["notebooks"].values():
         for entry in book["cells"].values():
             if "text" in entry:
                 entry["text"] = "【訳】" + entry["text"]
-    tr.path(AID, "ja", course_copy).write_text(yaml.dump(data, allow_unicode=True), encoding="utf-8")
-    assert tr.problems(AID, "ja", course_copy) == []
+    tr.path(AID, "ja", module0_course).write_text(yaml.dump(data, allow_unicode=True), encoding="utf-8")
+    assert tr.problems(AID, "ja", module0_course) == []
 
-    out = tr.translated_source(AID, "ja", tmp_path / "out", course_copy)
+    out = tr.translated_source(AID, "ja", tmp_path / "out", module0_course)
     lab = nbformat.read(out / f"{AID}-lab.ipynb", as_version=4)
-    english = nbformat.read(course_copy / "source" / AID / f"{AID}-lab.ipynb", as_version=4)
+    english = nbformat.read(module0_course / "source" / AID / f"{AID}-lab.ipynb", as_version=4)
     assert lab.metadata["course"]["lang"] == "ja"
     assert [c.cell_type for c in lab.cells] == [c.cell_type for c in english.cells]
     assert all(c.source.startswith("【訳】") for c in lab.cells if c.cell_type == "markdown" and c.source.strip())
     assert [c.source for c in lab.cells if c.cell_type == "code"] == [c.source for c in english.cells if c.cell_type == "code"]
 
     # the English changes: the translation of that cell is reported stale, and release refuses it
-    book = course_copy / "source" / AID / f"{AID}-lab.ipynb"
+    book = module0_course / "source" / AID / f"{AID}-lab.ipynb"
     english.cells[0].source += "\nOne more sentence."
     nbformat.write(english, book)
-    stale = tr.problems(AID, "ja", course_copy)
+    stale = tr.problems(AID, "ja", module0_course)
     assert len(stale) == 1 and "changed since it was translated" in stale[0] and english.cells[0].id in stale[0]
     with pytest.raises(tr.TranslationError, match="changed since"):
-        tr.translated_source(AID, "ja", tmp_path / "out2", course_copy)
+        tr.translated_source(AID, "ja", tmp_path / "out2", module0_course)
