@@ -8,9 +8,7 @@ import pytest
 import yaml
 
 from course.authoring import translate as tr
-from course.paths import find_root
 
-ROOT = find_root()
 AID = "00-python-pandas"
 
 
