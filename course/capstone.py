@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import re
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,16 @@ RECIPE_STATS = ("count", "share", "sum", "mean", "median", "min", "max", "std", 
 RECIPE_COMBINE = ("difference", "ratio", "sum", "product")
 FIGURE_KINDS = ("bars", "trend", "boxes")
 FIGURE_TEXT = ("title", "xlabel", "ylabel", "alt", "takeaway")
+
+
+#: Hiragana, katakana and kanji: Japanese writes words without spaces between them.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def _word_count(text: str) -> int:
+    """Words in ``text``: space-separated words, with two Japanese characters counted as one word."""
+    cjk = len(_CJK.findall(text))
+    return sum(any(ch.isalnum() for ch in word) for word in _CJK.sub(" ", text).split()) + cjk // 2
 
 
 def _is_number(value: object) -> bool:
@@ -350,8 +361,9 @@ def check_figure_specs(figures: object, data: pd.DataFrame | None, max_figures: 
         for key in FIGURE_TEXT:
             if not isinstance(spec.get(key), str) or not spec[key].strip():
                 _fail(f"{label}: {key} should be a sentence; every figure needs a title, labelled axes, alt text and a takeaway.")
-        if len(spec["alt"].split()) < 8:
-            _fail(f"{label}: the alt text has {len(spec['alt'].split())} words. Describe the pattern in one full sentence.")
+        if _word_count(spec["alt"]) < 8:
+            _fail(f"{label}: the alt text has {_word_count(spec['alt'])} words. Describe the pattern in one full sentence"
+                  + (" (two Japanese characters count as one word)." if _CJK.search(spec["alt"]) else "."))
         if spec.get("aggregate") not in (None, "mean", "median", "sum", "count"):
             _fail(f"{label}: aggregate should be mean, median, sum, count or left out, not {_show(spec.get('aggregate'))}.")
 
