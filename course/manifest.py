@@ -241,22 +241,25 @@ def _load_english(assignment_id: str, root: Path) -> Manifest:
 
 
 #: What a manifest's translation may hold: the student-facing strings, nothing that grades.
-TRANSLATED_KEYS = ("title", "learning_objectives", "prerequisites", "questions")
+TRANSLATED_KEYS = ("title", "learning_objectives", "prerequisites", "questions", "milestones")
+#: What a translated milestone may hold: its student-facing sentences (its id, date and questions stay in English).
+MILESTONE_TEXTS = ("title", "deliverable", "review")
 
 
 def translation_problems(manifest: Manifest, lang: str, root: Path | None = None) -> list[str]:
     """Why ``assignments/<id>.<lang>.yml`` does not mirror the English manifest, one line each (empty: it does).
 
     It mirrors it when it holds only ``title``, ``learning_objectives`` (as many, in the same
-    order), ``prerequisites`` (as many; an assignment id kept as it is) and ``questions.<qid>.hints``
-    (as many as the English hints of that question).
+    order), ``prerequisites`` (as many; an assignment id kept as it is), ``questions.<qid>.hints``
+    (as many as the English hints of that question) and ``milestones.<id>`` (a milestone's
+    ``title``, ``deliverable`` and ``review``, each one line of text).
     """
     root = find_root(root)
     path = translation_path(manifest.id, lang, root)
     name = f"assignments/{path.name}"
     if not path.is_file():
         return [f"{name}: no such file. Copy assignments/{manifest.id}.yml's title, learning_objectives, "
-                "prerequisites and questions' hints into it, and translate them."]
+                "prerequisites, questions' hints and milestones' texts into it, and translate them."]
     data = _read_yaml(path, root)
     if not isinstance(data, dict):
         return [f"{name}: must be a mapping (title: ..., learning_objectives: [...])."]
@@ -292,6 +295,20 @@ def translation_problems(manifest: Manifest, lang: str, root: Path | None = None
             out.append(f"{name}: {qid} may only hold hints (a list of sentences).")
         else:
             texts(fields.get("hints"), f"{qid} hints", len(q.hints))
+    steps = data.get("milestones") or {}
+    if not isinstance(steps, dict):
+        out.append(f"{name}: milestones must map milestone ids to {{title: ..., deliverable: ..., review: ...}}.")
+        steps = {}
+    known_steps = {s.id for s in manifest.milestones}
+    for sid, fields in steps.items():
+        if str(sid) not in known_steps:
+            out.append(f"{name}: milestone {sid} is not in assignments/{manifest.id}.yml: remove it.")
+        elif not isinstance(fields, dict) or set(fields) - set(MILESTONE_TEXTS):
+            out.append(f"{name}: milestone {sid} may only hold {', '.join(MILESTONE_TEXTS)} (one line of text each).")
+        else:
+            for key, text in fields.items():
+                if not (isinstance(text, str) and text.strip()):
+                    out.append(f"{name}: milestone {sid} {key} must be one line of text.")
     return out
 
 
@@ -315,12 +332,14 @@ def translated(manifest: Manifest, lang: str, root: Path | None = None) -> Manif
         raise ManifestError(problems[0] + more)
     data = _read_yaml(path, root)
     hints = {str(qid): tuple(h.strip() for h in (f.get("hints") or [])) for qid, f in (data.get("questions") or {}).items()}
+    steps = {str(sid): {k: str(v).strip() for k, v in f.items()} for sid, f in (data.get("milestones") or {}).items()}
     return dataclasses.replace(
         manifest,
         title=str(data.get("title", manifest.title)).strip(),
         learning_objectives=tuple(data.get("learning_objectives", manifest.learning_objectives)),
         prerequisites=tuple(x.strip() for x in data.get("prerequisites", manifest.prerequisites)),
         questions=tuple(dataclasses.replace(q, hints=hints[q.id]) if hints.get(q.id) else q for q in manifest.questions),
+        milestones=tuple(dataclasses.replace(s, **steps.get(s.id, {})) for s in manifest.milestones),
         lang=lang,
     )
 

@@ -289,6 +289,15 @@ def _module_section_ja(m: manifests.Manifest) -> list[str]:
     lines += ["", "このモジュールを終えると、次のことができるようになります。", ""]
     lines += [f"{i}. {objective.strip()}" for i, objective in enumerate(m.learning_objectives, 1)]
     lines.append("")
+    if m.milestones:
+        lines += ["マイルストーン：それぞれ期日までに提出してコメントを受けます。その問は、最終版のノートブックでルーブリックに沿って採点します。", "",
+                  "| 締切 | マイルストーン | 提出するもの | 評価する問 | 配点 | レビューする人 |",
+                  "| --- | --- | --- | --- | --- | --- |"]
+        for k, step in enumerate(m.milestones, 1):
+            qs = "、".join(f"問{q.lstrip('q')}" for q in step.questions)
+            pts = sum(m.question(q).points for q in step.questions)
+            lines.append(f"| {step.due:%Y-%m-%d} | {k}. {step.title} | {step.deliverable} | {qs} | {_points(pts)} | {step.review} |")
+        lines.append("")
     return lines
 
 

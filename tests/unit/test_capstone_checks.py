@@ -142,10 +142,17 @@ def test_a_figure_spec_draws_with_its_alt_text(visits):
     ([{**FIGURE, "kind": "pie"}], "kind should be"),
     ([{**FIGURE, "takeaway": ""}], "takeaway"),
     ([{**FIGURE, "alt": "Faster after."}], "alt text has 2 words"),
+    ([{**FIGURE, "alt": "改革後に速くなった。"}], r"alt text has 4 words\. .*two Japanese characters count as one word"),
 ])
 def test_missing_or_unlabelled_figures_fail(visits, figures, message):
     with pytest.raises(AssertionError, match=message):
         checks.check_figure_specs(figures, visits)
+
+
+def test_a_japanese_alt_text_is_counted_by_characters_not_by_spaces(visits):
+    """Japanese has no spaces: a full Japanese sentence is one "word" to str.split(), and must still pass."""
+    alt = "改革後はどの手続も速くなり、改革前との差は異動の手続で最も大きくなっています。"
+    checks.check_figure_specs([{**FIGURE, "alt": alt}], visits)
 
 
 def test_plot_spec_refuses_an_aggregated_box_plot(visits):

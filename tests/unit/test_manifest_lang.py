@@ -49,7 +49,7 @@ def test_a_translation_is_not_read_as_a_manifest(course):
 
 
 @pytest.mark.parametrize("change,message", [
-    (lambda d: d.update(points=3), "points cannot be translated here (only title, learning_objectives, prerequisites, questions): remove it."),
+    (lambda d: d.update(points=3), "points cannot be translated here (only title, learning_objectives, prerequisites, questions, milestones): remove it."),
     (lambda d: d["learning_objectives"].pop(), "learning_objectives has 4 entries, the English has 5: translate each one, in order."),
     (lambda d: d["questions"].update(q99={"hints": ["x"]}), "question q99 is not in assignments/00-python-pandas.yml: remove it."),
     (lambda d: next(iter(d["questions"].values())).update(wrong="x = 1"), "may only hold hints (a list of sentences)."),

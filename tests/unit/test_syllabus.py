@@ -154,6 +154,35 @@ def test_milestones_are_dated_in_order_cover_every_question_once_and_the_syllabu
             manifest.load("00-toy", toy_root)
 
 
+def test_a_translated_manifest_gives_its_milestones_texts_and_the_japanese_syllabus_shows_them(toy_root):
+    ok = [_milestone("scoping", "2027-01-05T23:59:00+09:00", ["q1"]),
+          _milestone("final", "2027-01-15T23:59:00+09:00", ["q2", "q3"])]
+    _set(toy_root, milestones=ok)
+    ja = toy_root / "assignments" / "00-toy.ja.yml"
+    ja.write_text(yaml.safe_dump({"milestones": {"scoping": {"title": "範囲の設定", "deliverable": "問題の定義",
+                                                              "review": "クラスメート2人"}}}, allow_unicode=True),
+                  encoding="utf-8")
+    m = manifest.load("00-toy", toy_root, lang="ja")
+    assert [(s.id, s.title, s.deliverable, s.review, s.questions) for s in m.milestones] == [
+        ("scoping", "範囲の設定", "問題の定義", "クラスメート2人", ("q1",)),
+        ("final", "Final", "what final hands in", "who reviews final", ("q2", "q3"))]  # untranslated: stays English
+    assert m.milestones[0].due == manifest.load("00-toy", toy_root).milestones[0].due
+    page = syllabus.render(toy_root, "ja")
+    assert "| 締切 | マイルストーン | 提出するもの | 評価する問 | 配点 | レビューする人 |" in page
+    assert "| 2027-01-05 | 1. 範囲の設定 | 問題の定義 | 問1 |" in page
+    assert "| 2027-01-15 | 2. Final | what final hands in | 問2、問3 |" in page
+
+    bad = {
+        "milestone draft is not in assignments/00-toy.yml: remove it": {"draft": {"title": "草稿"}},
+        "milestone scoping may only hold title, deliverable, review": {"scoping": {"due": "2027-01-06"}},
+        "milestone scoping title must be one line of text": {"scoping": {"title": ""}},
+    }
+    for message, steps in bad.items():
+        ja.write_text(yaml.safe_dump({"milestones": steps}, allow_unicode=True), encoding="utf-8")
+        with pytest.raises(manifest.ManifestError, match=message):
+            manifest.load("00-toy", toy_root, lang="ja")
+
+
 def test_the_capstone_has_five_milestones_from_scoping_to_peer_review(repo_root):
     m = manifest.load("06-capstone", repo_root)
     assert [s.id for s in m.milestones] == ["scoping", "data-audit", "draft", "presentation", "final"]
