@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
 import os
 import re
@@ -116,6 +117,31 @@ def _open_errors() -> tuple:
     return ArgumentError, NoSuchModuleError, OperationalError, ImportError
 
 
+@functools.lru_cache(maxsize=None)
+def schema_head() -> str:
+    """The schema revision nbgrader stamps a new gradebook with, read from its migration scripts in this process.
+
+    nbgrader asks a subprocess (``alembic heads``: a second Python start-up, 2-3 s on a quiet
+    machine, far more on a busy one) every time it creates a gradebook, and scratch gradebooks
+    are made for every release check and grading job. The answer is a constant of the installed
+    nbgrader; Alembic's own ScriptDirectory gives the same one without the subprocess.
+    """
+    from alembic.config import Config as AlembicConfig
+    from alembic.script import ScriptDirectory
+    from nbgrader.dbutil import ALEMBIC_DIR
+
+    config = AlembicConfig()
+    config.set_main_option("script_location", ALEMBIC_DIR)
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def _stamp_in_process() -> None:
+    """Have nbgrader's Gradebook stamp new gradebooks with :func:`schema_head` (the same revision, no subprocess)."""
+    import nbgrader.api
+
+    nbgrader.api.get_alembic_version = schema_head
+
+
 def open_gradebook(db_url: str, course_id: str):
     """nbgrader's Gradebook at ``db_url``; a gradebook that cannot be opened is a one-line CourseError.
 
@@ -124,7 +150,8 @@ def open_gradebook(db_url: str, course_id: str):
     """
     from nbgrader.api import Gradebook
 
-    use_this_environment()  # a new gradebook makes nbgrader run the alembic script of this environment
+    use_this_environment()  # nbgrader's own steps (plain nbgrader) may still run this environment's alembic script
+    _stamp_in_process()
     try:
         return Gradebook(db_url, course_id)
     except _open_errors() as exc:
