@@ -80,3 +80,47 @@ def test_the_lab_quotes_the_false_negative_rates_the_age_quota_gives():
     text = "".join("".join(c["source"]) for c in json.loads(LAB.read_text())["cells"] if c["cell_type"] == "markdown")
     assert "falls only from about 0.90 to about 0.87" in text
     assert "top_k_with_quotas" in _lab_cell("if isinstance(aware_precision, float)")  # the lab prints them too
+
+
+def test_the_lab_quotes_what_equal_places_do():
+    """Question 18's note (and the seminar guide) quote, on the full data, the overall precision at k of the highest
+    scores and of equal places per age group, and the false negative rates of 18-39 and 75+ under both."""
+    import numpy as np
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+    from threadpoolctl import threadpool_limits
+
+    from course import metrics
+
+    names = _lab_features()
+    apps = datasets.load_application_returns(sample_frac=1.0, seed=2026)
+    train, test = apps[apps["submitted_date"] < "2024-04-01"], apps[apps["submitted_date"] >= "2024-04-01"]
+    honest = [c for c in names["FEATURES"] if c != "documents_on_file"]
+    numbers = [c for c in names["NUMBERS"] + names["YES_NO"] if c in honest]
+    fill = Pipeline([("fill", SimpleImputer(strategy="median", add_indicator=True)), ("scale", StandardScaler())])
+    prepare = ColumnTransformer([
+        ("numbers", fill, numbers),
+        ("categories", OneHotEncoder(handle_unknown="ignore", sparse_output=False), names["CATEGORIES"]),
+    ])
+    with threadpool_limits(1):
+        model = Pipeline([("prepare", prepare), ("model", LogisticRegression(max_iter=1000))]).fit(train[honest], train["returned"])
+    score = model.predict_proba(test[honest])[:, 1]
+    returned = (test["returned"] == 1).to_numpy()
+    plain = np.asarray(metrics.top_k(score, 10, per=test["week_start"]))
+    groups = sorted(test["age_group"].unique())
+    equal = np.asarray(metrics.top_k_with_quotas(score, 10, test["week_start"], test["age_group"], {g: 1 for g in groups}))
+
+    def missed(selected, group):
+        rows = (test["age_group"] == group).to_numpy() & returned
+        return round(1 - selected[rows].mean(), 2)
+
+    assert (round(returned[plain].mean(), 2), round(returned[equal].mean(), 2)) == (0.39, 0.34)
+    assert (missed(plain, "18-39"), missed(equal, "18-39"), missed(plain, "75+"), missed(equal, "75+")) == (0.90, 0.82, 0.25, 0.52)
+    assert metrics.precision_at_k(test["returned"], score, 20, per=test["week_start"]) < returned[plain].mean()  # q17: it falls
+    text = " ".join("".join(c["source"]) for c in json.loads(LAB.read_text())["cells"] if c["cell_type"] == "markdown")
+    text = " ".join(text.split())
+    assert "from about 0.39 (highest scores) to about 0.34" in text
+    assert "falls from about 0.90 to about 0.82" in text and "from about 0.25 to about 0.52" in text
