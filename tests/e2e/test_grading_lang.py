@@ -1,8 +1,8 @@
 """Grading is language-independent; feedback comes in the student's language.
 
 Module 0, released in English and (with a machine-made translation, tests/machine_translation.py)
-in Japanese; one student's answers (the solution to every other question, the manifest's first
-plausible mistake to the rest) submitted from both releases, graded in one class by `course
+in Japanese; one student's answers (in turn the manifest's first plausible mistake, the solution
+and the untouched answer cell, question by question) submitted from both releases, graded in one class by `course
 grade`'s library call, sandboxed as in class. Two submissions, not four, to keep CI fast.
 """
 
@@ -43,7 +43,8 @@ def graded(tmp_path_factory):
     releasing.release(AID, root, lang="ja")
     m = manifests.load(AID, root)
     subs = tmp / "submissions"
-    answers = {q.id: "solution" if i % 2 else "wrong" for i, q in enumerate(m.questions)}
+    # blank cells too: the package's own check sentences (course.checks) must reach the feedback in Japanese
+    answers = {q.id: ("wrong", "solution", "blank")[i % 3] for i, q in enumerate(m.questions)}
     for lang, folder in (("en", root / "release" / AID), ("ja", root / "release" / "ja" / AID)):
         dest = build_submission(m, root / "source" / AID, folder, subs / f"student-{lang}", answers)
         if (folder / releasing.LANG_FILE).is_file():  # a student hands in the folder they worked in

@@ -5,6 +5,7 @@ browser is tests/browser/test_site_in_browser.py.
 """
 
 import json
+import shutil
 import tomllib
 
 import nbformat
@@ -145,11 +146,17 @@ def test_an_untranslated_module_runs_once_and_its_japanese_page_says_it_is_in_en
         output.write_bytes(path.read_bytes())
 
     monkeypatch.setattr(site.execute, "run_notebook", fake_run)
-    module = next(m for m in site.manifests.available(REPO) if not site.release_folder(REPO, m, "ja")
-                  and site.release_folder(REPO, m, "en"))
+    # every module of the course is translated: a course of module 0 alone, in English only
+    root = tmp_path / "course"
+    (root / "assignments").mkdir(parents=True)
+    shutil.copy(REPO / "assignments" / "00-python-pandas.yml", root / "assignments")
+    shutil.copytree(REPO / "release" / "00-python-pandas", root / "release" / "00-python-pandas")
+    shutil.copytree(REPO / "docs" / "site", root / "docs" / "site")  # the site's own pages and theme
+    module = next(m for m in site.manifests.available(root) if not site.release_folder(root, m, "ja")
+                  and site.release_folder(root, m, "en"))
     executed = {}
-    en = site._stage_language(REPO, "en", [module], tmp_path, True, 60, lambda m: None, executed)
-    ja = site._stage_language(REPO, "ja", [module], tmp_path, True, 60, lambda m: None, executed)
+    en = site._stage_language(root, "en", [module], tmp_path, True, 60, lambda m: None, executed)
+    ja = site._stage_language(root, "ja", [module], tmp_path, True, 60, lambda m: None, executed)
     assert len(runs) == 1
     teaching = next(p for p in ja if p.kind == "teaching")
     assert [p.name for p in en] == [p.name for p in ja]
