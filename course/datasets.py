@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from course import i18n
 from course.errors import DatasetError, DatasetNotFound
 
 __all__ = [
@@ -460,11 +461,18 @@ def _data_path(spec: DatasetSpec) -> Path:
     return Path(str(resource))
 
 
-def datasheet(name: str) -> str:
-    """Return the text of a data set's DATASHEET.md.
+def datasheet(name: str, lang: str | None = None) -> str:
+    """Return the text of a data set's DATASHEET.md, with its Japanese summary first for a Japanese reader.
+
+    Every data set has ``DATASHEET.md`` (English, the whole datasheet) and ``DATASHEET.ja.md``
+    (the Japanese of its title and summary). For Japanese, the result is the Japanese summary
+    followed by the whole English datasheet (sources, licence and method stay in English).
 
     Args:
         name: a name from available().
+        lang: "ja" or "en"; None (the default) uses the course's language
+            (``course.i18n.language()``: ``COURSE_LANG``, else ``.course-lang``, else English).
+            A language without a translated summary gives the English alone.
 
     Raises:
         DatasetNotFound: no data set has that name.
@@ -474,7 +482,14 @@ def datasheet(name: str) -> str:
     path = _data_path(spec).with_name("DATASHEET.md")
     if not path.is_file():
         raise DatasetError(f"{name}: DATASHEET.md is missing. Reinstall the course package.")
-    return path.read_text(encoding="utf-8")
+    english = path.read_text(encoding="utf-8")
+    chosen = i18n.language() if lang is None else str(lang).strip().lower()
+    if chosen not in i18n.LANGUAGES:
+        return english
+    summary = path.with_name(f"DATASHEET.{chosen}.md")
+    if not summary.is_file():
+        return english
+    return summary.read_text(encoding="utf-8").rstrip("\n") + "\n\n---\n\n" + english
 
 
 def _sha256(path: Path) -> str:

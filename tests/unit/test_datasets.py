@@ -240,3 +240,87 @@ def test_application_returns_datasheet_says_when_each_column_is_recorded():
     for column in spec.columns:
         assert f"| `{column.name}` |" in sheet, f"the datasheet does not describe {column.name}"
     assert "when the case is closed" in sheet and "leak" in sheet
+
+
+# --- The Japanese datasheet summaries (issue 19) -------------------------------------------------
+
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+def _english_summary(name):
+    """The English datasheet's title line and summary: the text before its first `## ` heading."""
+    text = (DATA / name / "DATASHEET.md").read_text(encoding="utf-8")
+    return text.split("\n## ", 1)[0]
+
+
+@pytest.mark.parametrize("name", sorted(datasets.REGISTRY))
+def test_each_data_set_has_a_japanese_summary_that_names_it_and_says_what_kind_of_data_it_is(name):
+    path = DATA / name / "DATASHEET.ja.md"
+    assert path.is_file(), f"{name}: DATASHEET.ja.md is missing (the Japanese of the datasheet's title and summary)"
+    text = path.read_text(encoding="utf-8")
+    title = text.splitlines()[0]
+    assert title.startswith("# ") and _JAPANESE.search(title), f"{name}: the first line must be a heading in Japanese, got {title!r}"
+    assert f"`{name}`" in title, f"{name}: the Japanese title must name the data set as the English does"
+    assert "\n## " not in text, f"{name}: DATASHEET.ja.md is a summary only; the sections stay in the English datasheet"
+    assert "英語" in text.strip().splitlines()[-1], f"{name}: the last line must say the full datasheet follows in English"
+    if datasets.REGISTRY[name].synthetic:
+        assert "合成" in title, f"{name} is synthetic: the Japanese title must say 合成データ"
+    else:
+        assert "合成" not in text, f"{name} is not synthetic: its Japanese summary must not call it 合成"
+        if "(real figures)" in _english_summary(name):
+            assert "実データ" in title, f"{name} is real: the Japanese title must say 実データ"
+
+
+@pytest.mark.parametrize("name", sorted(datasets.REGISTRY))
+def test_each_japanese_summary_keeps_the_numbers_of_the_english_one(name):
+    english = _english_summary(name)
+    japanese = (DATA / name / "DATASHEET.ja.md").read_text(encoding="utf-8")
+    missing = [n for n in re.findall(r"\d[\d,]*\d|\d", english) if n not in japanese]
+    assert not missing, f"{name}: the Japanese summary lacks the English summary's numbers {missing}"
+
+
+def test_datasheet_in_japanese_starts_with_the_japanese_summary_and_contains_the_whole_english():
+    name = "service_desk_visits"
+    japanese = (DATA / name / "DATASHEET.ja.md").read_text(encoding="utf-8")
+    english = (DATA / name / "DATASHEET.md").read_text(encoding="utf-8")
+    sheet = datasets.datasheet(name, lang="ja")
+    assert sheet.startswith(japanese.rstrip("\n")), "lang='ja' must start with the Japanese summary"
+    assert sheet.endswith(english), "lang='ja' must be followed by the whole English datasheet"
+    assert sheet.index("データシート") < sheet.index("Datasheet:")
+
+
+def test_datasheet_in_english_is_the_english_alone(monkeypatch):
+    monkeypatch.setenv("COURSE_LANG", "ja")  # an explicit lang wins over the course's language
+    name = "application_returns"
+    english = (DATA / name / "DATASHEET.md").read_text(encoding="utf-8")
+    assert datasets.datasheet(name, lang="en") == english
+
+
+def test_datasheet_without_lang_uses_the_course_language(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # no .course-lang here
+    name = "egov_index"
+    english = (DATA / name / "DATASHEET.md").read_text(encoding="utf-8")
+    monkeypatch.setenv("COURSE_LANG", "ja")
+    assert datasets.datasheet(name).startswith("# データシート"), "COURSE_LANG=ja must give the Japanese summary first"
+    monkeypatch.setenv("COURSE_LANG", "en")
+    assert datasets.datasheet(name) == english, "COURSE_LANG=en must give the English alone"
+    monkeypatch.delenv("COURSE_LANG")
+    (tmp_path / ".course-lang").write_text("ja\n", encoding="utf-8")
+    assert datasets.datasheet(name).startswith("# データシート"), "a .course-lang of ja must give the Japanese summary first"
+
+
+def test_datasheet_without_a_translated_summary_gives_the_english(monkeypatch, tmp_path):
+    name = "population_age22"
+    shutil.copy(DATA / name / "DATASHEET.md", tmp_path / "DATASHEET.md")
+    monkeypatch.setattr(datasets, "_data_path", lambda s: tmp_path / s.file)
+    english = (DATA / name / "DATASHEET.md").read_text(encoding="utf-8")
+    assert datasets.datasheet(name, lang="ja") == english, "a missing DATASHEET.ja.md must give the English, not an error"
+
+
+def test_package_data_ships_the_japanese_summaries():
+    pyproject = (DATA.parent.parent / "pyproject.toml").read_text(encoding="utf-8")
+    block = pyproject.split("[tool.setuptools.package-data]", 1)[1].split("\n[", 1)[0]
+    patterns = re.findall(r'"([^"]+)"', block)
+    for name in datasets.REGISTRY:
+        relative = Path("data") / name / "DATASHEET.ja.md"
+        assert any(relative.match(p) for p in patterns), f"pyproject's package-data does not ship {relative}"
