@@ -142,48 +142,6 @@ def _stamp_in_process() -> None:
     nbgrader.api.get_alembic_version = schema_head
 
 
-class _CompiledTemplates:
-    """Jinja bytecode of nbconvert's templates, kept for the life of the process.
-
-    nbconvert makes a new Jinja environment for every exporter, and nbgrader a new exporter for
-    every feedback run: a worker that writes one student's feedback at a time compiled the same
-    templates again for each (0.15-0.2 s). Jinja's own bytecode cache, shared by those
-    environments, keys each template by name and checks its source's checksum, so a changed
-    template is compiled again; the HTML is the same.
-    """
-
-    _instance = None
-
-    @classmethod
-    def install(cls) -> None:
-        if cls._instance is not None:
-            return
-        import jinja2
-        from nbconvert.exporters.templateexporter import TemplateExporter
-
-        class Cache(jinja2.BytecodeCache):
-            def __init__(self):
-                self.store: dict[str, bytes] = {}
-
-            def load_bytecode(self, bucket):
-                if bucket.key in self.store:
-                    bucket.bytecode_from_string(self.store[bucket.key])
-
-            def dump_bytecode(self, bucket):
-                self.store[bucket.key] = bucket.bytecode_to_string()
-
-        cache = Cache()
-        create = TemplateExporter._create_environment
-
-        def _create_environment(self):
-            environment = create(self)
-            environment.bytecode_cache = cache
-            return environment
-
-        TemplateExporter._create_environment = _create_environment
-        cls._instance = cache
-
-
 def open_gradebook(db_url: str, course_id: str):
     """nbgrader's Gradebook at ``db_url``; a gradebook that cannot be opened is a one-line CourseError.
 
@@ -372,6 +330,8 @@ class Workspace:
         if steps.PendingHandGrading not in feedback_steps:
             feedback_steps = [*feedback_steps, steps.PendingHandGrading]
         self.config.GenerateFeedback.preprocessors = feedback_steps
+        if "exporter_class" not in self.config.GenerateFeedback:  # nbconvert's HTML, its templates compiled once per process
+            self.config.GenerateFeedback.exporter_class = steps.FeedbackExporter
         # nbgrader logs every step at INFO; the course tools print their own progress.
         self.config.NbGraderAPI.log_level = logging.WARNING
         self.root.mkdir(parents=True, exist_ok=True)
@@ -552,7 +512,6 @@ class Workspace:
         return self.api.autograde(aid, student, force=True, create=True)
 
     def feedback(self, aid: str, student: str) -> Path:
-        _CompiledTemplates.install()  # one student at a time (a worker): compile nbconvert's templates once
         self.check(self.api.generate_feedback(aid, student, force=True), f"feedback for {student}")
         return self.feedback_dir(aid, student)
 

@@ -7,7 +7,7 @@ import nbformat
 from nbconvert import HTMLExporter
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from course.grading import workspace
+from course.grading import steps
 
 
 def _notebook():
@@ -21,9 +21,7 @@ def _notebook():
 
 def test_a_second_exporter_compiles_nothing_and_writes_the_same_html(monkeypatch):
     before, _ = HTMLExporter().from_notebook_node(nbformat.from_dict(_notebook()))
-    workspace._CompiledTemplates.install()
-    workspace._CompiledTemplates.install()  # twice: still one cache, one wrapper
-    HTMLExporter().from_notebook_node(nbformat.from_dict(_notebook()))  # fills the cache
+    steps.FeedbackExporter().from_notebook_node(nbformat.from_dict(_notebook()))  # fills the cache
     compiled = []
     original = jinja2.Environment.compile
 
@@ -32,7 +30,16 @@ def test_a_second_exporter_compiles_nothing_and_writes_the_same_html(monkeypatch
         return original(self, *args, **kwargs)
 
     monkeypatch.setattr(jinja2.Environment, "compile", counting)
-    after, _ = HTMLExporter().from_notebook_node(nbformat.from_dict(_notebook()))
+    after, _ = steps.FeedbackExporter().from_notebook_node(nbformat.from_dict(_notebook()))
     assert [name for name in compiled if name] == []  # every file template came from the cache
-    assert workspace._CompiledTemplates._instance.store  # the cache holds them
+    assert steps.TEMPLATE_BYTECODE.store  # the cache holds them
+    HTMLExporter().from_notebook_node(nbformat.from_dict(_notebook()))
+    assert [name for name in compiled if name]  # nbconvert's own exporter still compiles: the count above can fail
     assert after == before
+
+
+def test_the_grading_workspace_writes_feedback_with_it(tmp_path):
+    from course.grading.workspace import Workspace
+
+    ws = Workspace(tmp_path / "course", sandboxed=False)
+    assert ws.config.GenerateFeedback.exporter_class is steps.FeedbackExporter
