@@ -25,12 +25,14 @@ from typing import Callable
 import click
 import nbformat
 
+from course import i18n
 from course import manifest as manifests
 from course import notebooks as nbs
 from course.errors import CourseError, NotebookError
-from course.i18n import _
 from course.grading import engine as engines
+from course.grading import language
 from course.grading.autograde import grade_notebook
+from course.i18n import _
 from course.limits import Limits
 from course.paths import find_root
 
@@ -194,14 +196,14 @@ def instructor_copy(manifest: manifests.Manifest, notebook: str, root: Path) -> 
     """
     source = Path(root) / "source"
     if not source.is_dir():
-        return None, ("hidden tests are not run here (this copy of the course has no source/, as on a student's "
-                      "install): the score counts the visible tests only; the grade may be lower.")
+        return None, _("hidden tests are not run here (this copy of the course has no source/, as on a student's "
+                       "install): the score counts the visible tests only; the grade may be lower.")
     me = getattr(os, "geteuid", lambda: None)()
     path = manifest.source_dir(root) / notebook
     owners = {uid for uid in map(_owner, (source, manifest.source_dir(root), path)) if uid is not None}
     if me is not None and owners - {me}:
-        return None, (f"{source} belongs to another user, so it is not used: hidden tests are not run here; "
-                      f"the score counts the visible tests only.")
+        return None, _("{source} belongs to another user, so it is not used: hidden tests are not run here; "
+                       "the score counts the visible tests only.").format(source=source)
     return path, ""
 
 
@@ -300,6 +302,10 @@ def _plan(path: Path | str, root: Path | str | None, sandboxed: bool | None) -> 
     if instructors is None:
         notes.append(why)
         released = manifest.release_dir(root) / notebook
+        lang = language.of_notebook(learner)
+        in_lang = manifest.release_dir(root).parent / lang / manifest.id / notebook  # release/<lang>/<id>/
+        if lang != i18n.ENGLISH and in_lang.is_file():  # the test cells the learner was given, in their language
+            released = in_lang
         if not released.is_file():
             raise CourseError(f"no released notebook release/{manifest.id}/{notebook} in {root}: "
                               f"ask your instructor to reinstall the course.")
@@ -393,7 +399,11 @@ def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool
         notes.append(f"your parameters cell changes {', '.join(changed)}; grading uses "
                      f"{', '.join(f'{k} = {theirs[k]!r}' for k in changed)}, so put them back before you submit.")
 
-    guarded = copy.deepcopy(source)
+    # the test run speaks the learner's language (the package's messages; the instructor's test cells
+    # translated where the course has their translation), as grading does (course.grading.language)
+    _, guarded = language.in_submission_language(nbs.copy(learner), copy.deepcopy(source), manifest.id,
+                                                 Path(notebook).stem, Path(find_root(root)) / "source")
+    guarded = copy.deepcopy(guarded)
     for cell in guarded.cells:
         if nbs.is_test_cell(cell):
             cell.source = guard_hidden(cell.source)

@@ -213,3 +213,22 @@ def test_the_second_check_reuses_the_pre_loaded_processes_and_scores_the_same(to
     assert table(first.stdout) == table(selfcheck.self_check(path, root=toy, sandboxed=None).summary())
     assert selfcheck.HIDDEN_MESSAGE in first.stdout
     assert_reveals_nothing(first.stdout + first.stderr, toy)
+
+
+@pytest.mark.parametrize("with_source", [True, False], ids=["self-learner's clone", "student's install"])
+def test_a_japanese_lab_is_checked_in_japanese(tmp_path, capsys, with_source):
+    """The test run speaks the learner's language, as grading does: the package's messages and the test cells' own."""
+    aid, lab = "01-problem-framing", "01-problem-framing-lab.ipynb"
+    root = REPO
+    if not with_source:  # as on the hub: the released notebooks in both languages, the manifests, no source/
+        root = tmp_path / "course"
+        for part in ("assignments", f"release/{aid}", f"release/ja/{aid}"):
+            shutil.copytree(REPO / part, root / part)
+        shutil.copy(REPO / "nbgrader_config.py", root)
+    path = tmp_path / "my-work" / "ja" / aid / lab
+    path.parent.mkdir(parents=True)
+    shutil.copy(REPO / "release" / "ja" / aid / lab, path)
+    main(["--root", str(root), "check", str(path)])
+    out = capsys.readouterr().out
+    assert "baseline_minutes はまだ `...` のままです" in out  # course.checks, in the sandboxed test run
+    assert "is still `...`" not in out
