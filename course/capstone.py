@@ -381,11 +381,12 @@ def check_figure_specs(figures: object, data: pd.DataFrame | None, max_figures: 
             if not isinstance(spec.get(key), str) or not spec[key].strip():
                 _fail(_("{label}: {key} should be a sentence; every figure needs a title, labelled axes, alt text and a takeaway.").format(
                     label=label, key=key))
-        if _word_count(spec["alt"]) < 8:
+        words = _word_count(spec["alt"])
+        if words < 8:
             _fail((_("{label}: the alt text has {count} words. Describe the pattern in one full sentence "
                     "(two Japanese characters count as one word).") if _CJK.search(spec["alt"]) else
                   _("{label}: the alt text has {count} words. Describe the pattern in one full sentence.")).format(
-                      label=label, count=_word_count(spec["alt"])))
+                      label=label, count=words))
         if spec.get("aggregate") not in (None, "mean", "median", "sum", "count"):
             _fail(_("{label}: aggregate should be mean, median, sum, count or left out, not {shown}.").format(
                 label=label, shown=_show(spec.get("aggregate"))))

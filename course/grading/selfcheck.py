@@ -401,9 +401,9 @@ def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool
 
     # the test run speaks the learner's language (the package's messages; the instructor's test cells
     # translated where the course has their translation), as grading does (course.grading.language)
-    _, guarded = language.in_submission_language(nbs.copy(learner), copy.deepcopy(source), manifest.id,
+    # (it copies what it changes and never touches its arguments; guard_hidden below edits ``guarded`` in place)
+    _, guarded = language.in_submission_language(learner, copy.deepcopy(source), manifest.id,
                                                  Path(notebook).stem, Path(find_root(root)) / "source")
-    guarded = copy.deepcopy(guarded)
     for cell in guarded.cells:
         if nbs.is_test_cell(cell):
             cell.source = guard_hidden(cell.source)
