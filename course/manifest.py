@@ -150,8 +150,14 @@ class Manifest:
     def source_dir(self, root: Path) -> Path:
         return Path(root) / "source" / self.id
 
-    def release_dir(self, root: Path) -> Path:
-        return Path(root) / "release" / self.id
+    def release_dir(self, root: Path, lang: str = i18n.ENGLISH) -> Path:
+        """release/<id>/, or release/<lang>/<id>/ for another language's release."""
+        return release_path(self.id, lang, root)
+
+
+def release_path(assignment_id: str, lang: str, root: Path) -> Path:
+    """Where the student version of ``assignment_id`` in ``lang`` is committed: release/<id>/ or release/<lang>/<id>/."""
+    return Path(root) / "release" / assignment_id if lang == i18n.ENGLISH else Path(root) / "release" / lang / assignment_id
 
 
 def manifest_path(assignment_id: str, root: Path) -> Path:

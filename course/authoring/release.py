@@ -48,7 +48,7 @@ def release_dir(assignment_id: str, lang: str = ENGLISH, root: Path | None = Non
     """Where the student version of ``assignment_id`` in ``lang`` is committed: release/<id>/ or release/<lang>/<id>/."""
     root = find_root(root)
     _check_lang(lang)
-    return root / "release" / assignment_id if lang == ENGLISH else root / "release" / lang / assignment_id
+    return manifests.release_path(assignment_id, lang, root)
 
 
 def languages(assignment_id: str, root: Path | None = None) -> list[str]:

@@ -303,7 +303,7 @@ def _plan(path: Path | str, root: Path | str | None, sandboxed: bool | None) -> 
         notes.append(why)
         released = manifest.release_dir(root) / notebook
         lang = language.of_notebook(learner)
-        in_lang = manifest.release_dir(root).parent / lang / manifest.id / notebook  # release/<lang>/<id>/
+        in_lang = manifest.release_dir(root, lang) / notebook
         if lang != i18n.ENGLISH and in_lang.is_file():  # the test cells the learner was given, in their language
             released = in_lang
         if not released.is_file():
