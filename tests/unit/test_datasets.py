@@ -68,10 +68,37 @@ def test_each_data_set_has_a_datasheet_with_the_registered_checksum(name):
 
 
 def test_real_data_names_a_source_on_every_row():
-    for name in ("civil_service_applicants", "population_age22", "my_number_card"):
+    for name in ("civil_service_applicants", "population_age22", "my_number_card", "egov_index"):
         frame = datasets.load(name)
         assert frame["source"].notna().all() and (frame["source"].str.len() >= 3).all(), name
 
+
+
+# The 2024 leaders in the order UN DESA's press release of 17 September 2024 names them (see the datasheet).
+_UN_DESA_2024_ORDER = ["Denmark", "Estonia", "Singapore", "Republic of Korea", "Iceland", "Saudi Arabia",
+                       "United Kingdom", "Australia", "Finland", "Netherlands", "United Arab Emirates",
+                       "Germany", "Japan"]
+
+
+def test_egov_index_keeps_the_figures_its_datasheet_quotes_and_the_un_desa_2024_order():
+    egov = datasets.load_egov_index()
+    y2024 = egov[(egov["year"] == 2024) & egov["rank"].notna()].sort_values("rank")
+    assert y2024["country"].tolist() == _UN_DESA_2024_ORDER, "the 2024 rows must follow UN DESA's order"
+    assert y2024["rank"].tolist() == list(range(1, 14))
+    by_country = y2024.set_index("country")
+    assert by_country.loc["Denmark", "egdi"] == pytest.approx(0.9847)
+    assert by_country.loc["Japan", "egdi"] == pytest.approx(0.9351) and by_country.loc["Japan", "rank"] == 13
+    world = egov[egov["country"] == "World average"].set_index("year")["egdi"]
+    assert world.loc[2024] == pytest.approx(0.638) and world.loc[2018] == pytest.approx(0.55)
+
+
+def test_egov_index_warns_it_is_not_re_based_while_any_row_cites_a_press_report():
+    egov = datasets.load_egov_index()
+    sheet = datasets.datasheet("egov_index", lang="en")
+    from_the_annex = egov["source"].str.contains("E-Government Survey") & egov["source"].str.contains("annex", case=False)
+    if not from_the_annex.all():
+        assert "Not yet re-based" in sheet, "rows from press reports: the datasheet must keep its warning"
+    assert "GovTech Maturity Index" in sheet, "the datasheet must say what became of the GTMI"
 
 def test_unverified_figure_is_not_stored_as_an_exact_number():
     applicants = datasets.load_civil_service_applicants()
