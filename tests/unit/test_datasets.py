@@ -73,7 +73,6 @@ def test_real_data_names_a_source_on_every_row():
         assert frame["source"].notna().all() and (frame["source"].str.len() >= 3).all(), name
 
 
-
 # The 2024 leaders in the order UN DESA's press release of 17 September 2024 names them (see the datasheet).
 _UN_DESA_2024_ORDER = ["Denmark", "Estonia", "Singapore", "Republic of Korea", "Iceland", "Saudi Arabia",
                        "United Kingdom", "Australia", "Finland", "Netherlands", "United Arab Emirates",
@@ -99,6 +98,7 @@ def test_egov_index_warns_it_is_not_re_based_while_any_row_cites_a_press_report(
     if not from_the_annex.all():
         assert "Not yet re-based" in sheet, "rows from press reports: the datasheet must keep its warning"
     assert "GovTech Maturity Index" in sheet, "the datasheet must say what became of the GTMI"
+
 
 def test_unverified_figure_is_not_stored_as_an_exact_number():
     applicants = datasets.load_civil_service_applicants()
