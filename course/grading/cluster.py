@@ -158,7 +158,12 @@ def client(workers: int, scheduler: str | None = None, memory_mb: int | None = N
                 # fork: a local worker starts in milliseconds with the grader's packages loaded, and a script or
                 # notebook that calls grade_all needs no `if __name__ == "__main__"` guard (spawn would re-run it)
                 "distributed.worker.multiprocessing-method": "fork",
-                "distributed.admin.tick.limit": "60s"}  # a long notebook run holds no event loop, but be quiet if it did
+                "distributed.admin.tick.limit": "60s",  # a long notebook run holds no event loop, but be quiet if it did
+                # The scheduler's and workers' HTTP servers answer anyone who reaches them, without the TLS key (on a
+                # one-machine hub: every student). Dask's default pages list the workers, tasks (named by student)
+                # and logs, and proxy requests: keep only the health check.
+                "distributed.scheduler.http.routes": ["distributed.http.health"],
+                "distributed.worker.http.routes": ["distributed.http.health"]}
     remote(scheduler, gateway)  # one of them at most, each well formed
     address, url = scheduler_address(scheduler), gateway_address(gateway)
     with dask.config.set(settings):

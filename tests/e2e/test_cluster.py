@@ -253,6 +253,28 @@ def test_the_local_cluster_admits_no_one_without_its_key():
             assert not isinstance(refused.value, AssertionError)
 
 
+def test_the_local_cluster_shows_no_one_its_tasks_over_http():
+    """Dask's scheduler serves HTTP pages without the TLS key (workers, tasks named by student, logs, a proxy):
+    the grader's cluster answers only the health check."""
+    import urllib.error
+    import urllib.request
+
+    from course.grading import cluster
+
+    with cluster.client(1) as c:
+        assert c.submit(sum, [1, 2], key="grade-s00042", pure=False).result(timeout=60) == 3
+        ports = {"scheduler": c.scheduler_info()["services"]["dashboard"],
+                 **{w: info["services"]["dashboard"] for w, info in c.scheduler_info()["workers"].items()}}
+        for who, port in ports.items():
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=10) as answer:
+                assert answer.read() == b"ok", who
+            for page in ("info/main/workers.html", "info/main/logs.html", "json/identity.json", "metrics",
+                         "statics/css/base.css", f"proxy/{port}/127.0.0.1/health"):
+                with pytest.raises(urllib.error.HTTPError) as refused:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/{page}", timeout=10)
+                assert refused.value.code == 404, (who, page)
+
+
 def _dies_once(job: dict, bundle: bytes, snapshot: bytes) -> dict:
     """A task that kills its own worker process the first time it runs for ``first``."""
     marker = Path(job["marker"])
