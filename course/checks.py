@@ -92,8 +92,47 @@ def _note(name: str) -> None:
         except Exception:  # not a shell that has events: no pass line, nothing else changes
             return
         _hooked.add(id(shell))
+        _install_one_line_asserts(shell)
         _checked.clear()  # the first checked cell of this shell: nothing before it counts
     _checked.append(str(name))
+
+
+def _one_line(shell, etype, value, tb, tb_offset=None) -> None:
+    """IPython's view of an AssertionError: a message-bearing ``assert`` written in the notebook shows ``✗ message``.
+
+    A test cell's own ``assert cond, "message"`` then reads like the checks' failures, on one line.
+    Anything else (an assert without a message, one raised inside a library) keeps IPython's traceback.
+    IPython ignores what a custom handler returns, so the handler shows the error itself.
+    """
+    last = tb
+    while last is not None and last.tb_next is not None:
+        last = last.tb_next
+    in_notebook = last is not None and last.tb_frame.f_globals is shell.user_ns
+    if not hasattr(value, "_render_traceback_") and in_notebook and value.args and str(value).strip():
+        line = f"✗ {value}"
+        try:
+            value._render_traceback_ = lambda: [line]
+        except AttributeError:  # an exception that takes no attributes: IPython's usual view
+            pass
+    shell.showtraceback((etype, value, tb), tb_offset=tb_offset, running_compiled_code=True)
+
+
+def _install_one_line_asserts(shell=None) -> None:
+    """In an IPython shell (Jupyter's kernel, the grader's), show a notebook's failed asserts on one line.
+
+    Done when the setup cell imports this module, and again at a shell's first check. The cell
+    still fails (nbgrader counts the test as failed): only how the error is drawn changes. A shell
+    that already has its own handler for some exceptions is left alone.
+    """
+    if shell is None:
+        ipython = sys.modules.get("IPython")
+        shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None or getattr(shell, "custom_exceptions", None) != () or not hasattr(shell, "set_custom_exc"):
+        return
+    shell.set_custom_exc((AssertionError,), _one_line)
+
+
+_install_one_line_asserts()
 
 
 def _table_hint(value: pd.Series | pd.DataFrame) -> str:

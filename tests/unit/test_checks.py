@@ -234,6 +234,35 @@ def test_a_failed_check_shows_one_line_not_a_traceback_and_still_fails_the_cell(
     assert "Traceback" not in out and "checks.py" not in out and "np.int64" not in out
 
 
+def test_a_failed_assert_with_a_message_shows_one_line_and_still_fails_the_cell(shell, capsys):
+    checks._install_one_line_asserts(shell)  # what importing course.checks in a kernel does (test below)
+    result, out = run(shell, capsys, "x = 3\nassert x < 0, (\n    'x should be negative: applicants fell.')")
+    assert not result.success and isinstance(result.error_in_exec, AssertionError)  # nbgrader still counts a failure
+    assert out.strip() == "✗ x should be negative: applicants fell."
+    # an assert without a message, or one raised inside a library, keeps IPython's traceback
+    result, out = run(shell, capsys, "assert x < 0")
+    assert not result.success and "Traceback" in out and "----> 1 assert x < 0" in out
+    result, out = run(shell, capsys, "import pandas as pd\npd.testing.assert_series_equal(pd.Series([1]), pd.Series([2]))")
+    assert not result.success and "Traceback" in out
+    # other errors are untouched
+    result, out = run(shell, capsys, "1 / 0")
+    assert not result.success and "ZeroDivisionError" in out and "Traceback" in out
+
+
+def test_importing_checks_in_a_fresh_ipython_shell_makes_asserts_one_line():
+    """As a notebook's setup cell does in a new kernel: the import alone installs the one-line view."""
+    import subprocess
+    import sys
+
+    code = ("from IPython.core.interactiveshell import InteractiveShell\n"
+            "shell = InteractiveShell.instance(colors='NoColor')\n"
+            "shell.run_cell('from course import checks')\n"
+            "result = shell.run_cell(\"assert 1 > 2, 'one is not more than two.'\")\n"
+            "print('cell failed:', not result.success)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stdout
+    assert out == "✗ one is not more than two.\ncell failed: True\n", out
+
+
 def test_values_in_messages_are_plain_numbers_not_numpy_reprs(shell, capsys):
     _, out = run(shell, capsys, "checks.check_choice(np.int64(3), 'answer', ['A', 'B'])")
     assert out.strip().startswith("✗ answer is 3, but one of ['A', 'B']")
