@@ -312,6 +312,32 @@ def answer_names(answer_source: str) -> list[str]:
     return declared_names(answer_source) or bound_names(answer_source)
 
 
+def crossing_names(nb: NotebookNode) -> dict[str, list[str]]:
+    """The grader's rule for what a question's tests can read of a student's answers, per test cell's grade id.
+
+    Grading runs a notebook in two processes (``course.grading.autograde``): the student's
+    cells in one, the instructor's notebook without its answer cells in the other, where the
+    tests run. At each test cell the test run receives, as data, the student's values of these
+    names and no others: over the answer cells since the previous test cell, each cell's
+    ``name = ...`` lines above its solution, or, in a cell that declares none (an nbgrader
+    course's ``def squares(n):``), every name its solution binds at the top level
+    (:func:`answer_names`). A name keeps the value it crossed with until a later test's
+    answers or the instructor's own cells bind it again. Anything else an answer cell binds (a
+    helper ``health = [...]``, a setup name bound again) never reaches the tests, which see
+    the setup cells' own value or nothing. ``course validate --mistakes`` (its probe) and
+    ``check()`` apply the same rule.
+    """
+    out: dict[str, list[str]] = {}
+    pending: list[str] = []
+    for cell in nb.cells:
+        if is_answer_cell(cell):
+            pending += answer_names(cell.source)
+        elif is_test_cell(cell):
+            out[grade_id(cell)] = list(dict.fromkeys(pending))
+            pending = []
+    return out
+
+
 def class_names(source: str) -> list[str]:
     """The classes a cell defines at its top level."""
     import ast

@@ -211,7 +211,10 @@ def mistakes(assignment_id: str, *, root: Path | None = None,
     test cell is run as a student runs it: the released notebook's visible tests, then the hidden ones
     (which, failing, show only ``course check``'s "hidden tests" line). The notebook runs once with every
     solution in place, and each mistake forks from the state just before its answer cell
-    (``course.authoring.probe``): the cost is about one run of the notebook, however many mistakes.
+    (``course.authoring.probe``): the cost is about one run of the notebook, however many mistakes. The
+    test cell sees only what grading's test run would (the names ``autograde.questions_of`` carries, the
+    setup cells' own): a test that reads a name an answer cell binds without declaring it fails here as
+    it does in grading.
 
     Args:
         questions: only these question ids (all the auto-graded ones when empty).
@@ -224,6 +227,7 @@ def mistakes(assignment_id: str, *, root: Path | None = None,
     import shutil
 
     from course.authoring import probe
+    from course.grading.autograde import questions_of
     from course.grading.selfcheck import HIDDEN_MESSAGE, PASSED, _prepare, _verdict, guard_hidden
 
     root = find_root(root)
@@ -280,8 +284,13 @@ def mistakes(assignment_id: str, *, root: Path | None = None,
                     trials.append({"key": f"{q.id}.{n}", "until": test_at,
                                    "cells": changed or {test_at: solved.cells[test_at].source}})
                     order.append((q, n, mistake))
+            # what reaches each test cell in grading: the grader's own list, applied to the instructor's notebook
+            carried = questions_of(source)
+            crossing = {i: carried.get(nbs.grade_id(c), []) for i, c in enumerate(solved.cells) if nbs.is_test_cell(c)}
+            answers = [i for i, c in enumerate(solved.cells) if nbs.is_answer_cell(c)]
             _say(progress, f"{notebook}: running it once and trying {len(trials)} plausible mistake(s) from it")
-            outputs = probe.run(code, trials, work, wall_seconds=limits.wall_seconds, cell_seconds=limits.cell_seconds)
+            outputs = probe.run(code, trials, work, wall_seconds=limits.wall_seconds, cell_seconds=limits.cell_seconds,
+                                answers=answers, crossing=crossing)
             for q, n, mistake in order:
                 status, message = _verdict({"outputs": outputs.get(f"{q.id}.{n}", [])})
                 by = NOT_CAUGHT if status == PASSED else HIDDEN_ONLY if message == HIDDEN_MESSAGE else VISIBLE
