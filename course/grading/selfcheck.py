@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import copy
 import os
+import re
 import sys
 import textwrap
 import time
@@ -225,6 +226,32 @@ def _verdict(cell) -> tuple[str, str]:
     return FAILED, f"{ename}{': ' + first if first else ''}"
 
 
+def unseen_message(name: str, crossing: list[str]) -> str:
+    """What a learner is told when a visible test read ``name``, which their notebook makes but grading's tests never get."""
+    declared = ", ".join(crossing) or "none"
+    return (f"the tests read {name}, which your notebook makes but grading never passes to them (they get only "
+            f"{declared}): this is the course's mistake, not yours, so please tell your instructor.")
+
+
+def _unseen_name(cell, learner) -> str:
+    """The name a test cell's NameError is about, if the learner's own cells make it ("" otherwise).
+
+    Grading's test run gets only the names each answer cell declares (``course.notebooks.crossing_names``);
+    a name the learner's cells make besides is in their notebook but not there.
+    """
+    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    if not errors or errors[0].get("ename") != "NameError":
+        return ""
+    found = re.match(r"name '(\w+)' is not defined", str(errors[0].get("evalue", "")))
+    if not found:
+        return ""
+    made = set()
+    for c in learner.cells:
+        if c.get("cell_type") == "code" and not nbs.is_test_cell(c):
+            made |= nbs.names_made(c.source) or set()
+    return found.group(1) if found.group(1) in made else ""
+
+
 def _checked_path(path: Path | str) -> Path:
     """``path`` if it names a notebook file; else a CourseError that says what to give."""
     path = Path(path)
@@ -418,6 +445,7 @@ def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool
     notes += [n for n in engine_notes if n]
 
     cells = {nbs.grade_id(c): c for c in graded.cells}
+    crossing = nbs.crossing_names(source)
     rows = []
     for q in wanted:
         if q.by_hand:
@@ -430,6 +458,9 @@ def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool
                                       f"release/{manifest.id}/{notebook}."))
             continue
         status, message = _verdict(cell)
+        unseen = _unseen_name(cell, learner)
+        if unseen:
+            message = unseen_message(unseen, crossing.get(q.graded_cell, []))
         rows.append(QuestionScore(q.id, q.points, q.points if status == PASSED else 0.0, status, message))
     return SelfCheck(manifest.id, path.name, rows, notes, time.perf_counter() - started, hidden_tests=plan.hidden_tests)
 
