@@ -227,17 +227,17 @@ def _verdict(cell) -> tuple[str, str]:
 
 
 def unseen_message(name: str, crossing: list[str]) -> str:
-    """What a learner is told when a visible test read ``name``, which their notebook makes but grading's tests never get."""
+    """What a learner is told when a visible test read ``name``, which an answer cell makes but grading's tests never get."""
     declared = ", ".join(crossing) or "none"
-    return (f"the tests read {name}, which your notebook makes but grading never passes to them (they get only "
-            f"{declared}): this is the course's mistake, not yours, so please tell your instructor.")
+    return (f"the tests read {name}, which grading never passes to them (they get only {declared}): this is the "
+            "course's mistake, not yours, so please tell your instructor.")
 
 
-def _unseen_name(cell, learner) -> str:
-    """The name a test cell's NameError is about, if the learner's own cells make it ("" otherwise).
+def _unseen_name(cell, *notebooks) -> str:
+    """The name a test cell's NameError is about, if a code cell of ``notebooks`` (test cells aside) makes it; else "".
 
     Grading's test run gets only the names each answer cell declares (``course.notebooks.crossing_names``);
-    a name the learner's cells make besides is in their notebook but not there.
+    a name an answer cell makes besides (the learner's, or the instructor's solution) is not there.
     """
     errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
     if not errors or errors[0].get("ename") != "NameError":
@@ -246,7 +246,7 @@ def _unseen_name(cell, learner) -> str:
     if not found:
         return ""
     made = set()
-    for c in learner.cells:
+    for c in (c for nb in notebooks for c in nb.cells):
         if c.get("cell_type") == "code" and not nbs.is_test_cell(c):
             made |= nbs.names_made(c.source) or set()
     return found.group(1) if found.group(1) in made else ""
@@ -458,7 +458,7 @@ def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool
                                       f"release/{manifest.id}/{notebook}."))
             continue
         status, message = _verdict(cell)
-        unseen = _unseen_name(cell, learner)
+        unseen = _unseen_name(cell, learner, source)
         if unseen:
             message = unseen_message(unseen, crossing.get(q.graded_cell, []))
         rows.append(QuestionScore(q.id, q.points, q.points if status == PASSED else 0.0, status, message))
