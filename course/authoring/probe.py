@@ -27,7 +27,9 @@ from before the answer cell), and each trial's test cell runs in a namespace of 
 way. The student's functions keep their own globals (a call from the tests runs in the student's
 run, helpers and all), as in grading. Not mirrored: an answer cell that changes a setup object in
 place (``df["x"] = ...``; the test run's ``df`` is unchanged), and values that cannot cross as data
-(a generator, another library's object: grading gives the tests a placeholder). Without
+(a generator, another library's object: grading gives the tests a placeholder), and a test cell
+that deletes or binds again an answer's name (grading mirrors that into the student's run, for the
+calls that follow; no test cell of the course does). Without
 ``crossing`` (a plain run), the test cell sees every name, as in a kernel.
 
 This runs the instructor's own notebooks and answers, outside the sandbox, as ``course validate``
@@ -106,7 +108,7 @@ def _run_cell(shell, outputs, source: str, cell_seconds: int) -> None:
 
 
 #: The names IPython itself keeps in the namespace (outputs, inputs, its own functions): no cell's answer.
-_IPYTHON = re.compile(r"_+|_i+|_i?\d+|_ih|_oh|_dh|In|Out|get_ipython|exit|quit|open|__\w+__")
+_IPYTHON = re.compile(r"_+|_i+|_i?\d+|_ih|_oh|_dh|In|Out|get_ipython|exit|quit|__\w+__")
 _MISSING = object()
 
 
