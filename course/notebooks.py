@@ -312,6 +312,87 @@ def answer_names(answer_source: str) -> list[str]:
     return declared_names(answer_source) or bound_names(answer_source)
 
 
+def crossing_names(nb: NotebookNode) -> dict[str, list[str]]:
+    """The grader's rule for what a question's tests can read of a student's answers, per test cell's grade id.
+
+    Grading runs a notebook in two processes (``course.grading.autograde``): the student's
+    cells in one, the instructor's notebook without its answer cells in the other, where the
+    tests run. At each test cell the test run receives, as data, the student's values of these
+    names and no others: over the answer cells since the previous test cell, each cell's
+    ``name = ...`` lines above its solution, or, in a cell that declares none (an nbgrader
+    course's ``def squares(n):``), every name its solution binds at the top level
+    (:func:`answer_names`). A name keeps the value it crossed with until a later test's
+    answers or the instructor's own cells bind it again. Anything else an answer cell binds (a
+    helper ``health = [...]``, a setup name bound again) never reaches the tests, which see
+    the setup cells' own value or nothing. ``course validate --mistakes`` (its probe) and
+    ``check()`` apply the same rule.
+    """
+    out: dict[str, list[str]] = {}
+    pending: list[str] = []
+    for cell in nb.cells:
+        if is_answer_cell(cell):
+            pending += answer_names(cell.source)
+        elif is_test_cell(cell):
+            out[grade_id(cell)] = list(dict.fromkeys(pending))
+            pending = []
+    return out
+
+
+def names_made(source: str) -> set[str] | None:
+    """Every name a cell's code may bind, at any depth (assignments, loops, ``with``, imports, ``def``, ``class``,
+    ``global``, ``except ... as``), parsed, never run; None when that cannot be told (``import *``, not Python).
+
+    More than the cell binds at the top level, never less: IPython's ``%`` and ``!`` lines are skipped.
+    """
+    import ast
+
+    code = "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return None
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            if any(a.name == "*" for a in node.names):
+                return None
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.Global):
+            names.update(node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+    return names
+
+
+def names_tests_see(nb: NotebookNode, test_grade_id: str) -> set[str] | None:
+    """The names grading's test run may hold at the test cell ``test_grade_id`` (:func:`crossing_names`' rule).
+
+    What the code cells from the top down to that test cell, answer cells left out, may bind
+    (:func:`names_made`: the test run runs them too), and the names that cross at this test and at
+    every test before it. A name that only answer cells (or a student's own cells) make is not
+    among them. None when that cannot be told: a cell whose names no parser can list, or no such
+    test cell.
+    """
+    crossing = crossing_names(nb)
+    seen: set[str] = set()
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code" or is_answer_cell(cell):
+            continue
+        made = names_made(cell.source)
+        if made is None:
+            return None
+        seen |= made
+        if is_test_cell(cell):
+            seen.update(crossing.get(grade_id(cell), []))
+            if grade_id(cell) == test_grade_id:
+                return seen
+    return None
+
+
 def class_names(source: str) -> list[str]:
     """The classes a cell defines at its top level."""
     import ast

@@ -188,12 +188,17 @@ class Catch:
     mistake: manifests.Mistake
     by: str  # VISIBLE, HIDDEN_ONLY or NOT_CAUGHT
     message: str  # the visible test's message a student sees ("" otherwise)
+    unseen: str = ""  # a name the test read that grading never passes to it (the visible failure is a NameError)
 
     @property
     def problem(self) -> str:
         """Why this breaks the rule ("" if it does not): every mistake loses its points, and a visible test
         names it unless the manifest says why only a hidden one may (``hidden_only``)."""
         label = f"{self.question} mistake {self.number}" + (f" ({self.mistake.name})" if self.mistake.name else "")
+        if self.unseen:
+            return (f"{label} fails only because its test cell reads {self.unseen}, which an answer cell makes without "
+                    f"declaring it, so grading never passes it to the tests: declare it ({self.unseen} = ... above the "
+                    "solution) or compute it in the test cell")
         if self.by == NOT_CAUGHT:
             return f"{label} passes every test and keeps its points: add a test that catches it"
         if self.by == HIDDEN_ONLY and not self.mistake.hidden_only:
@@ -211,7 +216,10 @@ def mistakes(assignment_id: str, *, root: Path | None = None,
     test cell is run as a student runs it: the released notebook's visible tests, then the hidden ones
     (which, failing, show only ``course check``'s "hidden tests" line). The notebook runs once with every
     solution in place, and each mistake forks from the state just before its answer cell
-    (``course.authoring.probe``): the cost is about one run of the notebook, however many mistakes.
+    (``course.authoring.probe``): the cost is about one run of the notebook, however many mistakes. The
+    test cell sees only what grading's test run would (the names ``autograde.questions_of`` carries, the
+    setup cells' own): a test that reads a name an answer cell binds without declaring it fails here as
+    it does in grading.
 
     Args:
         questions: only these question ids (all the auto-graded ones when empty).
@@ -224,7 +232,8 @@ def mistakes(assignment_id: str, *, root: Path | None = None,
     import shutil
 
     from course.authoring import probe
-    from course.grading.selfcheck import HIDDEN_MESSAGE, PASSED, _prepare, _verdict, guard_hidden
+    from course.grading.autograde import questions_of
+    from course.grading.selfcheck import HIDDEN_MESSAGE, PASSED, _prepare, _unseen_name, _verdict, guard_hidden, unseen_message
 
     root = find_root(root)
     manifest = manifests.load(assignment_id, root)
@@ -279,13 +288,22 @@ def mistakes(assignment_id: str, *, root: Path | None = None,
                                if c.cell_type == "code" and c.source != solved.cells[i].source}
                     trials.append({"key": f"{q.id}.{n}", "until": test_at,
                                    "cells": changed or {test_at: solved.cells[test_at].source}})
-                    order.append((q, n, mistake))
+                    order.append((q, n, mistake, wrong))
+            # what reaches each test cell in grading: the grader's own list, applied to the instructor's notebook
+            carried = questions_of(source)
+            crossing = {i: carried.get(nbs.grade_id(c), []) for i, c in enumerate(solved.cells) if nbs.is_test_cell(c)}
+            answers = [i for i, c in enumerate(solved.cells) if nbs.is_answer_cell(c)]
             _say(progress, f"{notebook}: running it once and trying {len(trials)} plausible mistake(s) from it")
-            outputs = probe.run(code, trials, work, wall_seconds=limits.wall_seconds, cell_seconds=limits.cell_seconds)
-            for q, n, mistake in order:
-                status, message = _verdict({"outputs": outputs.get(f"{q.id}.{n}", [])})
+            outputs = probe.run(code, trials, work, wall_seconds=limits.wall_seconds, cell_seconds=limits.cell_seconds,
+                                answers=answers, crossing=crossing)
+            for q, n, mistake, wrong in order:
+                tested = {"outputs": outputs.get(f"{q.id}.{n}", [])}
+                status, message = _verdict(tested)
+                unseen = _unseen_name(tested, wrong, source)  # the mistake's or the solution's own name
+                if unseen:  # what course check says
+                    message = unseen_message(unseen, carried.get(q.graded_cell, []))
                 by = NOT_CAUGHT if status == PASSED else HIDDEN_ONLY if message == HIDDEN_MESSAGE else VISIBLE
-                found.append(Catch(q.id, n, mistake, by, message if by == VISIBLE else ""))
+                found.append(Catch(q.id, n, mistake, by, message if by == VISIBLE else "", unseen))
     return found
 
 

@@ -34,26 +34,14 @@ from course.limits import Limits
 from course.notebooks import is_answer_cell, is_test_cell
 
 
-def _per_question(source_nb, names_in) -> dict[str, list[str]]:
-    """For each test cell: ``names_in(source)`` over the answer cells since the previous test cell."""
-    out: dict[str, list[str]] = {}
-    pending: list[str] = []
-    for cell in source_nb.cells:
-        if is_answer_cell(cell):
-            pending += names_in(cell.source)
-        elif is_test_cell(cell):
-            out[nbs.grade_id(cell)] = list(dict.fromkeys(pending))
-            pending = []
-    return out
-
-
 def questions_of(source_nb) -> dict[str, list[str]]:
-    """For each test cell of the instructor's notebook: what the answer cells since the previous test cell bind.
+    """For each test cell of the instructor's notebook: the names that cross from the student's run to the tests.
 
-    The ``name = ...`` lines an answer cell declares, or, in a cell that declares none (an
-    nbgrader course's ``def squares(n):``), every name its solution binds at the top level.
+    The ``name = ...`` lines the answer cells since the previous test cell declare, or, in a
+    cell that declares none (an nbgrader course's ``def squares(n):``), every name its solution
+    binds at the top level: ``course.notebooks.crossing_names``, the one statement of the rule.
     """
-    return _per_question(source_nb, nbs.answer_names)
+    return nbs.crossing_names(source_nb)
 
 
 def classes_of(source_nb) -> list[str]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import ast
 import copy
 import os
+import re
 import sys
 import textwrap
 import time
@@ -225,6 +226,32 @@ def _verdict(cell) -> tuple[str, str]:
     return FAILED, f"{ename}{': ' + first if first else ''}"
 
 
+def unseen_message(name: str, crossing: list[str]) -> str:
+    """What a learner is told when a visible test read ``name``, which an answer cell makes but grading's tests never get."""
+    declared = ", ".join(crossing) or "none"
+    return (f"the tests read {name}, which grading never passes to them (they get only {declared}): this is the "
+            "course's mistake, not yours, so please tell your instructor.")
+
+
+def _unseen_name(cell, *notebooks) -> str:
+    """The name a test cell's NameError is about, if a code cell of ``notebooks`` (test cells aside) makes it; else "".
+
+    Grading's test run gets only the names each answer cell declares (``course.notebooks.crossing_names``);
+    a name an answer cell makes besides (the learner's, or the instructor's solution) is not there.
+    """
+    errors = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+    if not errors or errors[0].get("ename") != "NameError":
+        return ""
+    found = re.match(r"name '(\w+)' is not defined", str(errors[0].get("evalue", "")))
+    if not found:
+        return ""
+    made = set()
+    for c in (c for nb in notebooks for c in nb.cells):
+        if c.get("cell_type") == "code" and not nbs.is_test_cell(c):
+            made |= nbs.names_made(c.source) or set()
+    return found.group(1) if found.group(1) in made else ""
+
+
 def _checked_path(path: Path | str) -> Path:
     """``path`` if it names a notebook file; else a CourseError that says what to give."""
     path = Path(path)
@@ -418,6 +445,7 @@ def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool
     notes += [n for n in engine_notes if n]
 
     cells = {nbs.grade_id(c): c for c in graded.cells}
+    crossing = nbs.crossing_names(source)
     rows = []
     for q in wanted:
         if q.by_hand:
@@ -430,6 +458,9 @@ def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool
                                       f"release/{manifest.id}/{notebook}."))
             continue
         status, message = _verdict(cell)
+        unseen = _unseen_name(cell, learner, source)
+        if unseen:
+            message = unseen_message(unseen, crossing.get(q.graded_cell, []))
         rows.append(QuestionScore(q.id, q.points, q.points if status == PASSED else 0.0, status, message))
     return SelfCheck(manifest.id, path.name, rows, notes, time.perf_counter() - started, hidden_tests=plan.hidden_tests)
 

@@ -117,14 +117,17 @@ class Coach:
                 helpers._checked.clear()
 
     def _run_visible(self, ex: Exercise, namespace: dict) -> CheckResult:
+        scope, unseen = _as_tests_see(namespace, ex.seen)
         try:
-            exec(compile(ex.visible_tests, f"<visible tests of {ex.id}>", "exec"), namespace)  # noqa: S102
+            exec(compile(ex.visible_tests, f"<visible tests of {ex.id}>", "exec"), scope)  # noqa: S102
+        except NameError as exc:
+            missing = getattr(exc, "name", None) or str(exc)
+            if missing in unseen:
+                return CheckResult(ex.id, FAILED, _('not yet. The tests read {missing}, which your notebook makes but grading never passes to them (they get only {names}): this is the course\'s mistake, not yours, so please tell your instructor.').format(missing=missing, names=", ".join(ex.names)))
+            return CheckResult(ex.id, FAILED, _('not yet. {missing} is not defined: run every cell above this question first (Run > Run All Above Selected Cell).').format(missing=missing))
         except AssertionError as exc:
             message = str(exc).strip() or _("a visible test failed.")
             return CheckResult(ex.id, FAILED, _('not yet. {message}{offer}').format(message=message, offer=self._hint_offer(ex)))
-        except NameError as exc:
-            missing = getattr(exc, "name", None) or str(exc)
-            return CheckResult(ex.id, FAILED, _('not yet. {missing} is not defined: run every cell above this question first (Run > Run All Above Selected Cell).').format(missing=missing))
         except Exception as exc:  # the learner's answer may make any test stumble; say how, in one line
             first = (str(exc).strip().splitlines() or [""])[0][:200]
             return CheckResult(ex.id, FAILED, _('not yet. Testing your answer raised {kind}{detail}. Check the type and shape of your answer.{offer}').format(kind=type(exc).__name__, detail=': ' + first if first else '', offer=self._hint_offer(ex)))
@@ -159,6 +162,21 @@ class Coach:
                 number=shown + 1, total=total, question=ex.id, hint=ex.hints[shown])
         return _('Hint {number} of {total} for {question}. Call hint("{question}") again for the next one: {hint}').format(
             number=shown + 1, total=total, question=ex.id, hint=ex.hints[shown])
+
+
+def _as_tests_see(namespace: dict, seen: frozenset[str] | None) -> tuple[dict, set[str]]:
+    """The notebook's variables as grading's tests have them, and the names left out.
+
+    Grading runs the tests in a process of their own, which receives only the names each
+    question's answer cell declares (``course.notebooks.crossing_names``); a helper variable an
+    answer cell makes never reaches them. ``seen`` is what they can read (None: not known, so
+    everything). Names IPython keeps and names beginning with ``_`` stay. The notebook's own
+    functions keep their globals, as a call from the tests runs in the student's process.
+    """
+    if seen is None:
+        return namespace, set()
+    unseen = {n for n in namespace if n not in seen and not n.startswith("_") and n not in ("In", "Out", "get_ipython", "exit", "quit")}
+    return {n: v for n, v in namespace.items() if n not in unseen}, unseen
 
 
 _COACH = Coach()

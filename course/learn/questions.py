@@ -24,6 +24,8 @@ class Exercise:
     hints: tuple[str, ...]
     visible_tests: str = ""  # the test cell as released: visible tests only
     names: tuple[str, ...] = ()  # the answer variables the question asks for
+    #: the names grading's tests can read at this question (course.notebooks.names_tests_see); None: not known
+    seen: frozenset[str] | None = None
 
 
 def normalise_id(question: object) -> str:
@@ -66,8 +68,9 @@ def exercises(assignment_id: str, root: Path | None = None, lang: str | None = N
     lang = lang or i18n.language()
     manifest = manifests.load(assignment_id, root, lang=None if lang == i18n.ENGLISH else lang)
     cells: dict[str, dict[str, str]] = {}
+    released: dict[str, nbs.NotebookNode] = {}
     for entry in manifest.graded_notebooks:
-        nb = nbs.read(released_notebook(manifest, entry.file, root))
+        nb = released[entry.file] = nbs.read(released_notebook(manifest, entry.file, root))
         cells[entry.file] = {
             nbs.grade_id(c) or "": c.source for c in nb.cells
         }
@@ -76,8 +79,24 @@ def exercises(assignment_id: str, root: Path | None = None, lang: str | None = N
         found = cells.get(q.notebook, {})
         tests = visible_part(found.get(f"{q.id}-tests", "")) if q.kind == "auto" else ""
         names = tuple(nbs.declared_names(found.get(q.answer_cell, ""))) if q.kind == "auto" else ()
-        out[q.id] = Exercise(q.id, q.kind, q.points, q.notebook, q.hints, tests, names)
+        seen = _tests_see(released[q.notebook], f"{q.id}-tests") if q.kind == "auto" and q.notebook in released else None
+        out[q.id] = Exercise(q.id, q.kind, q.points, q.notebook, q.hints, tests, names, seen)
     return out
+
+
+def _tests_see(nb: nbs.NotebookNode, test_id: str) -> frozenset[str] | None:
+    """What grading's tests can read at ``test_id``, from a released notebook; None where it cannot say.
+
+    A released answer cell holds no solution, so the grader's rule (``course.notebooks.crossing_names``)
+    can be read from it only where each answer cell above the test declares its names (``name = ...``).
+    """
+    for cell in nb.cells:
+        if nbs.is_answer_cell(cell) and not nbs.declared_names(cell.source):
+            return None
+        if nbs.grade_id(cell) == test_id:
+            break
+    seen = nbs.names_tests_see(nb, test_id)
+    return None if seen is None else frozenset(seen)
 
 
 def unknown_question(question: str, known: list[str]) -> str:

@@ -87,3 +87,38 @@ def test_one_question_alone_and_a_question_that_is_not_there(toy, capsys):
         main(["--root", str(toy), "validate", "00-toy", "--mistakes", "-q", "q7"])
     err = capsys.readouterr().err
     assert done.value.code == 1 and "q7: not an auto-graded question of 00-toy (those are q1, q2)" in err
+
+
+@pytest.fixture(scope="module")
+def undeclared(tmp_path_factory) -> Path:
+    """The toy course whose q2 answer makes helper without declaring it, and whose visible test's message reads it."""
+    root = tmp_path_factory.mktemp("undeclared") / "toy"
+    shutil.copytree(TOY, root)
+    shutil.copy(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
+    path = root / "source" / "00-toy" / "00-toy-lab.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid == "q2-answer":
+            cell.source = cell.source.replace("doubled = 2 * SEED\n", "helper = 2\ndoubled = helper * SEED\n")
+        elif gid == "q2-tests":  # the message, read only when the test fails, names helper
+            cell.source = cell.source.replace("### BEGIN HIDDEN TESTS", "assert doubled % 2 == 0, "
+                                              "f'doubled is odd: it should be {helper} times SEED.'\n### BEGIN HIDDEN TESTS")
+    nbformat.write(nb, path)
+    releasing.release("00-toy", root)
+    return root
+
+
+def test_a_mistake_whose_test_reads_an_undeclared_name_fails_as_in_grading_and_is_a_problem(undeclared, capsys):
+    """In one kernel the message would read helper; grading's tests never get it (only doubled crosses)."""
+    with pytest.raises(SystemExit) as done:
+        main(["--root", str(undeclared), "validate", "00-toy", "--mistakes", "-q", "q2"])
+    out, err = capsys.readouterr()
+    assert done.value.code == 1
+    assert out.splitlines()[1].split(None, 1) == [
+        "q2.1", "visible test       the tests read helper, which grading never passes to them (they get only doubled): "
+        "this is the course's mistake, not yours, so please tell your instructor."]
+    problems = [line[4:] for line in err.splitlines() if line.startswith("  - ")]
+    assert "00-toy q2 mistake 1 fails only because its test cell reads helper, which an answer cell makes without " \
+           "declaring it, so grading never passes it to the tests: declare it (helper = ... above the solution) or " \
+           "compute it in the test cell" in problems

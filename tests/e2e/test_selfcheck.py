@@ -61,6 +61,39 @@ def assert_reveals_nothing(text: str, toy: Path) -> None:
     assert SECRET not in text and "BEGIN HIDDEN" not in text
 
 
+@pytest.fixture(scope="module")
+def undeclared(tmp_path_factory) -> Path:
+    """The toy course whose q2 answer makes helper without declaring it, and whose visible q2 test reads helper."""
+    root = tmp_path_factory.mktemp("undeclared") / "toy"
+    shutil.copytree(TOY, root)
+    shutil.copy(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
+    source = root / "source" / "00-toy" / "00-toy-lab.ipynb"
+    nb = nbformat.read(source, as_version=4)
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid == "q2-answer":
+            cell.source = cell.source.replace("doubled = 2 * SEED\n", "helper = 2\ndoubled = helper * SEED\n")
+        elif gid == "q2-tests":
+            cell.source = "assert doubled == helper * SEED, 'doubled is not helper times SEED'\n" + cell.source
+    nbformat.write(nb, source)
+    releasing.release("00-toy", root)
+    return root
+
+
+def test_a_visible_test_that_reads_an_undeclared_name_fails_as_in_grading_and_says_which(undeclared, tmp_path):
+    """Grading's tests get only the declared names (doubled): course check, which grades as grading does, and
+    check() in the notebook both fail q2 and name helper, where one kernel would pass it."""
+    from course.learn import coach
+
+    path = learner_notebook(undeclared, tmp_path / "00-toy", {"q1-answer": "total = 55",
+                                                              "q2-answer": "helper = 2\ndoubled = helper * SEED"})
+    result = selfcheck.self_check(path, root=undeclared)
+    assert scores(result) == {"q1": 2, "q2": 0, "q3": None}
+    assert result.rows[1].message == selfcheck.unseen_message("helper", ["doubled"])
+    in_notebook = coach.Coach("00-toy", root=undeclared).check("q2", {"SEED": 1, "helper": 2, "doubled": 2})
+    assert not in_notebook.passed and "The tests read helper" in in_notebook.message
+
+
 def test_a_complete_notebook_scores_full_marks_and_written_answers_are_left_to_a_person(toy, tmp_path):
     path = learner_notebook(toy, tmp_path / "00-toy", {"q1-answer": "total = 10 * 11 // 2", "q2-answer": "doubled = SEED + SEED"})
     result = selfcheck.self_check(path, root=toy)

@@ -85,6 +85,28 @@ def test_a_test_that_needs_an_earlier_cell_says_to_run_the_cells_above(learner):
     assert not result.passed and "SEED is not defined: run every cell above" in result.message
 
 
+def test_a_test_that_reads_a_name_grading_never_passes_fails_as_in_grading_and_names_it(learner):
+    """Grading's tests get only the names an answer cell declares (course.notebooks.crossing_names): so does check()."""
+    import dataclasses
+
+    ex = learner.exercises()
+    assert ex["q2"].seen == {"SEED", "SAMPLE_FRAC", "total", "doubled"}  # the setup cell's, and q1's and q2's answers
+    ex["q2"] = dataclasses.replace(ex["q2"], visible_tests="assert doubled == helper * SEED, 'doubled is not helper times SEED'")
+    result = learner.check("q2", {"SEED": 1, "helper": 2, "doubled": 2})  # in one kernel this would pass
+    assert not result.passed
+    assert "The tests read helper, which your notebook makes but grading never passes to them (they get only doubled)" in result.message
+    assert "tell your instructor" in result.message
+
+
+def test_the_notebooks_own_functions_keep_their_globals_when_the_tests_call_them(learner):
+    ex = learner.exercises()
+    ex["q2"] = questions.Exercise("q2", "auto", 1, "00-toy-lab.ipynb", (), "assert doubled(1) == 2 * SEED, 'not twice'",
+                                  ("doubled",), frozenset({"SEED", "doubled"}))
+    namespace: dict = {}
+    exec("SEED = 1\nhelper = 2\ndef doubled(x):\n    return helper * x * SEED", namespace)  # helper: not for the tests
+    assert learner.check("q2", namespace).passed  # as in grading, where the call runs in the student's process
+
+
 def test_question_ids_may_be_written_loosely(learner):
     for spelling in ("q1", "Q1", " q1 ", 1, "1"):
         assert learner.check(spelling, {"total": 55}).question == "q1"
