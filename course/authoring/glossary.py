@@ -15,8 +15,9 @@ copies it to ``release/<id>/``) and the copy in a translation's language into th
 (``release/ja/<id>/GLOSSARY.md``: Japanese term first, Japanese definitions); ``course release
 --check`` fails when a copy differs from what docs/GLOSSARY.md gives. Markdown, because JupyterLab
 opens a link to a ``.md`` file from a notebook in its Markdown Preview and scrolls to the element
-whose ``id`` is the link's fragment; each term carries one (``<a id="median"></a>``), the same in
-every language, so a translated notebook links the same anchors.
+the link's fragment names (an ``id``, which JupyterLab keeps as ``data-jupyter-id`` in untrusted
+content); each term carries one (``<a id="median"></a>``), the same in every language, so a
+translated notebook links the same anchors. GitHub and the course website (a MyST target) resolve them too.
 """
 
 from __future__ import annotations
