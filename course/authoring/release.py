@@ -164,6 +164,7 @@ def _generate_in_workspace(assignment_id: str, root: Path | None, workspace: Wor
     manifest = manifests.load(assignment_id, root)
     manifests.check_notebooks(manifest, root)
     check_source_clean(manifest, root)
+    glossary.write(assignment_id, root)  # as release() does: students get the glossary docs/GLOSSARY.md gives
     ws = workspace or Workspace(repo=root, sandboxed=False)
     ws.sync(manifest)
     out = ws.generate(manifest)  # in English: the gradebook, and so grading, never depend on the language released
