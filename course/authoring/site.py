@@ -12,7 +12,9 @@ What a page is made from, and only from what students already have:
   their figures and tables show; ``release/`` itself is never written;
 - labs (graded notebooks) from the same folders, as students receive them, not run;
 - docs/SYLLABUS.md (docs/ja/SYLLABUS.md or docs/SYLLABUS.ja.md for Japanese, when present),
-  docs/GLOSSARY.md (both languages in one table) and docs/SEMINAR.md.
+  the glossary in the page's language (``course.authoring.glossary``: the copy each module carries,
+  made from docs/GLOSSARY.md, so a notebook's ``GLOSSARY.md#<term>`` link opens the site's
+  glossary at that term) and docs/SEMINAR.md.
 
 ``source/`` is never read for content. After the build, :func:`find_secrets` reads every file
 of the site for each line of every solution and hidden test in ``source/`` (the lines
@@ -38,7 +40,7 @@ import nbformat
 
 from course import manifest as manifests
 from course import notebooks as nbs
-from course.authoring import bundle, execute
+from course.authoring import bundle, execute, glossary
 from course.errors import CourseError
 from course.paths import find_root, use_this_environment
 
@@ -58,7 +60,7 @@ DEFAULT_TIMEOUT = 300
 #: A code line that opens one of the course's explorers (course.explore.explore_<what>(...)).
 _EXPLORER = re.compile(r"^\s*(?:\w+\s*=\s*)?(?:[\w.]+\.)?explore_\w+\(", re.MULTILINE)
 #: A Markdown link or image: [text](target "title").
-_LINK = re.compile(r"(!?)\[([^\]\n]*)\]\(([^)\s]+)((?:\s+\"[^\"]*\")?)\)")
+_LINK = re.compile(r"(!?)\[([^\]]*)\]\(([^)\s]+)((?:\s+\"[^\"]*\")?)\)")  # a label may break a line
 #: A letter or digit (of any script): a secret line without one says nothing.
 _WORD = re.compile(r"[^\W_]")
 #: Widget outputs: a static page cannot show them (they need a kernel).
@@ -300,6 +302,8 @@ def _stage_language(root: Path, language: str, modules: list[str], work: Path, e
         files = [(e, folder / e.file) for e in ordered if (folder / e.file).is_file()]
         if files:
             targets[f"module:{aid}"] = f"{aid}/{files[0][1].name}"
+        for lang in LANGUAGES:  # the module's copy of the glossary (GLOSSARY.md#<term>): the site's glossary page
+            targets[(manifests.release_path(aid, lang, root) / glossary.FILE).relative_to(root).as_posix()] = "glossary.md"
         plan.append((aid, folder, fallback, files))
     for aid, folder, fallback, files in plan:
         (src / aid).mkdir(parents=True)
@@ -323,7 +327,8 @@ def _stage_language(root: Path, language: str, modules: list[str], work: Path, e
         path, native = doc_source(root, name, language)
         if not path.is_file():  # a course without this guide
             continue
-        text = rewrite_links(path.read_text(encoding="utf-8"), path.parent, "", targets, root)
+        text = glossary_page(language, root) if name == "GLOSSARY" else path.read_text(encoding="utf-8")
+        text = rewrite_links(text, path.parent, "", targets, root)
         if not native and TEXT[language]["fallback_doc"]:
             first, _, rest = text.partition("\n")
             text = f"{first}\n\n{TEXT[language]['fallback_doc']}\n{rest}"
@@ -332,6 +337,12 @@ def _stage_language(root: Path, language: str, modules: list[str], work: Path, e
     (src / "index.md").write_text(_index(language, pages), encoding="utf-8")
     pages.insert(0, _Page("index", "doc", None, TEXT[language]["title"]))
     return pages
+
+
+def glossary_page(language: str, root: Path) -> str:
+    """The site's glossary page: the modules' copy in ``language``, each term's anchor made a MyST target, so that
+    ``glossary.md#median`` resolves in Sphinx as ``GLOSSARY.md#median`` does in JupyterLab."""
+    return glossary.ANCHOR.sub(lambda m: f"({m.group(1)})=\n", glossary.render(language, root))
 
 
 def _index(language: str, pages: list[_Page]) -> str:

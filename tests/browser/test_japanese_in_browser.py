@@ -10,6 +10,7 @@ fonts-noto-cjk, which `make test-deps` installs and the hub image carries.
 import csv
 import json
 import os
+import shutil
 import subprocess
 
 import pytest
@@ -63,6 +64,7 @@ def test_japanese_menus_and_text_render_in_jupyterlab(lab, tmp_path):  # noqa: F
         assert [paragraphs.nth(i).inner_text() for i in range(2)] == lines
         chrome.screenshot(page, "japanese-notebook")
         drawn_with = _fonts_drawing(page, ".jp-RenderedMarkdown p")
+        _glossary_link_opens_the_glossary_at_its_term(page, url, token, work)
     glyphs = sum(count for family, count in drawn_with.items() if family in japanese)
     assert glyphs >= len(lines[0]), (
         f"{lines[0]!r} is drawn with {drawn_with} (glyphs per font), none of which has Japanese: it shows as "
@@ -78,3 +80,25 @@ def _fonts_drawing(page, selector: str) -> dict[str, int]:
     node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": selector})["nodeId"]
     fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
     return {f["familyName"]: f["glyphCount"] for f in fonts}
+
+
+def _glossary_link_opens_the_glossary_at_its_term(page, url: str, token: str, work) -> None:
+    """A released Japanese notebook's glossary link, as a student on the hub has it (the fetched folder alone):
+    a click opens the GLOSSARY.md beside it in Markdown Preview, scrolled down to the term (module 5's, near the end).
+    JupyterLab keeps an untrusted file's ``id`` as ``data-jupyter-id`` and scrolls to the one the fragment names."""
+    aid = "05-venture-leadership"
+    shutil.copytree(chrome.REPO / "release" / "ja" / aid, work / aid)
+    page.goto(f"{url}/lab/tree/{aid}/{aid}-teaching.ipynb?token={token}")
+    # JupyterLab rewrites a local link's href to the file's URL (…/GLOSSARY.md?…#tam-sam-som)
+    page.locator(".jp-RenderedMarkdown a[href*='GLOSSARY.md'][href$='#tam-sam-som']").first.click()
+    term = page.locator(".jp-MarkdownViewer").locator("[data-jupyter-id='tam-sam-som'], #tam-sam-som").first
+    term.wait_for(state="attached")  # an empty <a>: never "visible" itself
+    where = """el => { let box = el.parentElement; while (box && box.scrollTop === 0) box = box.parentElement;
+        if (!box) return null; const v = box.getBoundingClientRect(), t = el.getBoundingClientRect();
+        return [box.scrollTop, t.top - v.top, v.height, el.parentElement.innerText]; }"""
+    page.wait_for_function(where, arg=term.element_handle())  # the view scrolls once the file is drawn
+    chrome.screenshot(page, "japanese-glossary-at-term")
+    scrolled, top, height, text = page.evaluate(where, term.element_handle())
+    assert scrolled > 0 and 0 <= top < height and text.startswith("市場規模（TAM・SAM・SOM）"), (
+        f"the glossary did not open at its term: {text[:40]!r} is {top:.0f} px down a {height:.0f} px view "
+        f"scrolled {scrolled:.0f} px")

@@ -31,6 +31,8 @@ def course(tmp_path_factory):
     shutil.copy(REPO / "source" / f"{AID}.yml", root / "source")
     shutil.copytree(REPO / "source" / AID, root / "source" / AID)
     shutil.copy(REPO / "nbgrader_config.py", root)
+    (root / "docs").mkdir()
+    shutil.copy(REPO / "docs" / "GLOSSARY.md", root / "docs")  # the module's copy is made from it
     machine_translation.write(AID, root)
     return root
 
@@ -41,8 +43,9 @@ def test_release_lang_ja_writes_the_translated_student_version_beside_the_englis
     released = releasing.release(AID, course, lang="ja")
     print(f"release --lang ja: {time.perf_counter() - started:.1f} s")
     folder = course / "release" / "ja" / AID
-    assert released.summary().startswith(f"{AID}: release/ja/{AID}/ has 3 files")
+    assert released.summary().startswith(f"{AID}: release/ja/{AID}/ has 4 files")
     assert (folder / releasing.LANG_FILE).read_text().strip() == "ja"
+    assert (folder / "GLOSSARY.md").read_text(encoding="utf-8").startswith("# 用語集")  # the glossary in Japanese
     assert not (course / "release" / AID).exists()  # English is released on its own, to release/<id>/
     lab = json.loads((folder / f"{AID}-lab.ipynb").read_text(encoding="utf-8"))
     assert lab["metadata"]["course"]["lang"] == "ja"

@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 import yaml
@@ -112,6 +113,9 @@ def leaks(folder):
 def test_the_build_context_holds_exactly_the_student_files(clone, context):
     assert context == bundle.student_files(clone)
     assert "course/grading/selfcheck.py" in context and "release/01-problem-framing/01-problem-framing-lab.ipynb" in context
+    for aid in manifest.available(REPO):  # each module's glossary travels beside its notebooks, in each language
+        for lang in ("en", "ja"):
+            assert (manifest.release_path(aid, lang, Path(".")) / "GLOSSARY.md").as_posix() in context, (aid, lang)
     for private in ("source/", "tests/", ".work/", ".venv/", "my-work/", "benchmarks/", "docs/AUTHORING.md",
                     "deploy/kubernetes/", "course/.work/", "release/01-problem-framing/.ipynb_checkpoints/"):
         assert not [p for p in context if p.startswith(private)], private

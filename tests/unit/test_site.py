@@ -162,3 +162,26 @@ def test_an_untranslated_module_runs_once_and_its_japanese_page_says_it_is_in_en
     assert [p.name for p in en] == [p.name for p in ja]
     staged = nbformat.read(tmp_path / "src-ja" / f"{teaching.name}.ipynb", as_version=4)
     assert "日本語版はまだありません" in staged.cells[0].source
+
+
+def test_a_notebooks_link_to_its_modules_glossary_opens_the_sites_glossary_at_the_term():
+    targets = {**TARGETS, "release/ja/00-python-pandas/GLOSSARY.md": "glossary.md"}
+    assert site.rewrite_links("the [中央値](GLOSSARY.md#median) of", REPO / "release" / "ja" / "00-python-pandas",
+                              "00-python-pandas", targets, REPO) == "the [中央値](../glossary.md#median) of"
+    # a label that breaks a line is a link too
+    assert _rewrite("[clustered standard\nerrors](../../docs/GLOSSARY.md#x)", "release/00-python-pandas", "00-python-pandas") == (
+        "[clustered standard\nerrors](../glossary.md#x)")
+
+
+@pytest.mark.parametrize("language", site.LANGUAGES)
+def test_the_sites_glossary_page_has_a_target_for_every_term_a_released_notebook_links(language):
+    from course.authoring import glossary
+
+    page = site.glossary_page(language, REPO)
+    assert page.startswith("# 用語集" if language == "ja" else "# Glossary")
+    assert "<a id=" not in page and "(median)=\n" in page  # MyST targets: Sphinx resolves glossary.md#median
+    folders = [site.release_folder(REPO, aid, language) for aid in site._modules(REPO, None)]
+    linked = {m.group(3) for f in folders if f for p in f.glob("*.ipynb")
+              for c in nbformat.read(p, as_version=4).cells for m in glossary.LINK.finditer(c.source)}
+    assert len(linked) > 20
+    assert not {a for a in linked if f"({a})=\n" not in page}

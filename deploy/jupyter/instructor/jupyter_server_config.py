@@ -22,3 +22,8 @@ c.ServerApp.jpserver_extensions = {
 # programs before the course's environment: start them interactive instead, with the server's
 # own environment (the `course` command, COURSE_*), as in a terminal on the instructor's laptop.
 c.ServerApp.terminado_settings = {"shell_command": [os.environ.get("SHELL") or "/bin/sh", "-i"]}
+
+# Markdown files open rendered (Markdown Preview), not in the text editor: a module's GLOSSARY.md beside its
+# notebooks is read, not edited (right-click > Open With > Editor still edits). JupyterLab reads this default
+# from the overrides.json of its application settings folder, here ../lab-settings/, shared by every role.
+c.LabApp.app_settings_dir = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "lab-settings"))

@@ -22,3 +22,8 @@ c.ServerApp.terminado_settings = {"shell_command": [os.environ.get("SHELL") or "
 # Opening a lab starts `course check`'s pre-loaded sandboxes in the background (course/grading/checkwarm.py),
 # so that even the first check takes seconds, not half a minute. COURSE_CHECK_SERVER=0 turns it off.
 c.ServerApp.session_manager_class = "course.grading.checkwarm.WarmingSessionManager"
+
+# Markdown files open rendered (Markdown Preview), not in the text editor: a module's GLOSSARY.md beside its
+# notebooks is read, not edited (right-click > Open With > Editor still edits). JupyterLab reads this default
+# from the overrides.json of its application settings folder, here ../lab-settings/, shared by every role.
+c.LabApp.app_settings_dir = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "lab-settings"))
