@@ -113,6 +113,9 @@ def test_a_class_releases_works_submits_and_gets_private_feedback_on_the_hub(hub
         nb = student.get(f"/api/contents/{AID}/{LAB}")
         assert nb.status_code == 200, f"{student.name} has no {LAB} after fetching: {nb.text[:300]}"
         assert "BEGIN SOLUTION" not in nb.text
+        # the notebooks' glossary links open the module's own copy, fetched beside them
+        glossary = student.get(f"/api/contents/{AID}/GLOSSARY.md")
+        assert glossary.status_code == 200 and '<a id="kpi"></a>' in glossary.json()["content"], glossary.text[:300]
         # the student's work: answers typed into the notebook, saved through the contents API
         saved = student.put(f"/api/contents/{AID}/{LAB}",
                             json={"type": "notebook", "format": "json", "content": _answers(student.name)})
