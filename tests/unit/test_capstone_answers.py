@@ -88,7 +88,9 @@ def test_the_template_scales_one_year_of_visits_from_residents_not_from_the_exam
     assert 1330 <= visits <= 1500, "one fiscal year of visits, not two"
     text = _text(template)
     assert f"{visits:,.0f} visits a year" in text and "2,600" not in text
-    assert "about 73,400 residents" in text and f"about {estimate / 1e6:.2f} million hours" in text
+    residents = round(126_146_099 / 1741, -2)   # the 2020 census over 1,741 municipalities (wards included)
+    assert f"about {residents:,.0f} residents" in text and f"about {estimate / 1e6:.2f} million hours" in text
+    assert "1719" not in text and "1,719" not in text, "the capstone divides by the 1,741 municipalities the datasheet explains"
     assert text.count(f"{estimate / 1e6:.2f} million hours") >= 2, "the scale answer and the summary quote the same estimate"
 
 
