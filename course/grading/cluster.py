@@ -184,16 +184,27 @@ def client(workers: int, scheduler: str | None = None, memory_mb: int | None = N
                 c.close()
             return
         memory = f"{memory_mb}MiB" if memory_mb else "auto"
-        # security=True: TLS with a key made for this cluster, in memory, both ways. A Dask scheduler runs whatever
-        # it is sent, and on a one-machine hub every student can reach 127.0.0.1: without the key, nobody connects.
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                               dashboard_address=None, memory_limit=memory, silence_logs=logging.ERROR, security=True,
-                               local_directory=str(local_directory) if local_directory else None)
+        # The workers are forked while Dask's event-loop thread runs. A thread writing a log line at that moment
+        # holds its stream's lock, and the new worker's first log line then waits on it forever (a hang seen
+        # under pytest, whose root handler gets Dask's INFO lines). Below ERROR, Dask's loggers write nothing,
+        # here or in the forked workers, while the local cluster lives.
+        quiet = logging.getLogger("distributed")
+        level = quiet.level
+        quiet.setLevel(logging.ERROR)
         try:
-            with Client(cluster) as c:
-                yield c
+            # security=True: TLS with a key made for this cluster, in memory, both ways. A Dask scheduler runs
+            # whatever it is sent, and on a one-machine hub every student can reach 127.0.0.1: without the key,
+            # nobody connects.
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                   dashboard_address=None, memory_limit=memory, silence_logs=logging.ERROR,
+                                   security=True, local_directory=str(local_directory) if local_directory else None)
+            try:
+                with Client(cluster) as c:
+                    yield c
+            finally:
+                cluster.close()
         finally:
-            cluster.close()
+            quiet.setLevel(level)
 
 
 # ---------------------------------------------------------------- what crosses

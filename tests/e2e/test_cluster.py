@@ -253,6 +253,29 @@ def test_the_local_cluster_admits_no_one_without_its_key():
             assert not isinstance(refused.value, AssertionError)
 
 
+def _distributed_log_levels() -> dict:
+    import logging
+
+    return {name: logging.getLogger(name).getEffectiveLevel() for name in ("distributed", "distributed.worker",
+                                                                         "distributed.nanny", "distributed.scheduler")}
+
+
+def test_dask_logs_nothing_below_error_while_the_local_cluster_lives_in_the_grader_or_its_workers():
+    """Workers are forked beside Dask's event-loop thread: a log line written at that moment can leave the
+    new worker waiting forever on the stream's lock. While the cluster lives nothing below ERROR is written,
+    in the grading process or in a worker; afterwards the levels are what they were."""
+    import logging
+
+    from course.grading import cluster
+
+    before = _distributed_log_levels()
+    with cluster.client(2) as c:
+        assert set(_distributed_log_levels().values()) == {logging.ERROR}
+        in_workers = c.run(_distributed_log_levels)
+        assert len(in_workers) == 2 and all(set(v.values()) == {logging.ERROR} for v in in_workers.values()), in_workers
+    assert _distributed_log_levels() == before
+
+
 def test_the_local_cluster_shows_no_one_its_tasks_over_http():
     """Dask's scheduler serves HTTP pages without the TLS key (workers, tasks named by student, logs, a proxy):
     the grader's cluster answers only the health check."""
