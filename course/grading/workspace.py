@@ -677,7 +677,7 @@ def set_aside_foreign(inbound: Path, aid: str) -> list[str]:
 
 
 @contextlib.contextmanager
-def shared_gradebook_engines():
+def shared_gradebook_engines(kept: dict | None = None):
     """Within the block, nbgrader's Gradebooks share one SQLAlchemy engine per database URL.
 
     nbgrader opens a new engine for every Gradebook, and its preprocessors open several per
@@ -685,6 +685,10 @@ def shared_gradebook_engines():
     queries per engine): about a quarter of the grader's own time per submission. One engine per
     URL is how SQLAlchemy is meant to be used; nbgrader still closes its sessions and disposes of the
     engine's connections after each use, so no connection outlives a Gradebook.
+
+    ``kept``: a dict the caller keeps the engines in from one block to the next (a grading worker,
+    one block per submission): at the end of the block their connections are closed, and the
+    engines, with their compiled queries, are kept for the next block.
     """
     import nbgrader.api as nbapi
 
@@ -692,7 +696,7 @@ def shared_gradebook_engines():
     if getattr(original, "shared_engines", False):  # already inside such a block
         yield
         return
-    engines: dict = {}
+    engines: dict = {} if kept is None else kept
 
     def create_engine(url, *args, **kwargs):
         key = (str(url), args, tuple(sorted(kwargs.items())))
@@ -707,7 +711,7 @@ def shared_gradebook_engines():
     finally:
         nbapi.create_engine = original
         for engine in engines.values():
-            engine.dispose()
+            engine.dispose()  # its connections; its compiled queries stay with it
 
 
 def _check_metadata_with_cached_schema() -> None:
