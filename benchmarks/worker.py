@@ -71,7 +71,7 @@ def main() -> None:
     parser.add_argument("--warm", type=int, default=2)
     parser.add_argument("--assignment", default="01-problem-framing")
     parser.add_argument("--profile", default=None)
-    parser.add_argument("--keep", default=None, help="copy each graded submission's feedback and rows into this folder")
+    parser.add_argument("--keep", default=None, help="copy each graded submission's feedback, graded notebook and rows into this folder")
     args = parser.parse_args()
     root = find_root()
     m = manifests.load(args.assignment, root)
@@ -119,7 +119,7 @@ def main() -> None:
             keep = Path(args.keep)
             keep.mkdir(parents=True, exist_ok=True)
             for r in results:
-                for name, data in (r.get("feedback") or {}).items():
+                for name, data in [*(r.get("feedback") or {}).items(), *r.get("autograded", {}).items()]:
                     (keep / f"{r['student']}--{name.replace('/', '--')}").write_bytes(data)
                 (keep / f"{r['student']}--rows.json").write_text(json.dumps(r["rows"], indent=1, sort_keys=True))
         for name in list(cluster._ENGINES):
