@@ -258,6 +258,48 @@ def _mark_for_screen_readers(soup) -> int | None:
     return len(missing)
 
 
+@functools.lru_cache(maxsize=2048)
+def _clean_html_of(text: str) -> str:
+    from nbconvert.filters.strings import clean_html
+
+    return clean_html(text)
+
+
+def cached_clean_html(element) -> str:
+    """nbconvert's ``clean_html`` filter (bleach), its result kept for the same input.
+
+    nbconvert's templates pass every code cell's highlighted source through it, and sanitizing is
+    a third of a feedback page's cost; most cells (the instructions, the given code, the tests)
+    are the same in every student's page. ``bleach.clean`` with fixed settings is a function of
+    its input alone, so a kept result is the one it would make again.
+    """
+    return _clean_html_of(element.decode() if isinstance(element, bytes) else str(element))
+
+
+_HIGHLIGHTED: dict[tuple, str] = {}
+_HIGHLIGHTED_MAX = 2048
+
+
+class _CachedHighlight:
+    """nbconvert's ``Highlight2HTML`` filter, its result kept for the same source, language and formatter options.
+
+    Pygments' output depends on nothing else (the cell's metadata only through ``magics_language``).
+    """
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def __call__(self, source, language=None, metadata=None):
+        magics = metadata["magics_language"] if metadata and "magics_language" in metadata else None
+        key = (source, language or self.inner.pygments_lexer, magics,
+               json.dumps(self.inner.extra_formatter_options, sort_keys=True, default=repr))
+        if key not in _HIGHLIGHTED:
+            if len(_HIGHLIGHTED) >= _HIGHLIGHTED_MAX:
+                _HIGHLIGHTED.pop(next(iter(_HIGHLIGHTED)))  # the oldest
+            _HIGHLIGHTED[key] = self.inner(source, language, metadata)
+        return _HIGHLIGHTED[key]
+
+
 class FeedbackExporter(HTMLExporter):
     """nbconvert's HTML exporter for feedback pages, with its templates compiled once per process.
 
@@ -268,7 +310,9 @@ class FeedbackExporter(HTMLExporter):
     template is compiled again; the HTML is the same. Configured as ``GenerateFeedback.exporter_class``
     (``Workspace``); settings for ``HTMLExporter`` apply to it as to its parent.
 
-    Its :meth:`from_notebook_node` is nbconvert's, step by step, but finds the elements that get
+    Its ``clean_html`` and ``highlight_code`` filters keep what they made for the same input
+    (:func:`cached_clean_html`, ``_CachedHighlight``): most cells are the same in every student's page. Its
+    :meth:`from_notebook_node` is nbconvert's, step by step, but finds the elements that get
     ``alt`` and ``tabindex`` by one walk over the page (``_mark_for_screen_readers``) instead of
     three CSS selector searches; the page is the same, byte for byte (``tests/unit/test_compiled_templates.py``).
     With another version of nbconvert's method than the one followed here, nbconvert's own runs.
@@ -278,6 +322,12 @@ class FeedbackExporter(HTMLExporter):
         environment = super()._create_environment()
         environment.bytecode_cache = TEMPLATE_BYTECODE
         return environment
+
+    def default_filters(self):
+        from nbconvert.filters.strings import clean_html
+
+        for name, value in super().default_filters():
+            yield name, cached_clean_html if (name == "clean_html" and value is clean_html) else value
 
     def from_notebook_node(self, nb, resources=None, **kw):
         if not _follows_nbconvert():
@@ -291,6 +341,8 @@ class FeedbackExporter(HTMLExporter):
         langinfo = nb.metadata.get("language_info", {})
         lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
         highlight_code = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+        if type(highlight_code) is Highlight2HTML:  # nbconvert's own, not one configured
+            highlight_code = _CachedHighlight(highlight_code)
         resources = self._init_resources(resources)
         filter_data_type = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources)
         self.register_filter("highlight_code", highlight_code)
