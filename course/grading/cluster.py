@@ -266,6 +266,7 @@ def course_bundle(ws, aid: str) -> bytes:
 _ENGINES: dict[str, object] = {}
 _BUNDLES: dict[str, Path] = {}
 _SQL_ENGINES: dict = {}
+_MANIFESTS: dict[tuple[str, str], object] = {}  # (unpacked bundle, assignment) -> its manifest, read once
 
 
 def _engine(name: str):
@@ -356,7 +357,9 @@ def grade_task(job: dict, bundle: bytes, snapshot: bytes) -> dict:
             manifest = None
         else:
             # the grading process's late policy, not only the manifest's on disk (course demo adds one)
-            manifest = dataclasses.replace(manifests.load(aid, unpacked / "course"), late_policy=job.get("late_policy"))
+            if (str(unpacked), aid) not in _MANIFESTS:  # a bundle's files never change: its YAML is read once per worker
+                _MANIFESTS[str(unpacked), aid] = manifests.load(aid, unpacked / "course")
+            manifest = dataclasses.replace(_MANIFESTS[str(unpacked), aid], late_policy=job.get("late_policy"))
             ws = Workspace.for_manifest(manifest, tmp / "course", repo=unpacked / "course", db_url=f"sqlite:///{db}",
                                         sandboxed=True, engine=engine)
         shutil.copytree(unpacked / "source", ws.source_dir(aid))
