@@ -332,6 +332,10 @@ class Workspace:
         self.config.GenerateFeedback.preprocessors = feedback_steps
         if "exporter_class" not in self.config.GenerateFeedback:  # nbconvert's HTML, its templates compiled once per process
             self.config.GenerateFeedback.exporter_class = steps.FeedbackExporter
+        # nbconvert validates the whole notebook after each of nbgrader's steps (17 times per submission): once,
+        # after the last, is its own option; a notebook that ends invalid is still refused, as before.
+        if "optimistic_validation" not in self.config.Exporter:
+            self.config.Exporter.optimistic_validation = True
         # nbgrader logs every step at INFO; the course tools print their own progress.
         self.config.NbGraderAPI.log_level = logging.WARNING
         self.root.mkdir(parents=True, exist_ok=True)
