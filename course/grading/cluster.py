@@ -348,7 +348,7 @@ def grade_task(job: dict, bundle: bytes, snapshot: bytes) -> dict:
     unpacked = _bundle(bundle)
     db = _gradebook(snapshot, job.get("snapshot_id", ""))
     # nbgrader opens a dozen Gradebooks per submission: one engine each compiled the same queries again
-    with shared_gradebook_engines(_SQL_ENGINES), tempfile.TemporaryDirectory(prefix="course-worker-") as tmp:
+    with shared_gradebook_engines(_SQL_ENGINES, scratch=True), tempfile.TemporaryDirectory(prefix="course-worker-") as tmp:
         tmp = Path(tmp)
         engine = _engine(job["engine"])
         if job["mode"] == "course":

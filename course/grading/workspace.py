@@ -681,7 +681,7 @@ def set_aside_foreign(inbound: Path, aid: str) -> list[str]:
 
 
 @contextlib.contextmanager
-def shared_gradebook_engines(kept: dict | None = None):
+def shared_gradebook_engines(kept: dict | None = None, scratch: bool = False):
     """Within the block, nbgrader's Gradebooks share one SQLAlchemy engine per database URL.
 
     nbgrader opens a new engine for every Gradebook, and its preprocessors open several per
@@ -693,6 +693,11 @@ def shared_gradebook_engines(kept: dict | None = None):
     ``kept``: a dict the caller keeps the engines in from one block to the next (a grading worker,
     one block per submission): at the end of the block their connections are closed, and the
     engines, with their compiled queries, are kept for the next block.
+
+    ``scratch``: the gradebooks opened are a worker's private sqlite copies, thrown away if the
+    worker dies (its submission is graded again from the snapshot): nbgrader commits some fifty
+    times per submission, and each commit of a sqlite file writes and syncs a journal; here the
+    journal is kept in memory and nothing is synced (``PRAGMA journal_mode=MEMORY``, ``synchronous=OFF``).
     """
     import nbgrader.api as nbapi
 
@@ -706,6 +711,10 @@ def shared_gradebook_engines(kept: dict | None = None):
         key = (str(url), args, tuple(sorted(kwargs.items())))
         if key not in engines:
             engines[key] = original(url, *args, **kwargs)
+            if scratch and str(url).startswith("sqlite:"):
+                from sqlalchemy import event
+
+                event.listen(engines[key], "connect", _unsynced)
         return engines[key]
 
     create_engine.shared_engines = True
@@ -716,6 +725,14 @@ def shared_gradebook_engines(kept: dict | None = None):
         nbapi.create_engine = original
         for engine in engines.values():
             engine.dispose()  # its connections; its compiled queries stay with it
+
+
+def _unsynced(connection, record) -> None:
+    """A new connection to a scratch sqlite gradebook: its journal in memory, nothing synced to disk."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=MEMORY")
+    cursor.execute("PRAGMA synchronous=OFF")
+    cursor.close()
 
 
 def _check_metadata_with_cached_schema() -> None:
