@@ -40,6 +40,11 @@ _DECLARED = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*=\s*\.\.\.", re.MULTILINE)
 
 def read(path: Path | str) -> NotebookNode:
     """Read a notebook, or raise a one-line NotebookError that says what is wrong with the file."""
+    return _read(path)[0]
+
+
+def _read(path: Path | str) -> tuple[NotebookNode, object]:
+    """:func:`read`, and the ``nbformat`` major version the file itself declares."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -61,7 +66,7 @@ def read(path: Path | str) -> NotebookNode:
     except Exception as exc:  # nbformat raises several unrelated types here
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise NotebookError(f"{path}: not a valid notebook ({first[:120]}). Open it in JupyterLab, save it again, and resubmit.") from None
-    return nb
+    return nb, data.get("nbformat", 4)
 
 
 def upgrade_in_place(path: Path | str) -> bool:
@@ -70,12 +75,17 @@ def upgrade_in_place(path: Path | str) -> bool:
     Raises:
         NotebookError: the file is not a notebook (see :func:`read`).
     """
+    return upgraded(path)[1]
+
+
+def upgraded(path: Path | str) -> tuple[NotebookNode, bool]:
+    """:func:`upgrade_in_place`, with one reading of the file: ``(the notebook as nbformat 4, whether it was rewritten)``."""
     path = Path(path)
-    nb = read(path)  # nbformat upgrades it while reading
-    if json.loads(path.read_text(encoding="utf-8")).get("nbformat", 4) >= 4:
-        return False
+    nb, version = _read(path)  # nbformat upgrades it while reading
+    if version >= 4:
+        return nb, False
     write(nb, path)
-    return True
+    return nb, True
 
 
 def write(nb: NotebookNode, path: Path | str) -> None:

@@ -277,9 +277,12 @@ def course_bundle(ws, aid: str) -> bytes:
 
 # ---------------------------------------------------------------- in a worker process
 
-#: What a worker process keeps between its tasks: one engine per name (its loaded zygotes), unpacked course bundles.
+#: What a worker process keeps between its tasks: one engine per name (its loaded zygotes), unpacked course bundles,
+#: and the SQLAlchemy engines of its private gradebook (their compiled queries: ``shared_gradebook_engines``).
 _ENGINES: dict[str, object] = {}
 _BUNDLES: dict[str, Path] = {}
+_SQL_ENGINES: dict = {}
+_MANIFESTS: dict[tuple[str, str], object] = {}  # (unpacked bundle, assignment) -> its manifest, read once
 
 
 def _engine(name: str):
@@ -332,6 +335,8 @@ def _gradebook(snapshot: bytes, snapshot_id: str) -> Path:
     if key not in _BUNDLES:
         for old in [k for k in _BUNDLES if k.startswith("gradebook-")]:  # an earlier batch's, on a long-lived worker
             shutil.rmtree(_BUNDLES.pop(old), ignore_errors=True)
+        while _SQL_ENGINES:
+            _SQL_ENGINES.popitem()[1].dispose()
         folder = Path(tempfile.mkdtemp(prefix="course-gradebook-", dir=_scratch()))
         _remove_on_exit(folder)
         (folder / "gradebook.db").write_bytes(snapshot)
@@ -350,16 +355,17 @@ def grade_task(job: dict, bundle: bytes, snapshot: bytes) -> dict:
     (``{relative path: bytes}``).
     """
     from course import manifest as manifests
-    from course.grading.workspace import Workspace, last_line
+    from course.grading.workspace import Workspace, last_line, shared_gradebook_engines
     from course.grading import writer
     from course.limits import Limits
 
     started = time.perf_counter()
     student, aid = job["student"], job["assignment"]
     unpacked = _bundle(bundle)
-    with tempfile.TemporaryDirectory(prefix="course-worker-") as tmp:
+    db = _gradebook(snapshot, job.get("snapshot_id", ""))
+    # nbgrader opens a dozen Gradebooks per submission: one engine each compiled the same queries again
+    with shared_gradebook_engines(_SQL_ENGINES, scratch=True), tempfile.TemporaryDirectory(prefix="course-worker-") as tmp:
         tmp = Path(tmp)
-        db = _gradebook(snapshot, job.get("snapshot_id", ""))
         engine = _engine(job["engine"])
         if job["mode"] == "course":
             ws = Workspace(tmp / "course", course=unpacked / "course", db_url=f"sqlite:///{db}", sandboxed=True,
@@ -367,7 +373,9 @@ def grade_task(job: dict, bundle: bytes, snapshot: bytes) -> dict:
             manifest = None
         else:
             # the grading process's late policy, not only the manifest's on disk (course demo adds one)
-            manifest = dataclasses.replace(manifests.load(aid, unpacked / "course"), late_policy=job.get("late_policy"))
+            if (str(unpacked), aid) not in _MANIFESTS:  # a bundle's files never change: its YAML is read once per worker
+                _MANIFESTS[str(unpacked), aid] = manifests.load(aid, unpacked / "course")
+            manifest = dataclasses.replace(_MANIFESTS[str(unpacked), aid], late_policy=job.get("late_policy"))
             ws = Workspace.for_manifest(manifest, tmp / "course", repo=unpacked / "course", db_url=f"sqlite:///{db}",
                                         sandboxed=True, engine=engine)
         shutil.copytree(unpacked / "source", ws.source_dir(aid))

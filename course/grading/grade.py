@@ -107,8 +107,11 @@ def read_or_reason(path: Path) -> str:
     return ""
 
 
-def restore_stripped(ws: Workspace, aid: str, path: Path) -> str:
+def restore_stripped(ws: Workspace, aid: str, path: Path, nb=None, releases: dict | None = None) -> str:
     """Give a submitted notebook back the nbgrader metadata an editor stripped (``nbs.restore_metadata``); say what was done.
+
+    ``nb``: the submitted notebook, already read from ``path``; ``releases``: released notebooks already
+    read, by path (a batch reads each once; ``restore_metadata`` only reads them).
 
     Returns "" when nothing was missing; otherwise a note naming the cells restored and those
     that could not be matched (they score as nbgrader scores a missing cell).
@@ -116,8 +119,14 @@ def restore_stripped(ws: Workspace, aid: str, path: Path) -> str:
     release = ws.release_dir(aid) / path.name
     if not release.is_file():
         return ""
-    nb = nbs.read(path)
-    restored, unmatched = nbs.restore_metadata(nb, nbs.read(release))
+    nb = nbs.read(path) if nb is None else nb
+    if releases is None:
+        released = nbs.read(release)
+    else:
+        if release not in releases:
+            releases[release] = nbs.read(release)
+        released = releases[release]
+    restored, unmatched = nbs.restore_metadata(nb, released)
     if not restored and not unmatched:
         return ""
     if restored:
@@ -413,14 +422,17 @@ def execute_stream(
             yield batch
 
 
-def _prepare(ws: Workspace, manifest: manifests.Manifest, student: str) -> list[str]:
-    """Before a readable submission goes to a worker: nbformat 3 upgraded, stripped metadata restored; what was done."""
+def _prepare(ws: Workspace, manifest: manifests.Manifest, student: str, releases: dict | None = None) -> list[str]:
+    """Before a readable submission goes to a worker: nbformat 3 upgraded, stripped metadata restored; what was done.
+
+    Each notebook is read once; ``releases``: the released notebooks read so far in this batch (``restore_stripped``).
+    """
     notes = []
     for entry in manifest.graded_notebooks:
         path = ws.submitted_dir(manifest.id, student) / entry.file
         if path.exists():
-            nbs.upgrade_in_place(path)
-            notes.append(restore_stripped(ws, manifest.id, path))
+            nb, _ = nbs.upgraded(path)
+            notes.append(restore_stripped(ws, manifest.id, path, nb, releases))
     return [n for n in notes if n]
 
 
@@ -610,7 +622,8 @@ def grade_all(
                            f"{'on ' + where if where else f'{workers} at a time on a local Dask cluster'}; "
                            "grades are written in batches as they finish")
             started = time.perf_counter()
-            repaired = {sid: _prepare(ws, manifest, sid) for sid in todo}
+            releases: dict = {}
+            repaired = {sid: _prepare(ws, manifest, sid, releases) for sid in todo}
             parent += time.perf_counter() - started
             with contextlib.ExitStack() as opened:
                 gb = None  # one open gradebook for every batch, opened once the local workers are forked

@@ -11,6 +11,7 @@ is a configurable trait set by the workspace (the engine, the limits), and what 
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from pathlib import Path
@@ -203,6 +204,102 @@ class _TemplateBytecode(jinja2.BytecodeCache):
 TEMPLATE_BYTECODE = _TemplateBytecode()
 
 
+#: SHA-256 (first 16 hex digits) of the source of nbconvert's ``HTMLExporter.from_notebook_node`` that
+#: ``FeedbackExporter.from_notebook_node`` follows step by step (nbconvert 7.17); any other falls back to nbconvert's own.
+_NBCONVERT_HTML_STEPS = "3dccafff45cc4e74"
+
+
+@functools.lru_cache(maxsize=None)
+def _follows_nbconvert() -> bool:
+    import hashlib
+    import inspect
+
+    try:
+        source = inspect.getsource(HTMLExporter.from_notebook_node)
+    except (OSError, TypeError):
+        return False
+    return hashlib.sha256(source.encode()).hexdigest()[:16] == _NBCONVERT_HTML_STEPS
+
+
+#: What nbconvert's ``HTMLExporter`` gives an image that has no alternative text.
+_NO_ALT = "No description has been provided for this image"
+
+
+def _mark_for_screen_readers(soup) -> int | None:
+    """What nbconvert's three ``soup.select`` calls do to a page, by one walk over its tags; the images given an alt.
+
+    nbconvert sets ``alt`` on every ``img:not([alt])`` and ``tabindex="0"`` on every
+    ``.jp-Notebook div.jp-Cell-inputWrapper`` and ``.jp-Notebook div.jp-OutputArea-output``; its CSS
+    selector engine (soupsieve) spends a tenth of a second per feedback page finding them. The same
+    elements, in the same order, get the same attributes here. Returns None, having changed nothing,
+    for a page where the two could differ (a ``<template>``, whose contents soupsieve treats apart,
+    or a class attribute not parsed into a list): the caller then uses nbconvert's own selectors.
+    """
+    tags = soup.find_all(True)
+    wrappers = []
+    for tag in tags:
+        if tag.name == "template":
+            return None
+        if tag.name == "div":
+            classes = tag.attrs.get("class", [])
+            if not isinstance(classes, list):
+                return None
+            if "jp-Cell-inputWrapper" in classes or "jp-OutputArea-output" in classes:
+                wrappers.append(tag)
+    missing = [tag for tag in tags if tag.name == "img" and "alt" not in tag.attrs]
+    for parent in {id(p): p for w in wrappers for p in w.parents}.values():
+        if not isinstance(parent.attrs.get("class", []), list):
+            return None
+    for tag in missing:
+        tag.attrs["alt"] = _NO_ALT
+    for tag in wrappers:
+        if any("jp-Notebook" in p.attrs.get("class", ()) for p in tag.parents if p is not soup):
+            tag.attrs["tabindex"] = "0"
+    return len(missing)
+
+
+@functools.lru_cache(maxsize=2048)
+def _clean_html_of(text: str) -> str:
+    from nbconvert.filters.strings import clean_html
+
+    return clean_html(text)
+
+
+def cached_clean_html(element) -> str:
+    """nbconvert's ``clean_html`` filter (bleach), its result kept for the same input.
+
+    nbconvert's templates pass every code cell's highlighted source through it, and sanitizing is
+    a third of a feedback page's cost; most cells (the instructions, the given code, the tests)
+    are the same in every student's page. ``bleach.clean`` with fixed settings is a function of
+    its input alone, so a kept result is the one it would make again.
+    """
+    return _clean_html_of(element.decode() if isinstance(element, bytes) else str(element))
+
+
+_HIGHLIGHTED: dict[tuple, str] = {}
+_HIGHLIGHTED_MAX = 2048
+
+
+class _CachedHighlight:
+    """nbconvert's ``Highlight2HTML`` filter, its result kept for the same source, language and formatter options.
+
+    Pygments' output depends on nothing else (the cell's metadata only through ``magics_language``).
+    """
+
+    def __init__(self, inner):
+        self.inner = inner
+
+    def __call__(self, source, language=None, metadata=None):
+        magics = metadata["magics_language"] if metadata and "magics_language" in metadata else None
+        key = (source, language or self.inner.pygments_lexer, magics,
+               json.dumps(self.inner.extra_formatter_options, sort_keys=True, default=repr))
+        if key not in _HIGHLIGHTED:
+            if len(_HIGHLIGHTED) >= _HIGHLIGHTED_MAX:
+                _HIGHLIGHTED.pop(next(iter(_HIGHLIGHTED)))  # the oldest
+            _HIGHLIGHTED[key] = self.inner(source, language, metadata)
+        return _HIGHLIGHTED[key]
+
+
 class FeedbackExporter(HTMLExporter):
     """nbconvert's HTML exporter for feedback pages, with its templates compiled once per process.
 
@@ -212,9 +309,56 @@ class FeedbackExporter(HTMLExporter):
     environments, keys each template by name and checks its source's checksum, so a changed
     template is compiled again; the HTML is the same. Configured as ``GenerateFeedback.exporter_class``
     (``Workspace``); settings for ``HTMLExporter`` apply to it as to its parent.
+
+    Its ``clean_html`` and ``highlight_code`` filters keep what they made for the same input
+    (:func:`cached_clean_html`, ``_CachedHighlight``): most cells are the same in every student's page. Its
+    :meth:`from_notebook_node` is nbconvert's, step by step, but finds the elements that get
+    ``alt`` and ``tabindex`` by one walk over the page (``_mark_for_screen_readers``) instead of
+    three CSS selector searches; the page is the same, byte for byte (``tests/unit/test_compiled_templates.py``).
+    With another version of nbconvert's method than the one followed here, nbconvert's own runs.
     """
 
     def _create_environment(self):
         environment = super()._create_environment()
         environment.bytecode_cache = TEMPLATE_BYTECODE
         return environment
+
+    def default_filters(self):
+        from nbconvert.filters.strings import clean_html
+
+        for name, value in super().default_filters():
+            yield name, cached_clean_html if (name == "clean_html" and value is clean_html) else value
+
+    def from_notebook_node(self, nb, resources=None, **kw):
+        if not _follows_nbconvert():
+            return super().from_notebook_node(nb, resources, **kw)
+        from bs4 import BeautifulSoup
+        from nbconvert.exporters.templateexporter import TemplateExporter
+        from nbconvert.filters.highlight import Highlight2HTML
+        from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+        # nbconvert 7.17's HTMLExporter.from_notebook_node, but for the three soup.select calls
+        langinfo = nb.metadata.get("language_info", {})
+        lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+        highlight_code = self.filters.get("highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self))
+        if type(highlight_code) is Highlight2HTML:  # nbconvert's own, not one configured
+            highlight_code = _CachedHighlight(highlight_code)
+        resources = self._init_resources(resources)
+        filter_data_type = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources)
+        self.register_filter("highlight_code", highlight_code)
+        self.register_filter("filter_data_type", filter_data_type)
+        html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+        soup = BeautifulSoup(html, features="html.parser")
+        missing_alt = _mark_for_screen_readers(soup)
+        if missing_alt is None:  # nbconvert's own selectors
+            missing_alt = 0
+            for elem in soup.select("img:not([alt])"):
+                elem.attrs["alt"] = _NO_ALT
+                missing_alt += 1
+            for elem in soup.select(".jp-Notebook div.jp-Cell-inputWrapper"):
+                elem.attrs["tabindex"] = "0"
+            for elem in soup.select(".jp-Notebook div.jp-OutputArea-output"):
+                elem.attrs["tabindex"] = "0"
+        if missing_alt:
+            self.log.warning("Alternative text is missing on %s image(s).", missing_alt)
+        return str(soup), resources

@@ -332,6 +332,10 @@ class Workspace:
         self.config.GenerateFeedback.preprocessors = feedback_steps
         if "exporter_class" not in self.config.GenerateFeedback:  # nbconvert's HTML, its templates compiled once per process
             self.config.GenerateFeedback.exporter_class = steps.FeedbackExporter
+        # nbconvert validates the whole notebook after each of nbgrader's steps (17 times per submission): once,
+        # after the last, is its own option; a notebook that ends invalid is still refused, as before.
+        if "optimistic_validation" not in self.config.Exporter:
+            self.config.Exporter.optimistic_validation = True
         # nbgrader logs every step at INFO; the course tools print their own progress.
         self.config.NbGraderAPI.log_level = logging.WARNING
         self.root.mkdir(parents=True, exist_ok=True)
@@ -677,7 +681,7 @@ def set_aside_foreign(inbound: Path, aid: str) -> list[str]:
 
 
 @contextlib.contextmanager
-def shared_gradebook_engines():
+def shared_gradebook_engines(kept: dict | None = None, scratch: bool = False):
     """Within the block, nbgrader's Gradebooks share one SQLAlchemy engine per database URL.
 
     nbgrader opens a new engine for every Gradebook, and its preprocessors open several per
@@ -685,6 +689,15 @@ def shared_gradebook_engines():
     queries per engine): about a quarter of the grader's own time per submission. One engine per
     URL is how SQLAlchemy is meant to be used; nbgrader still closes its sessions and disposes of the
     engine's connections after each use, so no connection outlives a Gradebook.
+
+    ``kept``: a dict the caller keeps the engines in from one block to the next (a grading worker,
+    one block per submission): at the end of the block their connections are closed, and the
+    engines, with their compiled queries, are kept for the next block.
+
+    ``scratch``: the gradebooks opened are a worker's private sqlite copies, thrown away if the
+    worker dies (its submission is graded again from the snapshot): nbgrader commits some fifty
+    times per submission, and each commit of a sqlite file writes and syncs a journal; here the
+    journal is kept in memory and nothing is synced (``PRAGMA journal_mode=MEMORY``, ``synchronous=OFF``).
     """
     import nbgrader.api as nbapi
 
@@ -692,12 +705,16 @@ def shared_gradebook_engines():
     if getattr(original, "shared_engines", False):  # already inside such a block
         yield
         return
-    engines: dict = {}
+    engines: dict = {} if kept is None else kept
 
     def create_engine(url, *args, **kwargs):
         key = (str(url), args, tuple(sorted(kwargs.items())))
         if key not in engines:
             engines[key] = original(url, *args, **kwargs)
+            if scratch and str(url).startswith("sqlite:"):
+                from sqlalchemy import event
+
+                event.listen(engines[key], "connect", _unsynced)
         return engines[key]
 
     create_engine.shared_engines = True
@@ -707,7 +724,15 @@ def shared_gradebook_engines():
     finally:
         nbapi.create_engine = original
         for engine in engines.values():
-            engine.dispose()
+            engine.dispose()  # its connections; its compiled queries stay with it
+
+
+def _unsynced(connection, record) -> None:
+    """A new connection to a scratch sqlite gradebook: its journal in memory, nothing synced to disk."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=MEMORY")
+    cursor.execute("PRAGMA synchronous=OFF")
+    cursor.close()
 
 
 def _check_metadata_with_cached_schema() -> None:

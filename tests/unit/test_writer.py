@@ -118,3 +118,115 @@ def test_a_submission_graded_again_reports_its_new_scores(course):
     assert out["ana"]["score"] == 3.0
     with course.gradebook() as gb:
         assert len(gb.find_student("ana").submissions) == 1
+
+
+# ---------------------------------------------------------------- the same gradebook as nbgrader's own ORM writes
+
+
+def _nbgrader_orm(gb, aid: str, student: str, rows: dict) -> dict:
+    """What the writer did before it wrote with SQL statements per batch: nbgrader's ORM, one student at a time.
+
+    nbgrader's own calls (``add_student``, ``update_or_create_submission``) and attribute writes, as its
+    autograde makes them: the reference the batch writer's gradebook and outcomes are compared with.
+    """
+    from nbgrader.api import MissingEntry
+
+    try:
+        gb.find_student(student)
+    except MissingEntry:
+        gb.add_student(student)
+    kwargs = {"timestamp": rows["timestamp"]} if rows.get("timestamp") else {}
+    sub = gb.update_or_create_submission(aid, student, **kwargs)
+    kept = 0
+    for nb in sub.notebooks:
+        data = rows["notebooks"].get(nb.name)
+        if data is None:
+            continue
+        for g in nb.grades:
+            if g.name not in data["grades"]:
+                continue
+            auto, needs, manual_then = data["grades"][g.name]
+            g.auto_score = auto
+            g.needs_manual_grade = needs if g.manual_score == manual_then else True
+        for c in nb.comments:
+            if c.name in data["comments"]:
+                c.auto_comment = data["comments"][c.name]
+        nb.late_submission_penalty = data["penalty"]
+        kept += sum(1 for g in nb.grades if g.manual_score is not None or g.extra_credit)
+        kept += sum(1 for c in nb.comments if c.manual_comment)
+    gb.db.flush()
+    for nb in sub.notebooks:
+        for g in nb.grades:
+            gb.db.expire(g, ["score"])
+    scores = {(nb.name, g.name): float(g.score or 0.0) for nb in sub.notebooks for g in nb.grades}
+    return {"scores": scores, "late": float(sub.total_seconds_late or 0.0),
+            "penalty": float(sub.late_submission_penalty or 0.0), "state": writer.state_of(sub), "kept_manual": kept,
+            "score": float(sub.score or 0.0), "max_score": float(sub.max_score or 0.0), "error": ""}
+
+
+def _contents(url: str) -> dict:
+    """Every row of the gradebook by its natural key (nbgrader's row ids are random): what two gradebooks must share."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    queries = {
+        "student": "SELECT id, first_name, last_name, email, lms_user_id FROM student",
+        "submission": "SELECT a.name, s.student_id, s.timestamp, s.extension FROM submitted_assignment s "
+                      "JOIN assignment a ON a.id = s.assignment_id",
+        "notebook": "SELECT s.student_id, n.name, sn.flagged, sn.late_submission_penalty FROM submitted_notebook sn "
+                    "JOIN submitted_assignment s ON s.id = sn.assignment_id JOIN notebook n ON n.id = sn.notebook_id",
+        "grade": "SELECT s.student_id, n.name, c.name, c.type, g.auto_score, g.manual_score, g.extra_credit, "
+                 "g.needs_manual_grade FROM grade g JOIN base_cell c ON c.id = g.cell_id "
+                 "JOIN submitted_notebook sn ON sn.id = g.notebook_id JOIN submitted_assignment s ON s.id = sn.assignment_id "
+                 "JOIN notebook n ON n.id = sn.notebook_id",
+        "comment": "SELECT s.student_id, n.name, c.name, c.type, m.auto_comment, m.manual_comment FROM comment m "
+                   "JOIN base_cell c ON c.id = m.cell_id JOIN submitted_notebook sn ON sn.id = m.notebook_id "
+                   "JOIN submitted_assignment s ON s.id = sn.assignment_id JOIN notebook n ON n.id = sn.notebook_id",
+    }
+    with engine.connect() as conn:
+        out = {name: sorted((tuple(row) for row in conn.execute(text(q))), key=repr) for name, q in queries.items()}
+        tables = [r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'"))]
+        out["counts"] = {t: conn.execute(text(f'SELECT count(*) FROM "{t}"')).scalar() for t in sorted(tables)}
+    engine.dispose()
+    return out
+
+
+def test_the_batch_writer_leaves_the_gradebook_nbgraders_orm_leaves(template, tmp_path):
+    """Batches of new, re-graded, late, unknown and hand-graded students: the same rows and outcomes both ways."""
+    import datetime as dt
+
+    from course.grading.workspace import open_gradebook
+
+    urls = {}
+    for way in ("orm", "batch"):
+        shutil.copy(template, tmp_path / f"{way}.db")
+        urls[way] = f"sqlite:///{tmp_path / f'{way}.db'}"
+        with open_gradebook(urls[way], "default_course") as gb:
+            a = gb.find_assignment(AID)
+            a.duedate = dt.datetime(2027, 1, 9, 12)
+            gb.add_task_cell("t1", "lab", AID, max_score=3, cell_type="markdown")  # a grade and a comment each
+            gb.add_notebook("extra", AID)  # a notebook the worker's rows say nothing of
+            gb.db.commit()
+            gb.add_submission(AID, "carl", timestamp="2027-01-08T10:00:00")
+            gb.grant_extension(AID, "carl", hours=48)
+            gb.find_grade("q1", "lab", AID, "carl").extra_credit = 0.5
+            gb.db.commit()
+    task = {"t1": [None, True, None]}
+    batches = [
+        [{"student": "ana", "rows": _rows(2.0, 0.5, "No response.", stamp="2027-01-10T01:00:00")},
+         {"student": "ben", "rows": _rows(0.0, 1.0, manual_then=None)},  # a manual grade given since the snapshot
+         {"student": "dora", "rows": _rows(1.0, 1.0, stamp=None)}],  # not on the gradebook's roster yet
+        [{"student": "carl", "rows": {**_rows(1.0, 0.0, "late", stamp="2027-01-12T12:30:00+09:00")}},
+         {"student": "ana", "rows": _rows(0.0, 1.0)}],  # graded again
+    ]
+    batches[1][0]["rows"]["notebooks"]["lab"]["grades"].update(task)
+    batches[1][0]["rows"]["notebooks"]["lab"]["penalty"] = 0.25
+    outcomes = {"orm": [], "batch": []}
+    for batch in batches:
+        with open_gradebook(urls["orm"], "default_course") as gb:
+            outcomes["orm"].append({r["student"]: _nbgrader_orm(gb, AID, r["student"], r["rows"]) for r in batch})
+            gb.db.commit()
+        outcomes["batch"].append(writer.write_batch(_Course(urls["batch"]), AID, batch))
+    assert outcomes["batch"] == outcomes["orm"]
+    assert outcomes["batch"][1]["carl"]["late"] > 0 and outcomes["batch"][1]["carl"]["kept_manual"] == 1
+    assert _contents(urls["batch"]) == _contents(urls["orm"])
