@@ -2,6 +2,7 @@
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -33,13 +34,30 @@ def module0_course(tmp_path: Path) -> Path:
     return tmp_path
 
 
-@pytest.fixture
-def toy_root(tmp_path: Path) -> Path:
-    """A private copy of the two-question toy course, with the repository's nbgrader_config.py."""
-    root = tmp_path / "toy"
+def toy_copy(root: Path) -> Path:
+    """A private copy of the two-question toy course at ``root``, with the repository's nbgrader_config.py."""
     shutil.copytree(TOY, root)
     shutil.copy(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
     return root
+
+
+def edit_toy_lab(root: Path, edits: dict[str, Callable[[str], str]]) -> None:
+    """Rewrite cells of the toy course's source lab at ``root``: ``{grade_id: old source -> new source}``."""
+    import nbformat
+
+    path = root / "source" / "00-toy" / "00-toy-lab.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        edit = edits.get(cell.metadata.get("nbgrader", {}).get("grade_id"))
+        if edit is not None:
+            cell.source = edit(cell.source)
+    nbformat.write(nb, path)
+
+
+@pytest.fixture
+def toy_root(tmp_path: Path) -> Path:
+    """A private copy of the two-question toy course, with the repository's nbgrader_config.py."""
+    return toy_copy(tmp_path / "toy")
 
 
 def _have_sandbox() -> bool:

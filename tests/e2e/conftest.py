@@ -2,7 +2,6 @@
 
 import csv
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -10,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, TOY
+from tests.conftest import toy_copy
 
 #: Four students with the ids people log in with (e-mail addresses, as OAuth gives), one LMS user id.
 CLASS = [
@@ -64,9 +63,7 @@ def graded_toy_class(tmp_path_factory) -> GradedClass:
     from course.grading.workspace import Workspace
 
     base = tmp_path_factory.mktemp("graded-toy")
-    root = base / "toy"
-    shutil.copytree(TOY, root)
-    shutil.copy(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
+    root = toy_copy(base / "toy")
     m = manifest.load("00-toy", root)
     ws = Workspace(base / "build", repo=root, sandboxed=False)
     ws.sync(m)

@@ -86,12 +86,9 @@ def hostile_answers(root, port, other_student_nb):
 
 @pytest.fixture(scope="module")
 def batch(tmp_path_factory, listener):
-    from tests.conftest import REPO, TOY
-    import shutil
+    from tests.conftest import toy_copy
 
-    root = tmp_path_factory.mktemp("hostile") / "toy"
-    shutil.copytree(TOY, root)
-    shutil.copy(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
+    root = toy_copy(tmp_path_factory.mktemp("hostile") / "toy")
     data = yaml.safe_load((root / "assignments" / "00-toy.yml").read_text())
     data["timeout"] = 5
     data["limits"] = {"wall_seconds": 90, "memory_mb": 1536, "processes": 64}

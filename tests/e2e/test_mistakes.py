@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from course.authoring import release as releasing
 from course.cli import main
+from tests.conftest import edit_toy_lab, toy_copy
 
 pytestmark = pytest.mark.slow
 
-REPO = Path(__file__).resolve().parents[2]
-TOY = REPO / "tests" / "fixtures" / "toy-course"
 #: A visible test for q2: catches an odd `doubled`, and names the mistake.
 VISIBLE = "assert doubled % 2 == 0, 'doubled is odd: it should be twice SEED (2 * SEED), not SEED.'\n"
 #: q2's mistakes (SEED is 1 when graded): odd, caught by the visible test; SEED + 1 == 2 * SEED there, so
@@ -35,14 +32,8 @@ Q2_MISTAKES = '''    wrong:
 @pytest.fixture(scope="module")
 def toy(tmp_path_factory) -> Path:
     """The toy course with a visible test for q2 and three mistakes listed for it, released by nbgrader."""
-    root = tmp_path_factory.mktemp("mistakes") / "toy"
-    shutil.copytree(TOY, root)
-    shutil.copy(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
-    path = root / "source" / "00-toy" / "00-toy-lab.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    test = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "q2-tests")
-    test.source = test.source.replace("### BEGIN HIDDEN TESTS", VISIBLE + "### BEGIN HIDDEN TESTS")
-    nbformat.write(nb, path)
+    root = toy_copy(tmp_path_factory.mktemp("mistakes") / "toy")
+    edit_toy_lab(root, {"q2-tests": lambda src: src.replace("### BEGIN HIDDEN TESTS", VISIBLE + "### BEGIN HIDDEN TESTS")})
     plan = root / "assignments" / "00-toy.yml"
     text = plan.read_text()
     assert "    wrong: |\n      doubled = SEED\n" in text
@@ -92,19 +83,13 @@ def test_one_question_alone_and_a_question_that_is_not_there(toy, capsys):
 @pytest.fixture(scope="module")
 def undeclared(tmp_path_factory) -> Path:
     """The toy course whose q2 answer makes helper without declaring it, and whose visible test's message reads it."""
-    root = tmp_path_factory.mktemp("undeclared") / "toy"
-    shutil.copytree(TOY, root)
-    shutil.copy(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
-    path = root / "source" / "00-toy" / "00-toy-lab.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    for cell in nb.cells:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if gid == "q2-answer":
-            cell.source = cell.source.replace("doubled = 2 * SEED\n", "helper = 2\ndoubled = helper * SEED\n")
-        elif gid == "q2-tests":  # the message, read only when the test fails, names helper
-            cell.source = cell.source.replace("### BEGIN HIDDEN TESTS", "assert doubled % 2 == 0, "
-                                              "f'doubled is odd: it should be {helper} times SEED.'\n### BEGIN HIDDEN TESTS")
-    nbformat.write(nb, path)
+    root = toy_copy(tmp_path_factory.mktemp("undeclared") / "toy")
+    edit_toy_lab(root, {
+        "q2-answer": lambda src: src.replace("doubled = 2 * SEED\n", "helper = 2\ndoubled = helper * SEED\n"),
+        # the message, read only when the test fails, names helper
+        "q2-tests": lambda src: src.replace("### BEGIN HIDDEN TESTS", "assert doubled % 2 == 0, "
+                                            "f'doubled is odd: it should be {helper} times SEED.'\n### BEGIN HIDDEN TESTS"),
+    })
     releasing.release("00-toy", root)
     return root
 

@@ -13,6 +13,7 @@ import pytest
 from course.authoring import release as releasing
 from course.cli import main
 from course.grading import selfcheck
+from tests.conftest import edit_toy_lab, toy_copy
 
 pytestmark = pytest.mark.slow
 
@@ -25,9 +26,7 @@ SECRET = "SECRET-the-sum-is-55"
 @pytest.fixture(scope="module")
 def toy(tmp_path_factory) -> Path:
     """The toy course, its hidden test given a tell-tale message, released by nbgrader."""
-    root = tmp_path_factory.mktemp("selfcheck") / "toy"
-    shutil.copytree(TOY, root)
-    shutil.copy(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
+    root = toy_copy(tmp_path_factory.mktemp("selfcheck") / "toy")
     source = root / "source" / "00-toy" / "00-toy-lab.ipynb"
     source.write_text(source.read_text().replace("total is not the sum of 1 to 10.", SECRET))
     releasing.release("00-toy", root)
@@ -64,18 +63,11 @@ def assert_reveals_nothing(text: str, toy: Path) -> None:
 @pytest.fixture(scope="module")
 def undeclared(tmp_path_factory) -> Path:
     """The toy course whose q2 answer makes helper without declaring it, and whose visible q2 test reads helper."""
-    root = tmp_path_factory.mktemp("undeclared") / "toy"
-    shutil.copytree(TOY, root)
-    shutil.copy(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
-    source = root / "source" / "00-toy" / "00-toy-lab.ipynb"
-    nb = nbformat.read(source, as_version=4)
-    for cell in nb.cells:
-        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
-        if gid == "q2-answer":
-            cell.source = cell.source.replace("doubled = 2 * SEED\n", "helper = 2\ndoubled = helper * SEED\n")
-        elif gid == "q2-tests":
-            cell.source = "assert doubled == helper * SEED, 'doubled is not helper times SEED'\n" + cell.source
-    nbformat.write(nb, source)
+    root = toy_copy(tmp_path_factory.mktemp("undeclared") / "toy")
+    edit_toy_lab(root, {
+        "q2-answer": lambda src: src.replace("doubled = 2 * SEED\n", "helper = 2\ndoubled = helper * SEED\n"),
+        "q2-tests": lambda src: "assert doubled == helper * SEED, 'doubled is not helper times SEED'\n" + src,
+    })
     releasing.release("00-toy", root)
     return root
 

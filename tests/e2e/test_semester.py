@@ -21,7 +21,7 @@ from course.grading import grade
 from course.grading.report import write_report
 from course.grading.workspace import Workspace
 from course.paths import work_dir
-from tests.conftest import REPO, TOY
+from tests.conftest import toy_copy
 from tests.e2e.conftest import course_env
 
 pytestmark = pytest.mark.slow
@@ -33,9 +33,7 @@ OTHERS = ["aiko", "mei", "haruto", "yuna"]  # everyone in the sample class but k
 def _graded_once(tmp_path_factory):
     """The toy course with its sample class graded once by the demo, and the demo's exports in first/."""
     base = tmp_path_factory.mktemp("semester")
-    root = base / "toy"
-    shutil.copytree(TOY, root)
-    shutil.copy(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
+    root = toy_copy(base / "toy")
     run_demo("00-toy", output=root / "first", root=root, progress=None)
     return root
 

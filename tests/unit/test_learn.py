@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,10 +11,9 @@ from course import manifest as manifests
 from course import notebooks as nbs
 from course.errors import CourseError
 from course.learn import coach, questions
+from tests.conftest import toy_copy
 
 REPO = Path(__file__).resolve().parents[2]
-#: Modules whose labs must import check() and hint(); add a module here once its setup cell does.
-TOY = REPO / "tests" / "fixtures" / "toy-course"
 HINTS = '''    hints:
       - "Add the whole numbers from 1 to 10."
       - "sum(range(1, 11)) adds 1 to 10: range stops before its end."
@@ -25,9 +23,7 @@ HINTS = '''    hints:
 @pytest.fixture(scope="module")
 def toy(tmp_path_factory) -> Path:
     """The toy course, with hints for q1, released by nbgrader (release/ is what check() reads)."""
-    root = tmp_path_factory.mktemp("learn") / "toy"
-    shutil.copytree(TOY, root)
-    shutil.copy(REPO / "nbgrader_config.py", root / "nbgrader_config.py")
+    root = toy_copy(tmp_path_factory.mktemp("learn") / "toy")
     path = root / "assignments" / "00-toy.yml"
     path.write_text(path.read_text().replace("    points: 2\n    wrong: |\n      total", "    points: 2\n" + HINTS + "    wrong: |\n      total", 1))
     releasing.release("00-toy", root)
