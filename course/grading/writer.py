@@ -202,11 +202,13 @@ def _apply_all(gb, aid: str, results: list[dict]) -> dict[str, dict]:
     if comments:
         conn.execute(update(t_comment).where(t_comment.c.id == bindparam("k")).values(auto_comment=bindparam("v")), comments)
 
-    # the submissions' totals as nbgrader computes them (its column properties, in SQL)
+    # the submissions' totals and each grade's score as nbgrader computes them (its column properties, in SQL)
     totals = {sub_id: (score, most, penalty) for sub_id, score, most, penalty in gb.db.execute(
         select(SubmittedAssignment.id, SubmittedAssignment.score, SubmittedAssignment.max_score,
                SubmittedAssignment.late_submission_penalty)
         .where(SubmittedAssignment.id.in_([subs[sid]["id"] for sid in students])))}
+    grade_score = dict(gb.db.execute(select(Grade.id, Grade.score).where(Grade.notebook_id.in_(
+        [snb_id for sid in students for snb_id in subs[sid]["notebooks"]]))).all())
     out = {}
     for sid in students:
         sub = subs[sid]
@@ -217,21 +219,13 @@ def _apply_all(gb, aid: str, results: list[dict]) -> dict[str, dict]:
                         for snb in sub["notebooks"].values() for c in snb["comments"]]
         due = duedate + sub["extension"] if duedate is not None and sub["extension"] is not None else duedate
         late = 0 if sub["timestamp"] is None or due is None else max(0, (sub["timestamp"] - due).total_seconds())
-        out[sid] = {"scores": {(nb, cell): float(_score(auto, manual, extra) or 0.0) for nb, cell, auto, manual, extra in grade_rows},
+        scores = {(snb["name"], g["name"]): float(grade_score[g["id"]] or 0.0)
+                  for snb in sub["notebooks"].values() for g in snb["grades"]}
+        out[sid] = {"scores": scores,
                     "late": float(late or 0.0), "penalty": float(penalty or 0.0),
                     "state": _digest(penalty, grade_rows, comment_rows), "kept_manual": sub["kept"],
                     "score": float(score or 0.0), "max_score": float(most or 0.0), "error": ""}
     return out
-
-
-def _score(auto, manual, extra):
-    """A grade's score as nbgrader's ``Grade.score`` computes it: the manual score, else the automatic one, plus extra credit."""
-    bonus = extra if extra is not None else 0.0
-    if manual is not None:
-        return manual + bonus
-    if auto is not None:
-        return auto + bonus
-    return 0.0
 
 
 @contextlib.contextmanager
