@@ -55,6 +55,14 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _storage_per_student(ws, n: int) -> str:
+    """The gradebook's size and the graded notebooks' and feedback's, per student, as printed."""
+    db = Path(ws.db_url.removeprefix("sqlite:///"))
+    files = sum(p.stat().st_size for d in ("autograded", "feedback") for p in ws.step_dir(d).rglob("*") if p.is_file())
+    return (f"gradebook {db.stat().st_size / n / 1024:5.1f} KiB per student, "
+            f"graded notebook + feedback {files / n / 1024:6.1f} KiB per student")
+
+
 def one_size(n: int, args, root: Path, tmp: Path) -> None:
     from course import manifest as manifests
     from course.grading import cluster, grade, writer
@@ -110,11 +118,9 @@ def one_size(n: int, args, root: Path, tmp: Path) -> None:
         worker_mb = c.run(_rss_mb)
     if profiler:
         profiler.dump_stats(f"{args.profile}.{n}")
-    db = Path(ws.db_url.removeprefix("sqlite:///"))
-    files = sum(p.stat().st_size for d in ("autograded", "feedback") for p in ws.step_dir(d).rglob("*") if p.is_file())
+    storage = _storage_per_student(ws, n)
     print(f"{n:6d} students: {wall:7.1f} s wall ({n / wall:6.1f} submissions/s), grading process "
-          f"{parent / n:.4f} s per submission ({parent_cpu / n:.4f} s CPU); gradebook {db.stat().st_size / n / 1024:5.1f} KiB per student, "
-          f"graded notebook + feedback {files / n / 1024:6.1f} KiB per student; peak memory: grading process "
+          f"{parent / n:.4f} s per submission ({parent_cpu / n:.4f} s CPU); {storage}; peak memory: grading process "
           f"{_rss_mb():.0f} MB, workers {', '.join(f'{v:.0f}' for v in worker_mb.values())} MB "
           f"(set-up: sync + generate {setup:.1f} s)", flush=True)
     ws.close()
@@ -176,22 +182,17 @@ class PeakMemory:
 
 def graded_class(n: int, args, root: Path, tmp: Path) -> None:
     """Grade ``n`` generated real submissions with ``grade_all`` on a local cluster and print what it cost."""
+    from grading import build_class  # benchmarks/grading.py: the same class its side-by-side run grades
+
     from course import manifest as manifests
-    from course.authoring import sample
     from course.grading.grade import GRADED, grade_all
-    from course.grading.workspace import Student, Workspace
+    from course.grading.workspace import Workspace
 
     m = manifests.load(args.assignment, root)
     builder = Workspace(tmp / f"builder-{n}", repo=root, sandboxed=False)
     builder.sync(m)
-    release = builder.generate(m)
-    subs, students = tmp / f"subs-{n}", []
-    partial = sample.partial_answers(m)
-    for i in range(n):
-        sid = f"s{i:05d}"
-        kind = ("solution", partial, "blank")[i % 3]
-        sample.build_submission(m, builder.source_dir(m.id), release, subs / sid, kind)
-        students.append(Student(sid))
+    subs = tmp / f"subs-{n}"
+    students = build_class(m, builder, n, subs)
     builder.close()
     ws = Workspace.for_manifest(m, tmp / f"graded-{n}", repo=root, sandboxed=True)
     started = time.perf_counter()
@@ -200,12 +201,10 @@ def graded_class(n: int, args, root: Path, tmp: Path) -> None:
                         sandboxed=True, workers=args.workers, progress=None, scheduler=args.scheduler)
     wall = time.perf_counter() - started
     graded = sum(r.status == GRADED for r in run.results)
-    db = Path(ws.db_url.removeprefix("sqlite:///"))
-    files = sum(p.stat().st_size for d in ("autograded", "feedback") for p in ws.step_dir(d).rglob("*") if p.is_file())
+    storage = _storage_per_student(ws, n)
     print(f"{n:6d} real submissions: {graded} graded, {wall:7.1f} s wall, {wall / n:.3f} s per submission "
           f"({n / wall:.2f} submissions/s) on {args.workers} workers; grading process {run.parent_seconds:.4f} s "
-          f"per submission; gradebook {db.stat().st_size / n / 1024:5.1f} KiB per student, graded notebook + "
-          f"feedback {files / n / 1024:6.1f} KiB per student", flush=True)
+          f"per submission; {storage}", flush=True)
     print(f"peak resident memory: {peaks.summary()}", flush=True)
     ws.close()
 
