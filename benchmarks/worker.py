@@ -55,7 +55,7 @@ def main() -> None:
 
     from course import manifest as manifests
     from course.grading import cluster
-    from course.grading.grade import _prepare, import_submissions
+    from course.grading.grade import _prepare, grade_job, import_submissions
     from course.grading.workspace import Workspace, shared_gradebook_engines
     from course.paths import find_root
 
@@ -90,9 +90,7 @@ def main() -> None:
         snap = tmp / "snapshot.db"
         ws.snapshot_gradebook(snap, m.id, ids)
         snapshot, bundle = snap.read_bytes(), cluster.course_bundle(ws, m.id)
-        jobs = [{"student": s, "assignment": m.id, "mode": "repo", "engine": "zygote", "limits": ws.limits.as_dict(),
-                 "feedback": True, "snapshot_id": "bench", "late_policy": ws.late_policy,
-                 "files": cluster.read_files(ws.submitted_dir(m.id, s))} for s in ids]
+        jobs = [grade_job(ws, m.id, s, True, "bench") for s in ids]
         ws.close()
         for job in jobs[:args.warm]:
             cluster.grade_task(job, bundle, snapshot)

@@ -395,11 +395,7 @@ def execute_stream(
     data, bundle = snapshot.read_bytes(), cluster.course_bundle(ws, aid)
     snapshot.unlink()
     snapshot_id = hashlib.sha256(data).hexdigest()[:20]
-    jobs = ({"student": s, "assignment": aid, "mode": "repo" if ws.repo else "course", "engine": ws.engine.name,
-             "limits": ws.limits.as_dict(), "feedback": feedback, "snapshot_id": snapshot_id,
-             "late_policy": ws.late_policy,  # this workspace's, which may not be the manifest's on disk (course demo)
-             "files": cluster.read_files(ws.submitted_dir(aid, s))}
-            for s in students)
+    jobs = (grade_job(ws, aid, s, feedback, snapshot_id) for s in students)
     done = 0
     started = time.perf_counter()
     with contextlib.ExitStack() as stack:
@@ -420,6 +416,14 @@ def execute_stream(
             if progress is not None:
                 progress(f"{_bar(done, len(students), started)}  ({batch[-1]['student']})")
             yield batch
+
+
+def grade_job(ws: Workspace, aid: str, student: str, feedback: bool, snapshot_id: str) -> dict:
+    """What a worker's ``cluster.grade_task`` is sent for one submission: settings and the submission's files, as data."""
+    return {"student": student, "assignment": aid, "mode": "repo" if ws.repo else "course", "engine": ws.engine.name,
+            "limits": ws.limits.as_dict(), "feedback": feedback, "snapshot_id": snapshot_id,
+            "late_policy": ws.late_policy,  # this workspace's, which may not be the manifest's on disk (course demo)
+            "files": cluster.read_files(ws.submitted_dir(aid, student))}
 
 
 def _prepare(ws: Workspace, manifest: manifests.Manifest, student: str, releases: dict | None = None) -> list[str]:
