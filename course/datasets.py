@@ -611,9 +611,32 @@ def _check_sampling(sample_frac: object, seed: object) -> None:
         raise DatasetError(f"seed must be a whole number from 0 to 2**32 - 1, got {seed!r}. Use, say, seed=2026.")
 
 
+#: Each file's checked, typed frame, by its schema and the file's identity on disk (path, size, change time):
+#: the same file is read, verified and converted once per process. A notebook (and its
+#: tests, which reload the data to check an answer) loads the same file many times.
+_CHECKED: dict[tuple, pd.DataFrame] = {}
+
+
+def _checked(spec: DatasetSpec) -> pd.DataFrame:
+    """The file of ``spec`` read, verified against its SHA-256 and typed; kept while the file is unchanged."""
+    path = _data_path(spec)
+    try:
+        stat = path.stat()
+        key = (spec, str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+        hash(key)
+    except (OSError, TypeError):
+        key = None
+    if key is None or key not in _CHECKED:
+        frame = validate(_read_verified(spec, path), spec)
+        if key is None:
+            return frame
+        _CHECKED[key] = frame
+    return _CHECKED[key]
+
+
 def _load(name: str, sample_frac: float = 1.0, seed: int = 0) -> pd.DataFrame:
     spec = _spec(name)
-    frame = validate(_read_verified(spec, _data_path(spec)), spec)
+    frame = _checked(spec).copy(deep=True)  # a copy: what a notebook changes never reaches the next load
     if sample_frac < 1:
         # sorting back to file order keeps the sample as readable as the full file
         frame = frame.sample(frac=sample_frac, random_state=int(seed)).sort_index()

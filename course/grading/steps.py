@@ -300,6 +300,140 @@ class _CachedHighlight:
         return _HIGHLIGHTED[key]
 
 
+#: Tags the parser keeps apart (their text is not markup) or that the page's marking for screen readers looks at:
+#: a block of highlighted source holding any of them is parsed with its page (:func:`_parsed_alone`).
+_NOT_ALONE = frozenset({"img", "template", "script", "style", "textarea", "title", "xmp", "iframe", "noembed",
+                        "noframes", "noscript", "plaintext"})
+
+
+@functools.lru_cache(maxsize=2048)
+def _parsed_alone(html: str) -> str | None:
+    """``html`` as BeautifulSoup's html.parser writes it back, if it reads the same alone as inside a page's ``<div>``.
+
+    That holds for a fragment whose end tags each close the last tag left open, that leaves none
+    open, and that holds no tag :data:`_NOT_ALONE` nor a ``div`` the page's marking looks for:
+    the parser then builds the same subtree for it wherever it stands in content, and writes it
+    back the same (its formatter escapes text alike in every ``div``). Else None.
+    """
+    from html.parser import HTMLParser
+
+    from bs4 import BeautifulSoup
+    from bs4.builder import HTMLTreeBuilder
+
+    void = HTMLTreeBuilder.DEFAULT_EMPTY_ELEMENT_TAGS
+    marked = ("jp-Cell-inputWrapper", "jp-OutputArea-output")
+
+    class Balance(HTMLParser):
+        def __init__(self):
+            super().__init__(convert_charrefs=True)
+            self.open: list[str] = []
+            self.ok = True
+
+        def handle_starttag(self, tag, attrs):
+            classes = " ".join(v or "" for k, v in attrs if k == "class").split()
+            if tag in _NOT_ALONE or (tag == "div" and any(c in classes for c in marked)):
+                self.ok = False
+            elif tag not in void:
+                self.open.append(tag)
+
+        def handle_startendtag(self, tag, attrs):
+            if tag in _NOT_ALONE:
+                self.ok = False
+
+        def handle_endtag(self, tag):
+            if tag in void:
+                self.ok = False  # html.parser's builder treats a stray </br> apart
+            elif self.open and self.open[-1] == tag:
+                self.open.pop()
+            else:
+                self.ok = False
+
+        def unknown_decl(self, data):
+            self.ok = False
+
+        def handle_pi(self, data):
+            self.ok = False
+
+        def handle_decl(self, decl):
+            self.ok = False
+
+    check = Balance()
+    check.feed(html)
+    check.close()
+    if not check.ok or check.open or check.rawdata:
+        return None
+    return str(BeautifulSoup(html, features="html.parser"))
+
+
+class _SetAside:
+    """nbconvert's ``highlight_code`` filter for one page, each block it makes set aside behind a token.
+
+    A feedback page is mostly highlighted source, two thirds of its tags, and the same in every
+    student's page; BeautifulSoup parsed and wrote it all again for each. Here each block stands
+    in the page as a token (a random nonce: no output can forge it) while the page is parsed, and
+    goes back in parsed alone, as it was parsed before (:func:`_parsed_alone`, kept per block).
+    """
+
+    def __init__(self, highlight):
+        import secrets
+
+        self.highlight, self.blocks = highlight, []
+        self.nonce = secrets.token_hex(12)
+
+    def _token(self, i: int) -> str:
+        return f"\ue000{self.nonce}-{i}\ue001"
+
+    def __call__(self, source, language=None, metadata=None):
+        self.blocks.append(self.highlight(source, language, metadata))
+        return self._token(len(self.blocks) - 1)
+
+    def put_back(self, soup) -> str | None:
+        """``str(soup)`` with every block back in place, as the parse of the whole page would write it; else None.
+
+        None (the caller then parses the page whole) unless every token stands once, in order, in
+        a ``div``'s text outside any ``<pre>``, and every block reads the same alone. The parser
+        writes a run of whitespace alone between two tags as one newline or space: the whitespace
+        at a block's ends joins the text beside its token, as it would in the whole page.
+        """
+        from bs4 import NavigableString
+
+        texts = soup.find_all(string=lambda text: self.nonce in text)
+        if len(texts) != len(self.blocks):
+            return None
+        parsed = []
+        for i, (text, block) in enumerate(zip(texts, self.blocks)):
+            token, cleaned = self._token(i), cached_clean_html(block)
+            core = cleaned.strip(_ASCII_SPACES)
+            alone = _parsed_alone(core) if core.startswith("<") and core.endswith(">") else None
+            value = str(text)
+            if alone is None or type(text) is not NavigableString or text.parent is None or text.parent.name != "div" \
+                    or value.count(self.nonce) != 1 or token not in value \
+                    or any(p.name in ("pre", "textarea") for p in text.parents):
+                return None
+            before, after = value.split(token)
+            lead, trail = cleaned[:cleaned.index(core)], cleaned[cleaned.index(core) + len(core):]
+            text.replace_with(NavigableString(_as_parsed(before + lead) + token + _as_parsed(trail + after)))
+            parsed.append(alone)
+        page = str(soup)
+        for i, block in enumerate(parsed):
+            token = self._token(i)
+            if page.count(token) != 1:
+                return None
+            page = page.replace(token, block, 1)
+        return page
+
+
+#: What BeautifulSoup counts as whitespace in a run of text between two tags.
+_ASCII_SPACES = " \n\t\f\r"
+
+
+def _as_parsed(text: str) -> str:
+    """A run of text between two tags as BeautifulSoup keeps it outside ``<pre>``: whitespace alone becomes one newline or space."""
+    if text and all(ch in _ASCII_SPACES for ch in text):
+        return "\n" if "\n" in text else " "
+    return text
+
+
 class FeedbackExporter(HTMLExporter):
     """nbconvert's HTML exporter for feedback pages, with its templates compiled once per process.
 
@@ -345,20 +479,26 @@ class FeedbackExporter(HTMLExporter):
             highlight_code = _CachedHighlight(highlight_code)
         resources = self._init_resources(resources)
         filter_data_type = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources)
-        self.register_filter("highlight_code", highlight_code)
         self.register_filter("filter_data_type", filter_data_type)
-        html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
-        soup = BeautifulSoup(html, features="html.parser")
-        missing_alt = _mark_for_screen_readers(soup)
-        if missing_alt is None:  # nbconvert's own selectors
-            missing_alt = 0
-            for elem in soup.select("img:not([alt])"):
-                elem.attrs["alt"] = _NO_ALT
-                missing_alt += 1
-            for elem in soup.select(".jp-Notebook div.jp-Cell-inputWrapper"):
-                elem.attrs["tabindex"] = "0"
-            for elem in soup.select(".jp-Notebook div.jp-OutputArea-output"):
-                elem.attrs["tabindex"] = "0"
+        page = None
+        for aside in (_SetAside(highlight_code), None):  # the highlighted blocks set aside; else the page parsed whole
+            self.register_filter("highlight_code", aside or highlight_code)
+            html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            soup = BeautifulSoup(html, features="html.parser")
+            missing_alt = _mark_for_screen_readers(soup)
+            if missing_alt is None:  # nbconvert's own selectors
+                missing_alt = 0
+                for elem in soup.select("img:not([alt])"):
+                    elem.attrs["alt"] = _NO_ALT
+                    missing_alt += 1
+                for elem in soup.select(".jp-Notebook div.jp-Cell-inputWrapper"):
+                    elem.attrs["tabindex"] = "0"
+                for elem in soup.select(".jp-Notebook div.jp-OutputArea-output"):
+                    elem.attrs["tabindex"] = "0"
+            page = aside.put_back(soup) if aside is not None else str(soup)
+            if page is not None:
+                break
+        self.register_filter("highlight_code", highlight_code)
         if missing_alt:
             self.log.warning("Alternative text is missing on %s image(s).", missing_alt)
-        return str(soup), resources
+        return page, resources

@@ -85,3 +85,68 @@ def test_the_feedback_page_is_nbconverts_byte_for_byte_without_its_css_selector_
         assert 'alt="No description has been provided for this image"' in got and 'tabindex="0"' in got
         # a <template> is the one case left to nbconvert's own selectors
         assert bool(searched) == template
+
+
+_PIECES = ["x = 1", "</div>", "<pre>", "</pre>", "<b>", "&amp;", "&quot;", "'", '"', "\r\n", "\n", "\n\n", "   ", "\t",
+           "\x0c", "# コメント", "print('<img src=x>')", "<!-- c -->", "<![CDATA[", "<?pi?>", "\ue000", "\ue001",
+           "%%html\n", "!ls", "def f():\n    return 2", "<script>alert(1)</script>", "&#x27;", "<textarea>", "é", ""]
+
+
+def _fuzzed_notebook(seed: int):
+    import random
+
+    rng = random.Random(seed)
+    cells = []
+    for i in range(12):
+        source = "".join(rng.choice(_PIECES) for _ in range(rng.randint(0, 8)))
+        kind = rng.random()
+        if kind < 0.2:
+            cells.append(new_markdown_cell(source))
+        else:
+            outputs = []
+            if kind > 0.6:
+                outputs.append(new_output("display_data", {"text/html": "".join(rng.choice(_PIECES) for _ in range(5)),
+                                                           "text/plain": "x"}))
+            if kind > 0.8:
+                outputs.append(new_output("stream", name="stdout", text=source))
+            cells.append(new_code_cell(source, outputs=outputs))
+    nb = new_notebook(cells=cells)
+    if seed % 3 == 0:
+        nb.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"cell-{i}"
+    return nb
+
+
+def test_highlighted_source_set_aside_while_the_page_is_parsed_gives_the_same_page(monkeypatch):
+    """The page's highlighted blocks stand in as tokens while BeautifulSoup parses it, and go back parsed alone:
+    byte for byte nbconvert's page, on the course's own notebooks and on sources made of the pieces that could differ."""
+    from pathlib import Path
+
+    used = []
+    put_back = steps._SetAside.put_back
+    monkeypatch.setattr(steps._SetAside, "put_back", lambda self, soup: used.append(put_back(self, soup)) or used[-1])
+    root = Path(__file__).resolve().parents[2]
+    notebooks = [nbformat.read(str(p), as_version=4) for p in sorted((root / "source").glob("0[01]*/*-lab.ipynb"))]
+    notebooks += [_tricky_notebook(), *[_fuzzed_notebook(seed) for seed in range(40)]]
+    for nb in notebooks:
+        want, _ = HTMLExporter().from_notebook_node(nbformat.from_dict(nb))
+        got, _ = steps.FeedbackExporter().from_notebook_node(nbformat.from_dict(nb))
+        assert got == want
+    assert all(page is not None for page in used)  # the blocks were set aside every time
+
+
+def test_a_page_whose_blocks_cannot_be_set_aside_is_parsed_whole(monkeypatch):
+    nb = _tricky_notebook()
+    want, _ = HTMLExporter().from_notebook_node(nbformat.from_dict(nb))
+    monkeypatch.setattr(steps, "_parsed_alone", lambda html: None)
+    got, _ = steps.FeedbackExporter().from_notebook_node(nbformat.from_dict(nb))
+    assert got == want
+
+
+def test_a_block_is_parsed_alone_only_when_it_reads_the_same_there():
+    assert steps._parsed_alone('<div class="highlight"><pre><span>a &quot;b&quot;</span>\n</pre></div>') == \
+        '<div class="highlight"><pre><span>a "b"</span>\n</pre></div>'
+    for html in ("<div><span></div>", "<div></span></div>", "<div>", "</div>", '<div><img src="x"></div>',
+                 '<div class="jp-OutputArea-output"></div>', "<div><script>x</script></div>", "<div></br></div>"):
+        assert steps._parsed_alone(html) is None, html

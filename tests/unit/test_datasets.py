@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import importlib.util
+import os
 import re
 import shutil
 from pathlib import Path
@@ -116,6 +117,30 @@ def test_altered_file_fails_the_checksum_with_a_clear_message(monkeypatch, tmp_p
 def test_altered_synthetic_file_points_at_its_make_script(monkeypatch, tmp_path):
     _use_copy(monkeypatch, tmp_path, "service_desk_visits", edit=lambda t: t.replace("V00001", "V99999"))
     with pytest.raises(DatasetError, match=r"make_service_desk_visits\.py"):
+        datasets.load_service_desk_visits()
+
+
+def test_a_file_is_checked_once_and_each_load_is_a_fresh_copy(monkeypatch, tmp_path):
+    copy = _use_copy(monkeypatch, tmp_path, "service_desk_visits")
+    reads = []
+    read = datasets._read_verified
+    monkeypatch.setattr(datasets, "_read_verified", lambda spec, path: reads.append(path) or read(spec, path))
+    first = datasets.load_service_desk_visits()
+    first["minutes"] = -1.0  # what a notebook does to its frame...
+    first.drop(index=first.index[:10], inplace=True)
+    again = datasets.load_service_desk_visits()
+    sample = datasets.load_service_desk_visits(sample_frac=0.25, seed=2026)
+    assert reads == [copy]  # read and verified once
+    # ...never reaches the next load, which equals a load from the file
+    monkeypatch.setattr(datasets, "_CHECKED", {})
+    assert again.equals(datasets.load_service_desk_visits())
+    assert sample.equals(datasets.load_service_desk_visits(sample_frac=0.25, seed=2026))
+    assert again.attrs["sample_frac"] == 1.0 and sample.attrs["sample_frac"] == 0.25
+    # a file changed on disk is verified again
+    before = copy.stat().st_mtime_ns
+    copy.write_text(copy.read_text(encoding="utf-8").replace("V00001", "V99999"), encoding="utf-8")
+    os.utime(copy, ns=(before + 10**9, before + 10**9))  # as an edit a second later would (a clock tick may be coarse)
+    with pytest.raises(DatasetError, match=r"SHA-256 does not match"):
         datasets.load_service_desk_visits()
 
 
