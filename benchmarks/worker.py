@@ -50,6 +50,21 @@ def _children_cpu() -> float:
     return total
 
 
+#: How the zygotes' modes are named in the report.
+NAMES = {"student": "student runs", "trusted": "test runs"}
+
+
+def _runs_cpu() -> dict[str, float]:
+    """CPU seconds of the runs this process's zygotes finished so far, by mode (``student``, ``trusted``)."""
+    from course.grading import cluster
+
+    out: dict[str, float] = {}
+    for engine in cluster._ENGINES.values():
+        for zygote in getattr(engine, "zygotes", {}).values():
+            out[zygote.mode] = out.get(zygote.mode, 0.0) + zygote.cpu
+    return out
+
+
 def main() -> None:
     warnings.filterwarnings("ignore")
 
@@ -95,6 +110,7 @@ def main() -> None:
         for job in jobs[:args.warm]:
             cluster.grade_task(job, bundle, snapshot)
         profiler = cProfile.Profile() if args.profile else None
+        runs = _runs_cpu()
         own, kids, wall = time.process_time(), _children_cpu(), time.perf_counter()
         results = []
         if profiler:
@@ -105,10 +121,15 @@ def main() -> None:
             profiler.disable()
             profiler.dump_stats(args.profile)
         own, kids, wall = time.process_time() - own, _children_cpu() - kids, time.perf_counter() - wall
+        runs = {mode: cpu - runs.get(mode, 0.0) for mode, cpu in _runs_cpu().items()}
         n = len(results)
         print(f"{n} submissions of {m.id} on one warm worker: this process {own / n:.3f} s CPU per submission, "
               f"its sandboxes {kids / n:.3f} s, together {(own + kids) / n:.3f} s (wall {wall / n:.3f} s; "
               f"load {os.getloadavg()[0]:.1f})")
+        if runs:
+            rest = kids - sum(runs.values())
+            print("  of the sandboxes': " + ", ".join(f"{NAMES.get(mode, mode)} {cpu / n:.3f} s" for mode, cpu in sorted(runs.items()))
+                  + f", the rest (zygotes, bubblewrap, the grading relay's peers) {rest / n:.3f} s")
         print("all graded:", all(r.get("ok") for r in results))
         if args.keep:
             import json

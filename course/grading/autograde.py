@@ -53,6 +53,40 @@ def classes_of(source_nb) -> list[str]:
 NOT_EQUAL = "not graded as nbgrader would"
 
 
+def solution_failure(name: str, graded, notes: list[str]) -> str:
+    """Why the instructor's own notebook ``name``, graded as a submission (``graded``, ``notes``), is refused; "" if it is not.
+
+    One line naming the first autograded test cell that failed for the solution, or "".
+    """
+    for cell in graded.cells:
+        if not is_test_cell(cell):
+            continue
+        error = next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
+        if error is not None:
+            why = f"{error.get('ename', 'Error')}: {error.get('evalue', '')}".strip().rstrip(":")
+            extra = next((n for n in notes if n.startswith(NOT_EQUAL) and nbs.grade_id(cell) in n), "") or \
+                next(iter(notes), "")
+            return (f"{name}, cell {nbs.grade_id(cell)}: the instructor's solution fails this test in the sandbox "
+                    f"({why[:200]}{'; ' + extra[:200] if extra else ''}), so students would not get nbgrader's score. "
+                    "Fix the cell (docs/AUTHORING.md says what the sandbox allows), or grade with plain nbgrader.")
+    return ""
+
+
+def check_solutions(folder, limits: Limits, engine) -> str:
+    """Grade every notebook with tests in ``folder`` (an assignment's ``source/``) as its own submission; the first refusal, or ""."""
+    from pathlib import Path
+
+    for path in sorted(p for p in Path(folder).glob("*.ipynb") if p.is_file()):
+        source = nbs.read(path)
+        if not any(is_test_cell(c) for c in source.cells):
+            continue
+        graded, notes = grade_notebook(nbs.copy(source), source, limits, engine, student_files=folder, test_files=folder)
+        failure = solution_failure(path.name, graded, notes)
+        if failure:
+            return failure
+    return ""
+
+
 def _error(ename: str, evalue: str) -> nbformat.NotebookNode:
     return new_output("error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
 

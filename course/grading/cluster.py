@@ -401,14 +401,31 @@ def grade_task(job: dict, bundle: bytes, snapshot: bytes) -> dict:
         return out
 
 
+def check_task(job: dict, bundle: bytes, snapshot: bytes) -> dict:
+    """In a worker: grade the instructor's own notebooks (the bundle's ``source/``) as submissions, in the sandbox.
+
+    ``job``: ``assignment``, ``engine``, ``limits``. Returns ``{"check": ""}`` when every autograded
+    test passes for the solution, else ``{"check": why}`` (``autograde.solution_failure``). It runs
+    on the worker's kept engine, whose sandboxes then grade the class.
+    """
+    from course.grading.autograde import check_solutions
+    from course.limits import Limits
+
+    return {"student": "", "check": check_solutions(_bundle(bundle) / "source", Limits(**job["limits"]), _engine(job["engine"]))}
+
+
 # ---------------------------------------------------------------- in the grading process
 
 
-def run(c, jobs: Iterable[dict], bundle: bytes, snapshot: bytes, task=None) -> Iterator[list[dict]]:
+def run(c, jobs: Iterable[dict], bundle: bytes, snapshot: bytes, task=None, check: dict | None = None) -> Iterator[list[dict]]:
     """Submit ``jobs`` to the cluster behind ``c``, one per worker thread at a time; yield their results in batches.
 
     ``task``: what each job runs, ``task(job, bundle, snapshot)`` (default :func:`grade_task`;
-    ``benchmarks/scale.py`` replays recorded costs through it).
+    ``benchmarks/scale.py`` replays recorded costs through it). ``check``: a job for
+    :func:`check_task`, run first; the other workers start on the class meanwhile, but no result
+    is yielded until the instructor's solution got full marks. If it did not (or the check could
+    not run), every task is cancelled and :class:`~course.errors.GradingError` says why: nothing
+    of the class was yielded, so nothing is written.
 
     As many tasks are in flight as the cluster has threads (workers that join later take work
     at once): no task ever waits in a worker's own queue, so a worker that dies takes only the
@@ -417,6 +434,8 @@ def run(c, jobs: Iterable[dict], bundle: bytes, snapshot: bytes, task=None) -> I
     """
     from distributed import as_completed
 
+    from course.errors import GradingError
+
     run_id = uuid.uuid4().hex[:8]
     # Tasks, not scattered data: if every worker holding them dies at once (a lost machine, or two workers
     # killed together), the scheduler makes them again from its copy, where lost scattered data would
@@ -424,7 +443,7 @@ def run(c, jobs: Iterable[dict], bundle: bytes, snapshot: bytes, task=None) -> I
     bundle_f = c.submit(_same, bundle, key=f"course-bundle-{run_id}", pure=False)
     snapshot_f = c.submit(_same, snapshot, key=f"gradebook-snapshot-{run_id}", pure=False)
     jobs = iter(jobs)
-    futures: dict[str, str] = {}
+    futures: dict[str, tuple[object, str | None]] = {}  # key: the future, and its student (None: the solution's check)
 
     def threads() -> int:
         return max(1, sum(c.nthreads().values()))  # asked now: a cached count would still hold a dead worker
@@ -437,15 +456,36 @@ def run(c, jobs: Iterable[dict], bundle: bytes, snapshot: bytes, task=None) -> I
                 break
             f = c.submit(task or grade_task, job, bundle_f, snapshot_f, key=f"grade-{job['assignment']}-{job['student']}-{run_id}",
                          retries=1, pure=False)
-            futures[f.key] = job["student"]
+            futures[f.key] = (f, job["student"])
             new.append(f)
         return new
 
-    pending = as_completed(fill())
+    first = []
+    if check is not None:
+        f = c.submit(check_task, check, bundle_f, snapshot_f, key=f"check-solution-{check['assignment']}-{run_id}",
+                     retries=1, pure=False)
+        futures[f.key] = (f, None)
+        first.append(f)
+    held: list[dict] | None = [] if check is not None else None  # results that wait for the check
+    pending = as_completed(first + fill())
     for done in pending.batches():
         out = []
         for f in done:
-            student = futures.pop(f.key)
+            _, student = futures.pop(f.key)
+            if student is None:
+                if f.status == "finished":
+                    failure = f.result()["check"]
+                else:
+                    why = f"{type(f.exception()).__name__}: {str(f.exception())[:200]}" if f.status == "error" else f.status
+                    failure = (f"the instructor's solution could not be graded on the cluster ({why}), so no student was: "
+                               "grade again, or with --workers 1 to check it in this process")
+                f.release()
+                if failure:
+                    pending.clear()
+                    c.cancel([g for g, _ in futures.values()])
+                    raise GradingError(failure)
+                out, held = held + out, None
+                continue
             if f.status == "finished":
                 out.append(f.result())
             elif f.status == "error":
@@ -456,6 +496,9 @@ def run(c, jobs: Iterable[dict], bundle: bytes, snapshot: bytes, task=None) -> I
             f.release()
         for f in fill():
             pending.add(f)
+        if held is not None:
+            held += out
+            continue
         for i in range(0, len(out), BATCH):
             yield out[i:i + BATCH]
 

@@ -171,7 +171,7 @@ def autograde(
                          for s in gb.students]
             for notice in batch.import_submissions(ws, assignment, Path(submissions), known, any_folder=True):
                 _say(progress, notice)
-        batch.check_solution(ws, assignment, progress)
+        unchecked = batch.solution_unchecked(ws, assignment)
         rows: dict[str, Row] = {}
         repaired: dict[str, list[str]] = {}
         todo = []
@@ -201,13 +201,18 @@ def autograde(
             rows[student] = Row(student, batch.GRADED, score, max_score, "; ".join(notes),
                                 [n for n in notes if core.NOT_EQUAL in n])
 
+        on_cluster = bool(todo) and (where is not None or (workers > 1 and len(todo) > 1))
+        if not on_cluster:
+            batch.check_solution(ws, assignment, progress)
         with shared_gradebook_engines():
-            if todo and (where is not None or (workers > 1 and len(todo) > 1)):
+            if on_cluster:
                 _say(progress, f"Autograding {len(todo)} submissions of {assignment} in sandboxes on Dask workers")
                 cache = ws.root / ".course-cache" / "cluster"
                 for results in batch.execute_stream(ws, assignment, todo, cache, workers=workers, progress=progress,
-                                                    scheduler=scheduler, gateway=gateway):
+                                                    scheduler=scheduler, gateway=gateway, check=unchecked):
                     _write(ws, assignment, results, repaired, rows)
+            if unchecked is not None and any(s not in rows for s in todo):
+                batch.check_solution(ws, assignment, progress)  # the workers could not start: checked here (once)
             for student in [s for s in todo if s not in rows]:
                 _say(progress, f"Autograding {student}")
                 one(student)

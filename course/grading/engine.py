@@ -340,6 +340,7 @@ class Zygote:
     def __init__(self, mode: str, modules: list[str], limits: Limits):
         self.mode, self.modules, self.limits = mode, modules, limits
         self.owner = os.getpid()
+        self.cpu = 0.0  # CPU seconds of the runs this zygote finished (benchmarks/worker.py reports them by mode)
         self.scratch = Path(tempfile.mkdtemp(prefix=f"course-zygote-{mode}-"))
         self.proc: subprocess.Popen | None = None
         self.cgroup = None
@@ -414,7 +415,9 @@ class Zygote:
                 self.close()
                 outcome = Outcome(-signal.SIGKILL, time.perf_counter() - started, timed_out=reply is None and self._was_slow(started, limits))
             else:
-                outcome = Outcome(int(reply["returncode"]), float(reply["seconds"]), bool(reply["timed_out"]))
+                outcome = Outcome(int(reply["returncode"]), float(reply["seconds"]), bool(reply["timed_out"]),
+                                  cpu=float(reply.get("cpu", 0.0)))
+                self.cpu += outcome.cpu
             executed, report = self._collect(folder, job["nb"])
             return executed, report, outcome, _answers(folder)
         finally:

@@ -26,7 +26,7 @@ from course import notebooks as nbs
 from course.errors import CourseError, GradingError, NotebookError
 from course.grading import capacity, cluster, downloads, writer
 from course.grading import roster as rosters
-from course.grading.autograde import NOT_EQUAL, grade_notebook
+from course.grading.autograde import check_solutions
 from course.grading.workspace import Student, Workspace, last_line, links_in, shared_gradebook_engines, shown_url, sqlite_file
 from course.paths import find_root
 
@@ -306,44 +306,42 @@ def _readable(ws: Workspace, manifest: manifests.Manifest, student: str) -> bool
 ENGINE_VERSION = "calls-1"
 
 
-def check_solution(ws: Workspace, aid: str, progress: Callable[[str], None] | None = print) -> None:
-    """Grade the instructor's own notebooks through the sandbox; raise unless every autograded test passes.
+def solution_unchecked(ws: Workspace, aid: str) -> Path | None:
+    """Where the verdict of :func:`check_solution` is kept once the solution got full marks; None when it is there already.
 
-    Cached by a fingerprint of the source notebooks, the limits and the engine, in
-    ``<course>/.course-cache/``, so a class graded again does not pay for it twice.
+    Keyed by a fingerprint of the source notebooks, the limits and the engine, in
+    ``<course>/.course-cache/``, so a class graded again does not pay for the check twice.
+    """
+    digest = hashlib.sha256(f"{ENGINE_VERSION}|{ws.engine.name}|{json.dumps(ws.limits.as_dict(), sort_keys=True)}".encode())
+    for path in sorted(p for p in ws.source_dir(aid).glob("*.ipynb") if p.is_file()):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    stamp = ws.root / ".course-cache" / f"solution-{aid}-{digest.hexdigest()[:20]}.ok"
+    return None if stamp.is_file() else stamp
+
+
+def solution_checked(stamp: Path) -> None:
+    """Keep the verdict that the solution got full marks (:func:`solution_unchecked`)."""
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text("the solution got full marks in the sandbox\n")
+
+
+def check_solution(ws: Workspace, aid: str, progress: Callable[[str], None] | None = print) -> None:
+    """Grade the instructor's own notebooks through the sandbox, in this process; raise unless every autograded test passes.
+
+    Once per set of source notebooks, limits and engine (:func:`solution_unchecked`). A batch on
+    Dask workers checks on a worker instead, before it writes any grade (:func:`execute_stream`).
 
     Raises:
         GradingError: one line naming the notebook, the cell and the reason.
     """
-    folder = ws.source_dir(aid)
-    notebooks = sorted(p for p in folder.glob("*.ipynb") if p.is_file())
-    digest = hashlib.sha256(f"{ENGINE_VERSION}|{ws.engine.name}|{json.dumps(ws.limits.as_dict(), sort_keys=True)}".encode())
-    for path in notebooks:
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    stamp = ws.root / ".course-cache" / f"solution-{aid}-{digest.hexdigest()[:20]}.ok"
-    if stamp.is_file():
+    stamp = solution_unchecked(ws, aid)
+    if stamp is None:
         return
     _say(progress, f"Grading the instructor's solution of {aid} in the sandbox first")
-    for path in notebooks:
-        source = nbs.read(path)
-        if not any(nbs.is_test_cell(c) for c in source.cells):
-            continue
-        graded, notes = grade_notebook(nbs.copy(source), source, ws.limits, ws.engine,
-                                            student_files=folder, test_files=folder)
-        for cell in graded.cells:
-            if not nbs.is_test_cell(cell):
-                continue
-            error = next((o for o in cell.get("outputs", []) if o.get("output_type") == "error"), None)
-            if error is not None:
-                why = f"{error.get('ename', 'Error')}: {error.get('evalue', '')}".strip().rstrip(":")
-                extra = next((n for n in notes if n.startswith(NOT_EQUAL) and nbs.grade_id(cell) in n), "") or \
-                    next(iter(notes), "")
-                raise GradingError(
-                    f"{path.name}, cell {nbs.grade_id(cell)}: the instructor's solution fails this test in the sandbox "
-                    f"({why[:200]}{'; ' + extra[:200] if extra else ''}), so students would not get nbgrader's score. "
-                    "Fix the cell (docs/AUTHORING.md says what the sandbox allows), or grade with plain nbgrader.")
-    stamp.parent.mkdir(parents=True, exist_ok=True)
-    stamp.write_text("the solution got full marks in the sandbox\n")
+    failure = check_solutions(ws.source_dir(aid), ws.limits, ws.engine)
+    if failure:
+        raise GradingError(failure)
+    solution_checked(stamp)
 
 
 # ---------------------------------------------------------------- workers
@@ -367,8 +365,14 @@ def execute_stream(
     scheduler: str | None = None,
     feedback: bool = False,
     gateway: str | None = None,
+    check: Path | None = None,
 ) -> Iterator[list[dict]]:
     """Grade ``students`` on Dask workers (``course.grading.cluster``); yield their results in batches as they finish.
+
+    ``check``: where :func:`solution_unchecked` keeps the solution's verdict; the instructor's
+    solution is then graded on a worker first, while the others start on the class, and nothing
+    is yielded unless it gets full marks (else :class:`GradingError`, as :func:`check_solution`).
+    When the workers cannot start, nothing is checked or yielded: the caller checks and grades.
 
     Each result is plain data (``cluster.grade_task``): ``ok`` and ``reason``, the gradebook rows
     nbgrader's autograde wrote in the worker's private course, the graded notebook's files and,
@@ -411,7 +415,15 @@ def execute_stream(
             return
         if where is not None:
             _say(progress, f"Grading on {where} ({len(c.scheduler_info()['workers'])} workers now)")
-        for batch in cluster.run(c, jobs, bundle, data):
+        solution = None
+        if check is not None:
+            _say(progress, f"Grading the instructor's solution of {aid} in the sandbox first, on a worker; "
+                           "no grade is written unless it gets full marks")
+            solution = {"student": "", "assignment": aid, "engine": ws.engine.name, "limits": ws.limits.as_dict()}
+        for batch in cluster.run(c, jobs, bundle, data, check=solution):
+            if check is not None:
+                solution_checked(check)
+                check = None
             done += len(batch)
             if progress is not None:
                 progress(f"{_bar(done, len(students), started)}  ({batch[-1]['student']})")
@@ -577,8 +589,7 @@ def grade_all(
             _say(progress, notice)
             notices.append(notice)
 
-    if ws.sandboxed:
-        check_solution(ws, manifest.id, progress)
+    unchecked = solution_unchecked(ws, manifest.id) if ws.sandboxed else None
     submitted = [s for s in students if ws.submitted_dir(manifest.id, s.id).is_dir()]
     if only is not None:  # the students asked for are graded again even if unchanged; the others are left alone
         others = {s.id for s in submitted if s.id not in only}
@@ -617,6 +628,8 @@ def grade_all(
         note(grade_submission(ws, manifest, sid))
 
     on_cluster = ws.sandboxed and todo and (where is not None or (workers > 1 and len(todo) > 1))
+    if unchecked is not None and not on_cluster:
+        check_solution(ws, manifest.id, progress)
     if not ws.sandboxed and workers > 1 and len(todo) > 1:
         _say(progress, "Grading unsandboxed: one submission at a time (parallel workers grade only in sandboxes)")
     # one SQLAlchemy engine per gradebook for the whole batch, not several per submission
@@ -632,7 +645,8 @@ def grade_all(
             with contextlib.ExitStack() as opened:
                 gb = None  # one open gradebook for every batch, opened once the local workers are forked
                 for batch in execute_stream(ws, manifest.id, todo, ws.root / ".course-cache" / "cluster", workers=workers,
-                                            progress=progress, scheduler=scheduler, feedback=True, gateway=gateway):
+                                            progress=progress, scheduler=scheduler, feedback=True, gateway=gateway,
+                                            check=unchecked):
                     started = time.perf_counter()
                     if gb is None:
                         gb = opened.enter_context(ws.gradebook())
@@ -641,6 +655,8 @@ def grade_all(
                         saved.add(row.student)
                     parent += time.perf_counter() - started
         rest = [sid for sid in todo if sid not in rows]  # all of them when serial, or when the cluster could not start
+        if rest and on_cluster and unchecked is not None:
+            check_solution(ws, manifest.id, progress)  # the cluster could not start: checked here (a no-op if it was there)
         for i, sid in enumerate(rest):
             _say(progress, f"[{i + 1}/{len(rest)}] autograding {sid}")
             grade_one(sid)

@@ -31,6 +31,8 @@ class Outcome:
     seconds: float
     timed_out: bool = False
     stderr: str = ""
+    #: CPU seconds the run used (user and system, with every process it waited for), where the engine measures it.
+    cpu: float = 0.0
 
     @property
     def killed(self) -> str:

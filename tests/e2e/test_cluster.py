@@ -217,6 +217,7 @@ def test_a_class_on_remote_workers_survives_a_killed_worker(toy_root, dask_clust
         assert (ws.autograded_dir("00-toy", sid) / grade.GRADED_RECORD).is_file()
         assert (ws.feedback_dir("00-toy", sid) / "00-toy-lab.html").is_file()
     assert run.parent_seconds > 0
+    assert grade.solution_unchecked(ws, "00-toy") is None  # the instructor's solution was checked, on a worker
 
 
 def test_an_unreachable_scheduler_is_one_line_that_says_what_to_do(toy_root):

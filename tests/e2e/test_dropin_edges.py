@@ -90,16 +90,26 @@ def _edge_course(course, name: str, nose: bool):
     (course / "source" / "edge" / "edge.ipynb").write_text(text if nose else text.replace("nose.tools", "numpy.testing"))
 
 
-def test_a_test_cell_that_fails_for_the_solution_too_is_named_and_nothing_is_graded(tmp_path):
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_test_cell_that_fails_for_the_solution_too_is_named_and_nothing_is_graded(tmp_path, workers):
+    """In this process (one worker), or on a Dask worker while the other starts on the class: no grade is written."""
     course = tmp_path / "course"
     _edge_course(course, "test.ipynb", nose=True)
     run(["nbgrader", "generate_assignment", "edge", "--force"], cwd=course)
-    (course / "submitted" / "s1" / "edge").mkdir(parents=True)
-    (course / "submitted" / "s1" / "edge" / "edge.ipynb").write_text((course / "release" / "edge" / "edge.ipynb").read_text())
-    done = run(["course", "autograde", "edge", "--workers", "1"], cwd=course, check=False)
+    for student in ("s1", "s2", "s3"):
+        (course / "submitted" / student / "edge").mkdir(parents=True)
+        (course / "submitted" / student / "edge" / "edge.ipynb").write_text(
+            (course / "release" / "edge" / "edge.ipynb").read_text())
+    done = run(["course", "autograde", "edge", "--workers", str(workers)], cwd=course, check=False)
     assert done.returncode == 1
     assert "edge.ipynb, cell correct_squares" in done.stderr and "No module named 'nose'" in done.stderr, done.stderr
+    assert ("on a worker" in done.stdout + done.stderr) == (workers > 1)
     assert not (course / "autograded").exists()
+    assert not list((course / ".course-cache").glob("solution-*.ok"))
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        assert gb.assignment_submissions("edge") == []  # no student was graded
 
 
 @pytest.mark.parametrize("name", ["test_taskcell.ipynb"])  # test.ipynb is the same notebook without its task cell

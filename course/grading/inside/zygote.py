@@ -439,9 +439,9 @@ def serve(req: dict, isolate: bool, shell, publisher) -> dict:
             text = os.read(r, 64).decode().strip()
             inner = int(text) if text.isdigit() else None
     os.close(r)
-    timed_out, status = False, None
+    timed_out, status, usage = False, None, None
     while True:
-        done, status = os.waitpid(pid, os.WNOHANG)
+        done, status, usage = os.wait4(pid, os.WNOHANG)
         if done:
             break
         if time.perf_counter() >= deadline:
@@ -452,13 +452,15 @@ def serve(req: dict, isolate: bool, shell, publisher) -> dict:
                         os.kill(victim, signal.SIGKILL)
                     except ProcessLookupError:
                         pass
-            _, status = os.waitpid(pid, 0)
+            _, status, usage = os.wait4(pid, 0)
             break
         time.sleep(0.002)
     code = os.waitstatus_to_exitcode(status)
     if code > 128 and isolate:  # the inner run was killed by a signal: report it as a negative code
         code = -(code - 128)
-    return {"job": req["job"], "returncode": code, "timed_out": timed_out, "seconds": time.perf_counter() - started}
+    cpu = usage.ru_utime + usage.ru_stime if usage is not None else 0.0  # the run's, with the processes it waited for
+    return {"job": req["job"], "returncode": code, "timed_out": timed_out, "seconds": time.perf_counter() - started,
+            "cpu": cpu}
 
 
 def preload(modules: list[str]) -> None:
