@@ -72,7 +72,7 @@ def po_file(lang: str) -> Path:
 
 
 #: The package's files whose marked strings are in the catalogs (what ``update`` extracts).
-SOURCES = ("course/checks.py", "course/assertions.py", "course/capstone.py", "course/learn/coach.py", "course/grading/selfcheck.py",
+SOURCES = ("course/checks.py", "course/notebooks.py", "course/assertions.py", "course/capstone.py", "course/learn/coach.py", "course/grading/selfcheck.py",
            "course/explore/capacity.py", "course/explore/front_desk.py", "course/explore/npv.py",
            "course/explore/service_desk.py", "course/explore/venture.py")
 _KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2)}

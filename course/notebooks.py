@@ -322,6 +322,17 @@ def answer_names(answer_source: str) -> list[str]:
     return declared_names(answer_source) or bound_names(answer_source)
 
 
+def unseen_message(name: str, crossing: list[str]) -> str:
+    """What a learner is told, in their language, when a test read ``name``, which their notebook makes but grading never
+    passes to the tests (they get only ``crossing``, :func:`crossing_names`): ``check()``, ``course check`` and
+    ``course validate --mistakes`` say it alike."""
+    from course.i18n import _
+
+    return _("The tests read {missing}, which your notebook makes but grading never passes to them (they get only "
+             "{names}): this is the course's mistake, not yours, so please tell your instructor.").format(
+        missing=name, names=", ".join(crossing) or "none")
+
+
 def crossing_names(nb: NotebookNode) -> dict[str, list[str]]:
     """The grader's rule for what a question's tests can read of a student's answers, per test cell's grade id.
 

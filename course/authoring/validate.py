@@ -233,7 +233,7 @@ def mistakes(assignment_id: str, *, root: Path | None = None,
 
     from course.authoring import probe
     from course.grading.autograde import questions_of
-    from course.grading.selfcheck import HIDDEN_MESSAGE, PASSED, _prepare, _unseen_name, _verdict, guard_hidden, unseen_message
+    from course.grading.selfcheck import HIDDEN_MESSAGE, PASSED, _prepare, _unseen_name, _verdict, guard_hidden
 
     root = find_root(root)
     manifest = manifests.load(assignment_id, root)
@@ -301,7 +301,7 @@ def mistakes(assignment_id: str, *, root: Path | None = None,
                 status, message = _verdict(tested)
                 unseen = _unseen_name(tested, wrong, source)  # the mistake's or the solution's own name
                 if unseen:  # what course check says
-                    message = unseen_message(unseen, carried.get(q.graded_cell, []))
+                    message = nbs.unseen_message(unseen, carried.get(q.graded_cell, []))
                 by = NOT_CAUGHT if status == PASSED else HIDDEN_ONLY if message == HIDDEN_MESSAGE else VISIBLE
                 found.append(Catch(q.id, n, mistake, by, message if by == VISIBLE else "", unseen))
     return found

@@ -226,13 +226,6 @@ def _verdict(cell) -> tuple[str, str]:
     return FAILED, f"{ename}{': ' + first if first else ''}"
 
 
-def unseen_message(name: str, crossing: list[str]) -> str:
-    """What a learner is told when a visible test read ``name``, which an answer cell makes but grading's tests never get."""
-    declared = ", ".join(crossing) or "none"
-    return (f"the tests read {name}, which grading never passes to them (they get only {declared}): this is the "
-            "course's mistake, not yours, so please tell your instructor.")
-
-
 def _unseen_name(cell, *notebooks) -> str:
     """The name a test cell's NameError is about, if a code cell of ``notebooks`` (test cells aside) makes it; else "".
 
@@ -460,7 +453,7 @@ def self_check(path: Path | str, root: Path | str | None = None, sandboxed: bool
         status, message = _verdict(cell)
         unseen = _unseen_name(cell, learner, source)
         if unseen:
-            message = unseen_message(unseen, crossing.get(q.graded_cell, []))
+            message = nbs.unseen_message(unseen, crossing.get(q.graded_cell, []))
         rows.append(QuestionScore(q.id, q.points, q.points if status == PASSED else 0.0, status, message))
     return SelfCheck(manifest.id, path.name, rows, notes, time.perf_counter() - started, hidden_tests=plan.hidden_tests)
 

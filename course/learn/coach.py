@@ -123,7 +123,9 @@ class Coach:
         except NameError as exc:
             missing = getattr(exc, "name", None) or str(exc)
             if missing in unseen:
-                return CheckResult(ex.id, FAILED, _('not yet. The tests read {missing}, which your notebook makes but grading never passes to them (they get only {names}): this is the course\'s mistake, not yours, so please tell your instructor.').format(missing=missing, names=", ".join(ex.names)))
+                from course.notebooks import unseen_message  # here: the setup cell's import stays light
+
+                return CheckResult(ex.id, FAILED, _('not yet. {message}{offer}').format(message=unseen_message(missing, ex.names), offer=""))
             return CheckResult(ex.id, FAILED, _('not yet. {missing} is not defined: run every cell above this question first (Run > Run All Above Selected Cell).').format(missing=missing))
         except AssertionError as exc:
             message = str(exc).strip() or _("a visible test failed.")

@@ -101,8 +101,8 @@ def test_a_mistake_whose_test_reads_an_undeclared_name_fails_as_in_grading_and_i
     out, err = capsys.readouterr()
     assert done.value.code == 1
     assert out.splitlines()[1].split(None, 1) == [
-        "q2.1", "visible test       the tests read helper, which grading never passes to them (they get only doubled): "
-        "this is the course's mistake, not yours, so please tell your instructor."]
+        "q2.1", "visible test       The tests read helper, which your notebook makes but grading never passes to them "
+        "(they get only doubled): this is the course's mistake, not yours, so please tell your instructor."]
     problems = [line[4:] for line in err.splitlines() if line.startswith("  - ")]
     assert "00-toy q2 mistake 1 fails only because its test cell reads helper, which an answer cell makes without " \
            "declaring it, so grading never passes it to the tests: declare it (helper = ... above the solution) or " \

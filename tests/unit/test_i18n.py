@@ -37,6 +37,19 @@ def test_a_check_speaks_the_notebooks_language(tmp_path, monkeypatch):
         checks.check_answered(..., "rent")
 
 
+def test_the_note_that_grading_never_passes_a_name_speaks_the_learners_language(monkeypatch):
+    """check(), course check and course validate --mistakes print this one message (course.notebooks.unseen_message)."""
+    from course.notebooks import unseen_message
+
+    monkeypatch.setenv("COURSE_LANG", "en")
+    assert unseen_message("helper", ["doubled"]).startswith("The tests read helper, which your notebook makes")
+    assert "(they get only none)" in unseen_message("helper", [])
+    monkeypatch.setenv("COURSE_LANG", "ja")
+    assert unseen_message("helper", ["doubled", "total"]) == (
+        "テストが helper を読んでいますが、これはあなたのノートブックで作られたもので、採点ではテストに渡されません"
+        "（渡されるのは doubled, total だけです）。あなたではなくコース側の誤りなので、教員に知らせてください。")
+
+
 def test_every_marked_string_has_its_japanese_with_the_same_placeholders():
     from babel.messages.pofile import read_po
 
