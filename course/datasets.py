@@ -634,6 +634,20 @@ def _checked(spec: DatasetSpec) -> pd.DataFrame:
     return _CHECKED[key]
 
 
+def __grading_preload__() -> None:
+    """Read, verify and type every shipped file once, before a grader's pre-loaded process forks its runs.
+
+    The grader's pre-loaded sandboxes call a module's ``__grading_preload__`` once after importing
+    it (``course.grading.inside.zygote.preload``): each run forked from them then finds every
+    file checked (:data:`_CHECKED`) and loads a copy, as a notebook's second load does.
+    """
+    for name in available():
+        try:
+            _checked(_spec(name))
+        except DatasetError:  # a broken file fails in the run that loads it, with its own message
+            pass
+
+
 def _load(name: str, sample_frac: float = 1.0, seed: int = 0) -> pd.DataFrame:
     spec = _spec(name)
     frame = _checked(spec).copy(deep=True)  # a copy: what a notebook changes never reaches the next load

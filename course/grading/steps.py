@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 from pathlib import Path
 
 import jinja2
@@ -374,18 +375,34 @@ class _SetAside:
     goes back in parsed alone, as it was parsed before (:func:`_parsed_alone`, kept per block).
     """
 
-    def __init__(self, highlight):
+    def __init__(self, highlight, escape):
         import secrets
 
         self.highlight, self.blocks = highlight, []
-        self.nonce = secrets.token_hex(12)
+        self.escape, self.data = escape, []
+        self.nonce, self.data_nonce = secrets.token_hex(12), secrets.token_hex(12)
 
     def _token(self, i: int) -> str:
         return f"\ue000{self.nonce}-{i}\ue001"
 
+    def _data_token(self, i: int) -> str:
+        return f"course{self.data_nonce}data{i}"
+
     def __call__(self, source, language=None, metadata=None):
         self.blocks.append(self.highlight(source, language, metadata))
         return self._token(len(self.blocks) - 1)
+
+    def escape_html(self, value) -> str:
+        """nbconvert's ``escape_html`` filter; a long run of base64 (an image's bytes) stands in as a token.
+
+        ``html.escape`` leaves such text as it is, and so do BeautifulSoup's parser and writer, in
+        an attribute or in text: it goes back into the written page unchanged.
+        """
+        text = str(value)
+        if len(text) >= _DATA_MIN and _BASE64.fullmatch(text):
+            self.data.append(text)
+            return self._data_token(len(self.data) - 1)
+        return self.escape(value)
 
     def put_back(self, soup) -> str | None:
         """``str(soup)`` with every block back in place, as the parse of the whole page would write it; else None.
@@ -397,7 +414,7 @@ class _SetAside:
         """
         from bs4 import NavigableString
 
-        texts = soup.find_all(string=lambda text: self.nonce in text)
+        texts = soup.find_all(string=lambda text: self.nonce in text) if self.blocks else []
         if len(texts) != len(self.blocks):
             return None
         parsed = []
@@ -420,11 +437,19 @@ class _SetAside:
             if page.count(token) != 1:
                 return None
             page = page.replace(token, block, 1)
+        for i, data in enumerate(self.data):
+            token = self._data_token(i)
+            if page.count(token) != 1:
+                return None
+            page = page.replace(token, data, 1)
         return page
 
 
 #: What BeautifulSoup counts as whitespace in a run of text between two tags.
 _ASCII_SPACES = " \n\t\f\r"
+#: Base64 text (with line breaks), and how long it must be to be set aside while a feedback page is parsed.
+_BASE64 = re.compile(r"[A-Za-z0-9+/=\n]+")
+_DATA_MIN = 2048
 
 
 def _as_parsed(text: str) -> str:
@@ -481,8 +506,10 @@ class FeedbackExporter(HTMLExporter):
         filter_data_type = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata, parent=self, resources=resources)
         self.register_filter("filter_data_type", filter_data_type)
         page = None
-        for aside in (_SetAside(highlight_code), None):  # the highlighted blocks set aside; else the page parsed whole
+        escape = self.environment.filters["escape_html"]
+        for aside in (_SetAside(highlight_code, escape), None):  # highlighted blocks and images set aside; else parsed whole
             self.register_filter("highlight_code", aside or highlight_code)
+            self.register_filter("escape_html", aside.escape_html if aside is not None else escape)
             html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
             soup = BeautifulSoup(html, features="html.parser")
             missing_alt = _mark_for_screen_readers(soup)
@@ -499,6 +526,7 @@ class FeedbackExporter(HTMLExporter):
             if page is not None:
                 break
         self.register_filter("highlight_code", highlight_code)
+        self.register_filter("escape_html", escape)
         if missing_alt:
             self.log.warning("Alternative text is missing on %s image(s).", missing_alt)
         return page, resources

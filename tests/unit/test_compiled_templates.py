@@ -109,6 +109,13 @@ def _fuzzed_notebook(seed: int):
                                                            "text/plain": "x"}))
             if kind > 0.8:
                 outputs.append(new_output("stream", name="stdout", text=source))
+            if kind > 0.5:  # an image, long enough to be set aside (base64 with line breaks, as some writers make)
+                import base64
+
+                data = base64.encodebytes(rng.randbytes(rng.randint(1000, 6000))).decode()
+                mime = rng.choice(["image/png", "image/jpeg"])
+                outputs.append(new_output("display_data", {mime: data, "text/plain": data[:4000]},
+                                          metadata={mime: {"width": 10}} if rng.random() < 0.3 else {}))
             cells.append(new_code_cell(source, outputs=outputs))
     nb = new_notebook(cells=cells)
     if seed % 3 == 0:

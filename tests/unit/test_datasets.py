@@ -376,3 +376,18 @@ def test_package_data_ships_the_japanese_summaries():
     for name in datasets.REGISTRY:
         relative = Path("data") / name / "DATASHEET.ja.md"
         assert any(relative.match(p) for p in patterns), f"pyproject's package-data does not ship {relative}"
+
+
+def test_the_graders_preload_checks_every_file_so_no_run_reads_one_again(monkeypatch):
+    """course.grading.inside.zygote.preload calls datasets.__grading_preload__ after the import; each run it forks
+    then loads copies of frames checked once (the same frames a first load makes)."""
+    from course.grading.inside import zygote
+
+    monkeypatch.setattr(datasets, "_CHECKED", {})
+    fresh = {name: datasets.load(name) for name in ("civil_service_applicants", "service_desk_visits")}
+    monkeypatch.setattr(datasets, "_CHECKED", {})
+    zygote.preload(["course.datasets"])  # the import a notebook's first cell makes, as a zygote does it
+    assert len(datasets._CHECKED) == len(datasets.available())
+    monkeypatch.setattr(datasets, "_read_verified", lambda spec, path: pytest.fail(f"{spec.name} read again"))
+    for name, frame in fresh.items():
+        assert datasets.load(name).equals(frame)
