@@ -84,9 +84,26 @@ def test_one_commit_per_batch(course, monkeypatch):
         event.listen(gb.engine, "commit", lambda conn: opened.append(1))
         return gb
 
+    with course.gradebook() as gb:
+        writer.ensure_indexes(gb)  # once per gradebook and process, its own commit
     monkeypatch.setattr(course, "gradebook", counting)
     writer.write_batch(course, AID, [{"student": s, "rows": _rows(2.0, 1.0)} for s in ("ana", "carl")])
     assert len(opened) == 1
+
+
+def test_the_gradebook_gets_the_indexes_a_large_class_needs_and_uses_them(course):
+    """nbgrader's schema has no index on grade.notebook_id (its unique index starts with cell_id): each batch's lookups,
+    and nbgrader's own score sums, scanned every student's grades, and the grading process's share grew with the class."""
+    from sqlalchemy import create_engine, text
+
+    writer.write_batch(course, AID, [{"student": "ana", "rows": _rows(2.0, 1.0)}])
+    engine = create_engine(course.url)
+    with engine.connect() as conn:
+        names = {r[0] for r in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'index'"))}
+        assert {name for name, _, _ in writer.INDEXES} <= names
+        plan = " ".join(str(r[-1]) for r in conn.execute(text("EXPLAIN QUERY PLAN SELECT id FROM grade WHERE notebook_id IN ('x')")))
+        assert "course_ix_grade_notebook" in plan, plan
+    engine.dispose()
 
 
 def test_a_row_the_gradebook_refuses_fails_alone(course):
