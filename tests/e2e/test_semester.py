@@ -17,7 +17,7 @@ from course import manifest
 from course.authoring.demo import run_demo
 from course.authoring.sample import sample_roster
 from course.errors import CourseError
-from course.grading import grade
+from course.grading import autograde, grade
 from course.grading.report import write_report
 from course.grading.workspace import Workspace
 from course.paths import work_dir
@@ -66,7 +66,8 @@ def nothing_runs(monkeypatch):
 
     monkeypatch.setattr(Workspace, "autograde", forbidden)
     monkeypatch.setattr(grade, "execute_stream", forbidden)
-    monkeypatch.setattr(grade, "grade_notebook", forbidden)
+    monkeypatch.setattr(grade, "check_solutions", forbidden)  # the solution's check, in this process
+    monkeypatch.setattr(autograde, "grade_notebook", forbidden)
 
 
 def _lines(path, student_column):
