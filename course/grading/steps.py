@@ -330,15 +330,19 @@ def _parsed_alone(html: str) -> str | None:
             self.open: list[str] = []
             self.ok = True
 
-        def handle_starttag(self, tag, attrs):
+        @staticmethod
+        def _apart(tag, attrs) -> bool:
             classes = " ".join(v or "" for k, v in attrs if k == "class").split()
-            if tag in _NOT_ALONE or (tag == "div" and any(c in classes for c in marked)):
+            return tag in _NOT_ALONE or (tag == "div" and any(c in classes for c in marked))
+
+        def handle_starttag(self, tag, attrs):
+            if self._apart(tag, attrs):
                 self.ok = False
             elif tag not in void:
                 self.open.append(tag)
 
-        def handle_startendtag(self, tag, attrs):
-            if tag in _NOT_ALONE:
+        def handle_startendtag(self, tag, attrs):  # <x/>: opens and closes itself
+            if self._apart(tag, attrs):
                 self.ok = False
 
         def handle_endtag(self, tag):
@@ -428,7 +432,8 @@ class _SetAside:
                     or any(p.name in ("pre", "textarea") for p in text.parents):
                 return None
             before, after = value.split(token)
-            lead, trail = cleaned[:cleaned.index(core)], cleaned[cleaned.index(core) + len(core):]
+            start = len(cleaned) - len(cleaned.lstrip(_ASCII_SPACES))
+            lead, trail = cleaned[:start], cleaned[start + len(core):]
             text.replace_with(NavigableString(_as_parsed(before + lead) + token + _as_parsed(trail + after)))
             parsed.append(alone)
         page = str(soup)

@@ -155,5 +155,6 @@ def test_a_block_is_parsed_alone_only_when_it_reads_the_same_there():
     assert steps._parsed_alone('<div class="highlight"><pre><span>a &quot;b&quot;</span>\n</pre></div>') == \
         '<div class="highlight"><pre><span>a "b"</span>\n</pre></div>'
     for html in ("<div><span></div>", "<div></span></div>", "<div>", "</div>", '<div><img src="x"></div>',
-                 '<div class="jp-OutputArea-output"></div>', "<div><script>x</script></div>", "<div></br></div>"):
+                 '<div class="jp-OutputArea-output"></div>', '<div><div class="x jp-Cell-inputWrapper"/></div>',
+                 "<div><script>x</script></div>", "<div></br></div>"):
         assert steps._parsed_alone(html) is None, html
